@@ -1,0 +1,115 @@
+{#- The offer the plan would buy each BOM part from: the cheapest authorized offer in stock at the
+    planned quantity (the part's units over the horizon, all products together), on the latest
+    snapshot date. An offer counts if its distributor listed it within var('risk_offer_carry_days')
+    days of that date (a one-day feed outage must not hide a distributor, as in the features).
+    Offers whose stock covers the planned quantity come first; then the lowest unit price at the
+    quantity actually ordered (raised to the MOQ and order multiple); then the deepest stock.
+    The buffer plan rounds to this offer's MOQ and multiple, and the distributor HHI gives the
+    part's spend to this offer's distributor. -#}
+
+with
+
+offers as (
+    select
+        snapshot_date, source, distributor, sku, mpn, manufacturer, stock, moq, order_multiple,
+        lead_time_days, packaging
+    from {{ ref('stg_feeds__offers') }}
+    where is_authorized and not coalesce(is_broker, false) and not is_duplicate_listing
+),
+
+price_breaks as (
+    select snapshot_date, source, distributor, sku, quantity, unit_price_usd
+    from {{ ref('stg_feeds__price_breaks') }}
+    where unit_price_usd is not null and quantity is not null
+),
+
+exposure as (
+    select mpn, manufacturer, as_of, sum(part_units_horizon) as part_units_horizon
+    from {{ ref('int_bom_exposure') }}
+    group by mpn, manufacturer, as_of
+),
+
+-- Each distributor SKU's latest listing in the carry window before as_of.
+recent_offers as (
+    select
+        offers.*,
+        exposure.as_of,
+        greatest(exposure.part_units_horizon, 1.0) as planned_quantity,
+        row_number() over (
+            partition by offers.source, offers.distributor, offers.sku order by offers.snapshot_date desc
+        ) as recency
+    from offers
+    inner join exposure
+        on exposure.mpn = offers.mpn and exposure.manufacturer = offers.manufacturer
+    where offers.snapshot_date <= exposure.as_of
+        and offers.snapshot_date > {{ dbt.dateadd('day', -1 - var('risk_offer_carry_days'), 'exposure.as_of') }}
+),
+
+in_stock as (
+    select
+        recent_offers.*,
+        {{ risk_round_up_to_order('recent_offers.planned_quantity', 'recent_offers.moq', 'recent_offers.order_multiple') }}
+            as order_quantity
+    from recent_offers
+    where recency = 1 and stock > 0
+),
+
+offer_breaks as (
+    select
+        in_stock.*,
+        price_breaks.quantity as price_break_quantity,
+        price_breaks.unit_price_usd,
+        {{ risk_break_preference('in_stock.order_quantity', 'price_breaks.quantity',
+                                 'in_stock.snapshot_date, in_stock.source, in_stock.distributor, in_stock.sku') }}
+            as break_preference
+    from in_stock
+    inner join price_breaks
+        on price_breaks.snapshot_date = in_stock.snapshot_date
+        and price_breaks.source = in_stock.source
+        and price_breaks.distributor = in_stock.distributor
+        and price_breaks.sku = in_stock.sku
+),
+
+priced as (
+    select
+        offer_breaks.*,
+        row_number() over (
+            partition by mpn, manufacturer
+            order by
+                case when stock >= planned_quantity then 0 else 1 end,
+                unit_price_usd,
+                stock desc,
+                distributor,
+                sku
+        ) as offer_preference
+    from offer_breaks
+    where break_preference = 1
+),
+
+final as (
+    select
+        -- keys
+        mpn,
+        manufacturer,
+        -- the chosen offer
+        as_of,
+        snapshot_date as offer_snapshot_date,
+        source as offer_source,
+        distributor,
+        sku,
+        packaging,
+        -- measures
+        planned_quantity,
+        order_quantity,
+        stock as offer_stock,
+        stock >= planned_quantity as covers_planned_quantity,
+        moq,
+        order_multiple,
+        lead_time_days as offer_lead_time_days,
+        price_break_quantity,
+        unit_price_usd as unit_price_at_planned_quantity
+    from priced
+    where offer_preference = 1
+)
+
+select * from final

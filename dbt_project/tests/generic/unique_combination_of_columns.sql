@@ -1,0 +1,9 @@
+{#- The combination of the given columns is unique (the grain test); dbt's `where` config applies. -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+with grouped as (
+    select {{ combination_of_columns | join(', ') }}, count(*) as occurrences
+    from {{ model }}
+    group by {{ combination_of_columns | join(', ') }}
+)
+select * from grouped where occurrences > 1
+{% endtest %}

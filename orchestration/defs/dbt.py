@@ -1,0 +1,70 @@
+"""dbt models as Dagster assets, and dbt tests as asset checks.
+
+Four blocks, split by when they run, so that no block is both upstream and downstream of the
+Polars features:
+- daily staging (tag:daily): incremental by snapshot_date, partitioned like the feeds;
+- present-state staging: BOMs, plan, inventory, reference, seeds (everything not downstream of features);
+- risk history (tag:history): incremental by snapshot_date, downstream of the features;
+- marts: everything else downstream of the features.
+"""
+
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.defs.partitions import daily_partitions, dbt_window_vars, single_run_backfill
+from orchestration.defs.resources import DUCKDB_POOL, dbt_project
+
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    # A fresh clone or a test run: parse once so the definitions can load (no network needed).
+    dbt_project.preparer.prepare(dbt_project)
+
+
+class PartriskTranslator(DagsterDbtTranslator):
+    """Asset keys are <schema>/<name>, so raw/features sources and models line up with Python assets."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            key = dg.AssetKey([props["source_name"], props["name"]])
+        else:
+            key = dg.AssetKey([props.get("config", {}).get("schema") or props["schema"], props["name"]])
+        group = "staging" if key.path[0] == "staging" else key.path[0]
+        return spec.replace_attributes(key=key, group_name=group)
+
+
+translator = PartriskTranslator()
+
+
+def dbt_build_args(window_vars: dict[str, str] | None = None) -> list[str]:
+    """The dbt CLI arguments for one block: build (models, seeds and tests), with the window vars."""
+    args = ["build"]
+    if window_vars:
+        args += ["--vars", json.dumps(window_vars, sort_keys=True)]
+    return args
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+    select="tag:daily", partitions_def=daily_partitions, backfill_policy=single_run_backfill,
+    name="dbt_daily_staging", pool=DUCKDB_POOL,
+)
+def dbt_daily_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(dbt_build_args(dbt_window_vars(context)), context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+    select="fqn:*", exclude="tag:daily source:features+", name="dbt_present_staging", pool=DUCKDB_POOL,
+)
+def dbt_present_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(dbt_build_args(), context=context).stream()
+
+
+dbt_blocks = [dbt_daily_staging, dbt_present_staging]

@@ -1,0 +1,157 @@
+"""Raw layer: every landing file into DuckDB `raw` tables.
+
+Feeds are daily partitioned (one partition per snapshot date); a backfill loads its whole range in
+one run. Plan, inventory, reference and BOM files describe the present and are loaded whole.
+The parsing lives in orchestration/feeds and orchestration/boms; these assets say when and what.
+"""
+
+
+import dagster as dg
+
+from orchestration import landing as landing_tree
+from orchestration.defs.partitions import daily_partitions, partition_dates, single_run_backfill
+from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
+from orchestration.feeds.registry import SOURCES
+from orchestration.warehouse import raw_load, reference_load
+
+RAW_GROUP = "raw"
+FILES_PARSED_CHECK = "files_parsed"
+NO_QUARANTINE_CHECK = "rows_not_quarantined"
+
+
+def _feed_checks(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(FILES_PARSED_CHECK, asset=asset_key,
+                          description="Every landing file of the partition range was parsed; failed files are named."),
+        dg.AssetCheckSpec(NO_QUARANTINE_CHECK, asset=asset_key,
+                          description="No row broke a row rule (rows that did are in quarantine.rows, not lost)."),
+    ]
+
+
+def _feed_check_results(asset_key: dg.AssetKey, result: raw_load.LoadResult):
+    failed = result.failed_files
+    yield dg.AssetCheckResult(
+        check_name=FILES_PARSED_CHECK, asset_key=asset_key, passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"files_failed": len(failed),
+                  "failures": dg.MetadataValue.md("\n".join(f"- `{f.file_path}`: {f.reason}" for f in failed[:100]) or "none")},
+    )
+    quarantined = result.quarantined
+    rules: dict[str, int] = {}
+    for row in quarantined:
+        rules[row["rule"]] = rules.get(row["rule"], 0) + 1
+    yield dg.AssetCheckResult(
+        check_name=NO_QUARANTINE_CHECK, asset_key=asset_key, passed=not quarantined,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"rows_quarantined": len(quarantined), "rules": dg.MetadataValue.json(rules)},
+    )
+
+
+def build_feed_asset(table: str, description: str, sources_for) -> dg.AssetsDefinition:
+    asset_key = dg.AssetKey(["raw", table])
+
+    @dg.asset(
+        key=asset_key, group_name=RAW_GROUP, description=description, partitions_def=daily_partitions,
+        backfill_policy=single_run_backfill, pool=DUCKDB_POOL, check_specs=_feed_checks(asset_key),
+        kinds={"duckdb", "python"},
+    )
+    def feed_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        dates = partition_dates(context)
+        sources = sources_for(warehouse.landing)
+        with warehouse.connect() as conn:
+            result = raw_load.load_feed_partitions(conn, warehouse.landing, f"raw.{table}", sources, dates)
+        for failure in result.failed_files:
+            context.log.error(f"failed to load {failure.file_path}: {failure.reason}")
+        yield dg.MaterializeResult(metadata={**result.metadata(), "sources": ", ".join(sources) or "none",
+                                             "partition_range": f"{dates[0]}..{dates[-1]}"})
+        yield from _feed_check_results(asset_key, result)
+
+    return feed_asset
+
+
+def _api_source(name: str):
+    return lambda landing: [name]
+
+
+def broker_sources(landing) -> list[str]:
+    """Every feed folder with a mapping.yml, plus unknown folders (logged as failed: no parser, no mapping)."""
+    return [s for s in landing_tree.feed_sources(landing) if s not in SOURCES]
+
+
+feed_assets = [
+    build_feed_asset(f"offers_{name}", f"{name} API responses under feeds/{name}/<date>/, one row per offer.",
+                     _api_source(name))
+    for name in SOURCES
+] + [
+    build_feed_asset("offers_broker", "Broker/ERP CSV exports under feeds/<name>/<date>/, mapped by feeds/<name>/mapping.yml.",
+                     broker_sources)
+]
+
+
+def build_reference_asset(spec: reference_load.ReferenceSpec) -> dg.AssetsDefinition:
+    asset_key = dg.AssetKey(["raw", spec.table])
+
+    @dg.asset(
+        key=asset_key, group_name=RAW_GROUP, description=f"{spec.description} From {spec.path}.", pool=DUCKDB_POOL,
+        check_specs=[dg.AssetCheckSpec(FILES_PARSED_CHECK, asset=asset_key,
+                                       description=f"{spec.path} was read; on failure the previous version stays.")],
+        kinds={"duckdb", "python"},
+    )
+    def reference_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        with warehouse.connect() as conn:
+            try:
+                rows = reference_load.load_reference(conn, warehouse.landing, spec)
+                error = None
+            except reference_load.LandingFileError as failure:
+                rows, error = None, str(failure)
+                context.log.error(f"kept the previous raw.{spec.table}: {error}")
+                reference_load.ensure_empty_reference(conn, spec)
+            reference_load.log_present_state_load(conn, spec.table, spec.path, rows, error)
+        yield dg.MaterializeResult(metadata={"rows": rows if rows is not None else 0, "file": spec.path,
+                                             "error": error or "none"})
+        yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=asset_key, passed=error is None,
+                                  severity=dg.AssetCheckSeverity.ERROR, metadata={"error": error or "none"})
+
+    return reference_asset
+
+
+reference_assets = [build_reference_asset(spec) for spec in reference_load.REFERENCE_SPECS]
+
+
+@dg.asset(key=["raw", "manufacturer_aliases"], group_name=RAW_GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "python"},
+          description="The built-in manufacturer alias table plus reference/manufacturer_aliases.csv, keyed by manufacturer_key().")
+def manufacturer_aliases(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as conn:
+        rows = reference_load.load_manufacturer_aliases(conn, warehouse.landing)
+    return dg.MaterializeResult(metadata={"rows": rows})
+
+
+BOM_ASSET_KEY = dg.AssetKey(["raw", "bom_lines"])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(BOM_ASSET_KEY, group_name=RAW_GROUP, kinds={"duckdb", "python"},
+                     description="Every line of every BOM in boms/, with designators expanded and part keys."),
+        dg.AssetSpec(["raw", "bom_files"], group_name=RAW_GROUP, kinds={"duckdb", "python"},
+                     description="One row per BOM file: status, detection report (JSON) and problems."),
+    ],
+    check_specs=[dg.AssetCheckSpec(FILES_PARSED_CHECK, asset=BOM_ASSET_KEY,
+                                   description="Every BOM file could be read; unreadable ones are named with the reason.")],
+    pool=DUCKDB_POOL,
+)
+def boms(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as conn:
+        reports, failures = reference_load.load_boms(conn, warehouse.landing)
+    for failure in failures:
+        context.log.error(f"BOM {failure['file_path']} not loaded: {failure['reason']}")
+    per_bom = {r["product"]: r["status"] for r in reports}
+    yield dg.MaterializeResult(asset_key=BOM_ASSET_KEY, metadata={
+        "boms": len(reports), "boms_failed": len(failures), "status": dg.MetadataValue.json(per_bom)})
+    yield dg.MaterializeResult(asset_key=["raw", "bom_files"], metadata={"boms": len(reports)})
+    yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=BOM_ASSET_KEY, passed=not failures,
+                              severity=dg.AssetCheckSeverity.ERROR,
+                              metadata={"failures": dg.MetadataValue.json(failures)})
+
+
+raw_assets = [*feed_assets, *reference_assets, manufacturer_aliases, boms]

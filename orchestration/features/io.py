@@ -1,0 +1,120 @@
+"""Warehouse edge of the trend features: read the input window from DuckDB as Arrow, write a date range.
+
+Only this module touches DuckDB; `part_trends` stays pure.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+import duckdb
+import polars as pl
+
+from orchestration.features.part_trends import PART_TRENDS_SCHEMA, required_input_window
+
+OFFERS_RELATION = "staging.stg_feeds__offers"
+PRICE_BREAKS_RELATION = "staging.stg_feeds__price_breaks"
+# Per-part demand built by dbt from BOM lines × the plan; read only when it exists.
+DEMAND_RELATION = "staging.int_part_demand"
+FEATURES_SCHEMA = "features"
+FEATURES_TABLE = f"{FEATURES_SCHEMA}.part_trends_daily"
+
+OFFER_COLUMNS = [
+    "snapshot_date",
+    "source",
+    "distributor",
+    "sku",
+    "stock_pool",
+    "mpn",
+    "manufacturer",
+    "stock",
+    "lead_time_days",
+    "lifecycle_status",
+    "last_buy_date",
+    "is_authorized",
+    "is_broker",
+    "is_duplicate_listing",
+]
+PRICE_BREAK_COLUMNS = ["snapshot_date", "source", "distributor", "sku", "quantity", "unit_price_usd"]
+DEMAND_COLUMNS = ["mpn", "manufacturer", "daily_demand_units", "daily_demand_std"]
+
+_DUCKDB_TYPES = {
+    pl.Date: "DATE",
+    pl.String: "VARCHAR",
+    pl.Int32: "INTEGER",
+    pl.Int64: "BIGINT",
+    pl.Float64: "DOUBLE",
+    pl.Boolean: "BOOLEAN",
+}
+
+
+class FeatureInputs(NamedTuple):
+    offers: pl.LazyFrame
+    price_breaks: pl.LazyFrame
+    demand: pl.LazyFrame | None
+    rows_read: int  # offers + price breaks (+ demand) rows fetched: constant per night, whatever the history
+
+
+def _relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, name = relation.split(".", 1)
+    found = conn.sql(
+        "select count(*) from information_schema.tables where table_schema = $1 and table_name = $2",
+        params=[schema, name],
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def _read_window(
+    conn: duckdb.DuckDBPyConnection, relation: str, columns: list[str], first: date, last: date
+) -> pl.DataFrame:
+    # Fetch fully as Arrow (no pandas): the connection accepts new work once the result is consumed.
+    sql = f"select {', '.join(columns)} from {relation} where snapshot_date between $1 and $2"
+    return pl.from_arrow(conn.sql(sql, params=[first, last]).to_arrow_table())
+
+
+def read_inputs(
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, lookback_days: int = 90
+) -> FeatureInputs:
+    """The staging rows that `compute_part_trends(start=start, end=end)` needs, and nothing older."""
+    first, last = required_input_window(start, end, lookback_days)
+    offers = _read_window(conn, OFFERS_RELATION, OFFER_COLUMNS, first, last)
+    price_breaks = _read_window(conn, PRICE_BREAKS_RELATION, PRICE_BREAK_COLUMNS, first, last)
+    rows_read = offers.height + price_breaks.height
+    demand = None
+    if _relation_exists(conn, DEMAND_RELATION):
+        demand_df = pl.from_arrow(
+            conn.sql(f"select {', '.join(DEMAND_COLUMNS)} from {DEMAND_RELATION}").to_arrow_table()
+        )
+        rows_read += demand_df.height
+        demand = demand_df.lazy()
+    return FeatureInputs(offers.lazy(), price_breaks.lazy(), demand, rows_read)
+
+
+def write_features(conn: duckdb.DuckDBPyConnection, df: pl.DataFrame, start: date, end: date) -> int:
+    """Replace the [start, end] rows of features.part_trends_daily with `df`, in one transaction."""
+    outside = df.filter(~pl.col("snapshot_date").is_between(start, end)).height
+    if outside:
+        raise ValueError(f"{outside} rows fall outside [{start}, {end}]")
+    columns = ",\n  ".join(
+        f"{name} {_DUCKDB_TYPES[type(dtype)]}" for name, dtype in PART_TRENDS_SCHEMA.items()
+    )
+    conn.execute(f"create schema if not exists {FEATURES_SCHEMA}")
+    conn.execute(
+        # No primary key: uniqueness of the grain is a data test; an index would slow the bulk insert.
+        f"create table if not exists {FEATURES_TABLE} (\n  {columns}\n)"
+    )
+    view = "_part_trends_daily_batch"
+    conn.register(view, df.select(list(PART_TRENDS_SCHEMA)).to_arrow())
+    try:
+        conn.execute("begin transaction")
+        try:
+            conn.execute(f"delete from {FEATURES_TABLE} where snapshot_date between $1 and $2", [start, end])
+            conn.execute(f"insert into {FEATURES_TABLE} by name select * from {view}")
+            conn.execute("commit")
+        except Exception:
+            conn.execute("rollback")
+            raise
+    finally:
+        conn.unregister(view)
+    return df.height

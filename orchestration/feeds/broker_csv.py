@@ -1,0 +1,708 @@
+"""Broker / ERP CSV exports, mapped to the Offer contract by `feeds/<name>/mapping.yml` (no code per source).
+
+mapping.yml (every key but `columns.mpn_raw` and a distributor is optional):
+
+```yaml
+distributor: "Acme Brokers"   # constant; or map a column as columns.distributor
+distributor_country: HK       # constant ISO-2 (or columns.distributor_country)
+is_broker: true               # default true  (or columns.is_broker)
+is_authorized: false          # default false (or columns.is_authorized)
+currency: USD                 # prices without a currency column or symbol
+delimiter: ","                # default ","; "\\t" or "tab" for TSV
+encoding: utf-8               # utf-8 (default), utf-8-sig, cp1252, latin-1, utf-16...
+decimal: point                # point|comma: settles the ambiguous "1,234" in prices
+lead_time_unit: weeks         # unit of bare lead-time numbers: weeks (default) | days
+prices_include_vat: false
+vat_rate: 0.2                 # fraction, only with prices_include_vat
+ragged_lines: error           # error (default: a row with more fields than the header fails the file) | truncate
+columns:                      # Offer field -> CSV header
+  sku: "Part #"               # absent or empty -> the MPN is the sku
+  mpn_raw: "Mfr Part Number"
+  manufacturer_raw: "Brand"
+  stock: "Qty Available"      # -> stock (parsed) and stock_raw
+  lead_time: "Lead Time"      # -> lead_time_days and lead_time_raw
+  moq: "MOQ"
+  order_multiple: "Mult"
+  packaging: "Pkg"
+  lifecycle_raw: "Status"
+  last_buy_date: "LTB"
+  currency: "Cur"
+  description: "Desc"
+  category_raw: "Category"
+price_breaks:                 # any number of quantity/price pairs; quantity may be a constant
+  - {quantity: "Qty 1", price: "Price 1"}
+  - {quantity: "Qty 2", price: "Price 2"}
+  # - {quantity: 1, price: "Unit Price"}
+```
+
+The CSV is read in bulk by Polars (`scan_csv(infer_schema=False)`: every column is text, so formulas such
+as `=HYPERLINK(...)` stay raw text and are never evaluated; a number cell that holds a formula is
+unreadable). It streams in batches (`collect_batches`) and each column is parsed with vectorised
+expressions; only the *distinct* values that are not plain digits go through the Python helpers in
+`text.py`, so the rules are exactly those of the JSON feeds. gzip files and non-UTF-8 encodings are
+transcoded to a temporary UTF-8 file in chunks first (bounded memory).
+
+Row rules (location `line N`, the 1-based physical line including the header, counting newlines
+embedded in quoted fields): as in `common.py` (empty_mpn drops the row; negative/unparsable stock nulls
+stock; bad breaks are dropped one by one). Completely empty lines are skipped silently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import yaml
+
+from . import text
+from .records import OFFER_SCHEMA, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
+
+BATCH_ROWS = 100_000
+_COLUMN_FIELDS = {
+    "sku",
+    "mpn_raw",
+    "manufacturer_raw",
+    "stock",
+    "lead_time",
+    "moq",
+    "order_multiple",
+    "packaging",
+    "lifecycle_raw",
+    "last_buy_date",
+    "currency",
+    "description",
+    "category_raw",
+    "distributor",
+    "distributor_country",
+    "is_broker",
+    "is_authorized",
+}
+_COLUMN_ALIASES = {"stock_raw": "stock", "lead_time_raw": "lead_time", "lead_time_days": "lead_time"}
+_TOP_KEYS = {
+    "distributor",
+    "distributor_country",
+    "is_broker",
+    "is_authorized",
+    "currency",
+    "delimiter",
+    "encoding",
+    "decimal",
+    "lead_time_unit",
+    "prices_include_vat",
+    "vat_rate",
+    "ragged_lines",
+    "columns",
+    "price_breaks",
+    "name",
+    "description",
+}
+
+
+class MappingError(ValueError):
+    pass
+
+
+@dataclass
+class BreakColumns:
+    quantity: str | int
+    price: str
+
+
+@dataclass
+class BrokerMapping:
+    columns: dict[str, str]
+    price_breaks: list[BreakColumns] = field(default_factory=list)
+    distributor: str | None = None
+    distributor_country: str | None = None
+    is_broker: bool = True
+    is_authorized: bool = False
+    currency: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    decimal: str | None = None
+    lead_time_unit: str = "weeks"
+    prices_include_vat: bool = False
+    vat_rate: float | None = None
+    ragged_lines: str = "error"
+
+    def referenced_columns(self) -> list[str]:
+        cols = list(self.columns.values())
+        for b in self.price_breaks:
+            if isinstance(b.quantity, str):
+                cols.append(b.quantity)
+            cols.append(b.price)
+        return list(dict.fromkeys(cols))
+
+
+def load_mapping(path: Path | str) -> BrokerMapping:
+    """Read and validate a mapping.yml; MappingError with a clear message if it is wrong."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+        raise MappingError(f"{path}: cannot read mapping: {e}") from e
+    return mapping_from_dict(raw, where=str(path))
+
+
+def mapping_from_dict(raw: object, *, where: str = "mapping") -> BrokerMapping:
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: top level must be a mapping")
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise MappingError(f"{where}: unknown keys {sorted(unknown)}")
+    cols_raw = raw.get("columns") or {}
+    if not isinstance(cols_raw, dict):
+        raise MappingError(f"{where}: `columns` must map Offer fields to CSV headers")
+    columns: dict[str, str] = {}
+    for key, col in cols_raw.items():
+        fld = _COLUMN_ALIASES.get(key, key)
+        if fld not in _COLUMN_FIELDS:
+            raise MappingError(f"{where}: columns.{key} is not a mappable Offer field ({sorted(_COLUMN_FIELDS)})")
+        if not isinstance(col, str) or not col:
+            raise MappingError(f"{where}: columns.{key} must be a CSV header name")
+        columns[fld] = col
+    if "mpn_raw" not in columns:
+        raise MappingError(f"{where}: columns.mpn_raw is required")
+    if "distributor" not in columns and not raw.get("distributor"):
+        raise MappingError(f"{where}: set `distributor` (constant) or columns.distributor")
+    breaks: list[BreakColumns] = []
+    for i, b in enumerate(raw.get("price_breaks") or []):
+        if not isinstance(b, dict) or "price" not in b or "quantity" not in b:
+            raise MappingError(f"{where}: price_breaks[{i}] needs `quantity` and `price`")
+        qty = b["quantity"]
+        if isinstance(qty, bool) or not isinstance(qty, int | str):
+            raise MappingError(f"{where}: price_breaks[{i}].quantity must be a header or an integer")
+        breaks.append(BreakColumns(qty, str(b["price"])))
+    delimiter = str(raw.get("delimiter", ","))
+    delimiter = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(delimiter, delimiter)
+    if len(delimiter) != 1:
+        raise MappingError(f"{where}: delimiter must be one character")
+    encoding = str(raw.get("encoding", "utf-8"))
+    try:
+        codecs.lookup(encoding)
+    except LookupError as e:
+        raise MappingError(f"{where}: unknown encoding {encoding!r}") from e
+    decimal = raw.get("decimal")
+    if decimal not in (None, "point", "comma"):
+        raise MappingError(f"{where}: decimal must be point or comma")
+    lead_unit = str(raw.get("lead_time_unit", "weeks"))
+    if lead_unit not in ("weeks", "days"):
+        raise MappingError(f"{where}: lead_time_unit must be weeks or days")
+    currency = raw.get("currency")
+    if currency is not None and text.normalize_currency(currency) is None:
+        raise MappingError(f"{where}: currency {currency!r} is not an ISO 4217 code")
+    ragged = str(raw.get("ragged_lines", "error"))
+    if ragged not in ("error", "truncate"):
+        raise MappingError(f"{where}: ragged_lines must be error or truncate")
+    vat = raw.get("vat_rate")
+    return BrokerMapping(
+        columns=columns,
+        price_breaks=breaks,
+        distributor=text.clean_str(raw.get("distributor")),
+        distributor_country=text.clean_str(raw.get("distributor_country")),
+        is_broker=bool(raw.get("is_broker", True)),
+        is_authorized=bool(raw.get("is_authorized", False)),
+        currency=text.normalize_currency(currency) if currency else None,
+        delimiter=delimiter,
+        encoding=encoding,
+        decimal=decimal,
+        lead_time_unit=lead_unit,
+        prices_include_vat=bool(raw.get("prices_include_vat", False)),
+        vat_rate=float(vat) if vat is not None else None,
+        ragged_lines=ragged,
+    )
+
+
+# ---------------------------------------------------------------- input preparation
+
+
+def _encoding_guess(sample: bytes) -> str:
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(sample).best()
+        return f" (charset-normalizer guesses {best.encoding})" if best else ""
+    except Exception:  # pragma: no cover - best effort
+        return ""
+
+
+def _decode_error_reason(path: Path, opener: Callable, encoding: str) -> str | None:
+    """Stream the file through a strict decoder; a clear reason at the first bad byte, else None."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    consumed = 0
+    newlines = 0
+    with opener(path) as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                offset = consumed + e.start
+                line = newlines + chunk[: e.start].count(b"\n") + 1
+                bad = chunk[e.start : e.start + 1].hex()
+                with opener(path) as fh2:
+                    sample = fh2.read(1 << 16)
+                return (
+                    f"not valid {encoding} at line {line} (byte 0x{bad} at offset {offset}){_encoding_guess(sample)};"
+                    " set `encoding:` in mapping.yml"
+                )
+            consumed += len(chunk)
+            newlines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return f"not valid {encoding}: file ends inside a multi-byte character"
+    return None
+
+
+def _prepare(path: Path, mapping: BrokerMapping, tmpdir: str, file_path: str) -> Path:
+    """A plain UTF-8 file Polars can scan: the file itself, or a transcoded / decompressed copy."""
+    is_gz = path.name.endswith(".gz")
+    opener: Callable = gzip.open if is_gz else open
+    enc = codecs.lookup(mapping.encoding).name
+    if path.stat().st_size == 0:
+        raise FeedFileError(file_path, "empty file (0 bytes)")
+    if not is_gz and enc in ("utf-8", "utf-8-sig"):
+        return path
+    out = Path(tmpdir) / (path.name.removesuffix(".gz") + ".utf8.csv")
+    decoder = codecs.getincrementaldecoder(mapping.encoding)(errors="strict")
+    try:
+        with opener(path, "rb") as src, open(out, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(decoder.decode(chunk).encode("utf-8"))
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError:
+        reason = _decode_error_reason(path, lambda p: opener(p, "rb"), mapping.encoding)
+        raise FeedFileError(file_path, reason or f"not valid {mapping.encoding}") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise FeedFileError(file_path, f"cannot decompress gzip file: {e}") from e
+    return out
+
+
+# ---------------------------------------------------------------- vectorised column parsing
+
+
+def _strip(s: pl.Series) -> pl.Series:
+    """Trimmed text, empty -> null."""
+    s = s.cast(pl.String).str.strip_chars()
+    return pl.select(pl.when(s.str.len_bytes() > 0).then(s)).to_series().alias(s.name)
+
+
+def _map_values(
+    s: pl.Series, clean_pattern: str | None, fast: Callable[[pl.Series], pl.Series] | None, fn: Callable, dtype
+) -> pl.Series:
+    """Parse a string Series: values matching `clean_pattern` by `fast` (vectorised), the distinct
+    others by the Python helper `fn`."""
+    n = s.len()
+    if clean_pattern is not None and fast is not None:
+        clean = s.str.contains(clean_pattern).fill_null(False)
+        fast_values = fast(s).cast(dtype)
+    else:
+        clean = pl.Series([False] * n, dtype=pl.Boolean)
+        fast_values = pl.Series([None] * n, dtype=dtype)
+    dirty = s.filter(~clean & s.is_not_null()).unique()
+    if dirty.len() == 0:
+        slow = pl.Series([None] * n, dtype=dtype)
+    else:
+        values = dirty.to_list()
+        slow = s.replace_strict(values, [fn(v) for v in values], default=None, return_dtype=dtype)
+    return fast_values.zip_with(clean, slow)
+
+
+def _not_formula(fn: Callable) -> Callable:
+    def wrapped(v: str):
+        return None if v.startswith("=") else fn(v)
+
+    return wrapped
+
+
+def _qty(s: pl.Series) -> pl.Series:
+    return _map_values(
+        s, r"^\d{1,18}$", lambda x: x.cast(pl.Int64, strict=False), _not_formula(text.parse_quantity), pl.Int64
+    )
+
+
+def _price(s: pl.Series, decimal: str | None) -> tuple[pl.Series, pl.Series]:
+    pattern = r"^\d{1,15}(\.\d+)?$" if decimal != "comma" else r"^\d{1,15}$"
+
+    def amount(v: str):
+        return None if v.startswith("=") else text.parse_price(v, decimal=decimal).amount
+
+    def cur(v: str):
+        return None if v.startswith("=") else text.parse_price(v, decimal=decimal).currency
+
+    amounts = _map_values(s, pattern, lambda x: x.cast(pl.Float64, strict=False), amount, pl.Float64)
+    currencies = _map_values(s, None, None, cur, pl.String)
+    return amounts, currencies
+
+
+def _lead(s: pl.Series, unit: str) -> pl.Series:
+    factor = 7 if unit == "weeks" else 1
+    return _map_values(
+        s,
+        r"^\d{1,6}$",
+        lambda x: x.cast(pl.Int64, strict=False) * factor,
+        _not_formula(lambda v: text.parse_lead_time_days(v, bare_unit=unit)),
+        pl.Int64,
+    )
+
+
+def _by_unique(s: pl.Series, fn: Callable, dtype) -> pl.Series:
+    return _map_values(s, None, None, fn, dtype)
+
+
+# ---------------------------------------------------------------- per-file parsing
+
+
+def parse_file_to_arrow(
+    path: Path | str,
+    mapping: BrokerMapping,
+    *,
+    source: str,
+    file_path: str,
+    snapshot_date: date,
+    batch_rows: int = BATCH_ROWS,
+) -> tuple[pa.Table, list[QuarantinedRow]]:
+    """One CSV (or .csv.gz) -> (OFFER_SCHEMA table, quarantined rows); FeedFileError if unreadable."""
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="partrisk_csv_") as tmpdir:
+        csv_path = _prepare(path, mapping, tmpdir, file_path)
+        try:
+            return _parse_prepared(
+                csv_path, path, mapping, source=source, file_path=file_path, snapshot_date=snapshot_date,
+                batch_rows=batch_rows,
+            )
+        except pl.exceptions.NoDataError as e:
+            raise FeedFileError(file_path, f"empty CSV: {e}") from e
+        except pl.exceptions.ComputeError as e:
+            msg = str(e).splitlines()[0]
+            if "utf-8" in msg.lower() or "utf8" in msg.lower():
+                reason = _decode_error_reason(csv_path, lambda p: open(p, "rb"), "utf-8")
+                raise FeedFileError(file_path, reason or f"not valid UTF-8: {msg}") from e
+            if "more fields" in msg:
+                raise FeedFileError(
+                    file_path,
+                    f"a row has more fields than the header ({msg}); unquoted delimiter inside a value? "
+                    "(set ragged_lines: truncate in mapping.yml to accept)",
+                ) from e
+            raise FeedFileError(file_path, f"cannot read CSV: {msg}") from e
+
+
+def _parse_prepared(
+    csv_path: Path,
+    original: Path,
+    m: BrokerMapping,
+    *,
+    source: str,
+    file_path: str,
+    snapshot_date: date,
+    batch_rows: int,
+) -> tuple[pa.Table, list[QuarantinedRow]]:
+    lf = pl.scan_csv(
+        csv_path,
+        separator=m.delimiter,
+        infer_schema=False,
+        has_header=True,
+        encoding="utf8",
+        row_index_name="__row",
+        truncate_ragged_lines=m.ragged_lines == "truncate",
+        raise_if_empty=True,
+        empty_string_is_null=False,
+    )
+    header = [c for c in lf.collect_schema().names() if c != "__row"]
+    missing = [c for c in m.referenced_columns() if c not in header]
+    if missing:
+        raise FeedFileError(file_path, f"columns named in mapping.yml are not in the header: {missing} (header: {header})")
+    header_lines = 1 + sum(c.count("\n") for c in header)
+    needed = m.referenced_columns()
+    newline_expr = pl.sum_horizontal(
+        [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in header]
+    ).alias("__nl")
+    query = lf.select(pl.col("__row"), newline_expr, *[pl.col(c) for c in needed])
+
+    tables: list[pa.Table] = []
+    quarantined: list[QuarantinedRow] = []
+    nl_offset = 0
+    for batch in query.collect_batches(chunk_size=batch_rows):
+        if batch.height == 0:
+            continue
+        nl = batch["__nl"].cast(pl.Int64)
+        line = (batch["__row"].cast(pl.Int64) + 1 + header_lines) + nl_offset + (nl.cum_sum() - nl)
+        nl_offset += int(nl.sum())
+        tbl, q = _parse_batch(batch, line, m, source=source, file_path=file_path, snapshot_date=snapshot_date)
+        tables.append(tbl)
+        quarantined.extend(q)
+    if not tables:
+        return OFFER_SCHEMA.empty_table(), quarantined
+    return pa.concat_tables(tables), quarantined
+
+
+def _parse_batch(
+    batch: pl.DataFrame,
+    line: pl.Series,
+    m: BrokerMapping,
+    *,
+    source: str,
+    file_path: str,
+    snapshot_date: date,
+) -> tuple[pa.Table, list[QuarantinedRow]]:
+    n = batch.height
+    col = {fld: _strip(batch[c]) for fld, c in m.columns.items()}
+    line_txt = pl.Series("location", [f"line {x}" for x in line.to_list()], dtype=pl.String)
+    q_frames: list[pl.DataFrame] = []
+
+    def quarantine(mask: pl.Series, rule: str, raw: pl.Series | str) -> None:
+        mask = mask.fill_null(False)
+        if not mask.any():
+            return
+        raw_s = raw if isinstance(raw, pl.Series) else pl.Series([raw] * n, dtype=pl.String)
+        q_frames.append(
+            pl.DataFrame(
+                {
+                    "line": line.filter(mask),
+                    "location": line_txt.filter(mask),
+                    "rule": [rule] * int(mask.sum()),
+                    "raw_value": raw_s.filter(mask),
+                }
+            )
+        )
+
+    def null_str() -> pl.Series:
+        return pl.Series([None] * n, dtype=pl.String)
+
+    def get(fld: str) -> pl.Series:
+        return col[fld] if fld in col else null_str()
+
+    # blank lines: every referenced cell empty -> skipped silently
+    all_cells = [_strip(batch[c]) for c in m.referenced_columns()]
+    blank = pl.DataFrame(all_cells).select(pl.all_horizontal(pl.all().is_null())).to_series()
+
+    mpn = get("mpn_raw")
+    sku = get("sku")
+    sku = sku.fill_null(mpn)
+    empty_mpn = mpn.is_null() & ~blank
+    quarantine(empty_mpn, "empty_mpn", sku.fill_null(""))
+
+    if "distributor" in col:
+        distributor = col["distributor"].fill_null(m.distributor) if m.distributor else col["distributor"]
+    else:
+        distributor = pl.Series([m.distributor] * n, dtype=pl.String)
+    empty_dist = distributor.is_null() & ~empty_mpn & ~blank
+    quarantine(empty_dist, "empty_distributor", mpn.fill_null(""))
+    keep = ~blank & ~empty_mpn & ~empty_dist
+
+    # stock
+    stock_raw = get("stock")
+    stock = _qty(stock_raw)
+    quarantine(keep & (stock < 0), "negative_stock", stock_raw)
+    unparsable = keep & stock.is_null() & stock_raw.str.contains(r"\d").fill_null(False)
+    quarantine(unparsable, "unparsable_stock", stock_raw)
+    stock = pl.select(pl.when(stock >= 0).then(stock)).to_series()
+
+    def positive(fld: str) -> pl.Series:
+        raw = get(fld)
+        v = _qty(raw)
+        quarantine(keep & (v <= 0), "negative_moq", raw)
+        return pl.select(pl.when(v > 0).then(v)).to_series()
+
+    moq = positive("moq")
+    mult = positive("order_multiple")
+
+    lead_raw = get("lead_time")
+    lead_days = _lead(lead_raw, m.lead_time_unit)
+
+    ltb_raw = get("last_buy_date")
+    ltb = _by_unique(ltb_raw, _not_formula(text.parse_date), pl.Date)
+    quarantine(keep & ltb.is_null() & ltb_raw.is_not_null(), "unparsable_date", ltb_raw)
+
+    # currency column (explicit) -> ISO or marked unknown
+    cur_col_raw = get("currency")
+    cur_col = _by_unique(cur_col_raw, text.normalize_currency, pl.String)
+    default_currency = m.currency
+
+    break_structs: list[pl.Series] = []
+    for i, b in enumerate(m.price_breaks):
+        price_raw = _strip(batch[b.price])
+        if isinstance(b.quantity, int):
+            qty_raw = pl.Series([str(b.quantity)] * n, dtype=pl.String)
+        else:
+            qty_raw = _strip(batch[b.quantity])
+        qty = _qty(qty_raw)
+        amount, sym_cur_raw = _price(price_raw, m.decimal)
+        sym_cur = _by_unique(sym_cur_raw, text.normalize_currency, pl.String)
+        has_price = keep & price_raw.is_not_null()
+        # currency: explicit column, else symbol, else mapping constant
+        currency = pl.select(
+            pl.when(cur_col_raw.is_not_null())
+            .then(cur_col)
+            .when(sym_cur_raw.is_not_null())
+            .then(sym_cur)
+            .otherwise(pl.lit(default_currency, dtype=pl.String))
+        ).to_series()
+        bad_currency_raw = pl.select(
+            pl.when(cur_col_raw.is_not_null())
+            .then(cur_col_raw)
+            .when(sym_cur_raw.is_not_null())
+            .then(sym_cur_raw)
+            .otherwise(pl.lit(default_currency or "", dtype=pl.String))
+        ).to_series()
+        r_qty_bad = has_price & qty.is_null()
+        r_qty_np = has_price & ~r_qty_bad & (qty <= 0).fill_null(False)
+        r_price_bad = has_price & ~r_qty_bad & ~r_qty_np & amount.is_null()
+        r_cur = has_price & ~r_qty_bad & ~r_qty_np & ~r_price_bad & currency.is_null()
+        r_price_np = has_price & ~r_qty_bad & ~r_qty_np & ~r_price_bad & ~r_cur & (amount <= 0).fill_null(False)
+        quarantine(r_qty_bad, "unparsable_break_quantity", qty_raw.fill_null(""))
+        quarantine(r_qty_np, "non_positive_break_quantity", qty_raw)
+        quarantine(r_price_bad, "unparsable_price", price_raw)
+        quarantine(r_cur, "unknown_currency", bad_currency_raw)
+        quarantine(r_price_np, "non_positive_price", price_raw)
+        ok = has_price & ~(r_qty_bad | r_qty_np | r_price_bad | r_cur | r_price_np)
+        struct = pl.select(
+            pl.when(ok).then(
+                pl.struct(
+                    quantity=qty,
+                    unit_price=amount,
+                    currency=currency,
+                    price_raw=price_raw,
+                )
+            )
+        ).to_series().alias(f"b{i}")
+        break_structs.append(struct)
+
+    frame = pl.DataFrame(
+        {
+            "keep": keep,
+            "source": pl.Series([source] * n, dtype=pl.String),
+            "distributor": distributor,
+            "distributor_country": (
+                get("distributor_country").fill_null(m.distributor_country)
+                if m.distributor_country
+                else get("distributor_country")
+            ),
+            "is_authorized": _bool_col(col.get("is_authorized"), m.is_authorized, n),
+            "is_broker": _bool_col(col.get("is_broker"), m.is_broker, n),
+            "sku": sku,
+            "stock_pool": sku,
+            "mpn_raw": mpn,
+            "manufacturer_raw": get("manufacturer_raw"),
+            "category_raw": get("category_raw"),
+            "description": get("description"),
+            "stock": stock,
+            "stock_raw": stock_raw,
+            "moq": moq,
+            "order_multiple": mult,
+            "packaging": get("packaging"),
+            "lead_time_days": lead_days,
+            "lead_time_raw": lead_raw,
+            "lifecycle_raw": get("lifecycle_raw"),
+            "last_buy_date": ltb,
+            "__cur": pl.select(
+                pl.when(cur_col_raw.is_not_null()).then(cur_col).otherwise(pl.lit(default_currency, dtype=pl.String))
+            ).to_series(),
+            "prices_include_vat": pl.Series([m.prices_include_vat] * n, dtype=pl.Boolean),
+            "vat_rate": pl.Series([m.vat_rate if m.prices_include_vat else None] * n, dtype=pl.Float64),
+            "file_path": pl.Series([file_path] * n, dtype=pl.String),
+            "record_path": line_txt,
+            "snapshot_date": pl.Series([snapshot_date] * n, dtype=pl.Date),
+        }
+    )
+    if break_structs:
+        frame = frame.with_columns(break_structs).with_columns(
+            pl.concat_list([f"b{i}" for i in range(len(break_structs))])
+            .list.drop_nulls()
+            .list.eval(pl.element().sort_by(pl.element().struct.field("quantity")))
+            .alias("price_breaks")
+        )
+    else:
+        frame = frame.with_columns(
+            pl.lit([], dtype=pl.List(pl.Struct(_BREAK_FIELDS))).alias("price_breaks")
+        )
+    frame = frame.filter(pl.col("keep")).with_columns(
+        pl.coalesce(
+            pl.col("price_breaks").list.first().struct.field("currency"),
+            pl.col("__cur"),
+        ).alias("currency"),
+        pl.col("distributor_country").str.to_uppercase(),
+    )
+    table = frame.select(OFFER_SCHEMA.names).to_arrow().cast(OFFER_SCHEMA)
+
+    quarantined: list[QuarantinedRow] = []
+    if q_frames:
+        qdf = pl.concat(q_frames).sort("line", maintain_order=True)
+        quarantined = [
+            QuarantinedRow(source, file_path, loc, rule, raw)
+            for loc, rule, raw in qdf.select("location", "rule", "raw_value").iter_rows()
+        ]
+    return table, quarantined
+
+
+_BREAK_FIELDS = {"quantity": pl.Int64, "unit_price": pl.Float64, "currency": pl.String, "price_raw": pl.String}
+
+
+def _bool_col(series: pl.Series | None, default: bool, n: int) -> pl.Series:
+    if series is None:
+        return pl.Series([default] * n, dtype=pl.Boolean)
+    return _by_unique(series, text.parse_bool, pl.Boolean).fill_null(default)
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def parse_to_arrow(
+    folder_files: Iterable[Path | str],
+    mapping: BrokerMapping | Path | str,
+    *,
+    source: str,
+    snapshot_date: date,
+    landing_root: Path | str | None = None,
+) -> tuple[pa.Table, list[QuarantinedRow]]:
+    """Fast path: every CSV in `folder_files` -> one OFFER_SCHEMA table and the quarantined rows.
+
+    Raises FeedFileError on the first unreadable file (the registry calls `parse_file_to_arrow` per file
+    instead, so that one bad file does not stop the others).
+    """
+    if not isinstance(mapping, BrokerMapping):
+        mapping = load_mapping(mapping)
+    tables: list[pa.Table] = []
+    quarantined: list[QuarantinedRow] = []
+    for f in folder_files:
+        f = Path(f)
+        rel = _relative(f, landing_root)
+        tbl, q = parse_file_to_arrow(f, mapping, source=source, file_path=rel, snapshot_date=snapshot_date)
+        tables.append(tbl)
+        quarantined.extend(q)
+    table = pa.concat_tables(tables) if tables else OFFER_SCHEMA.empty_table()
+    return table, quarantined
+
+
+def parse(
+    path: Path | str,
+    mapping: BrokerMapping | Path | str,
+    *,
+    source: str,
+    file_path: str,
+    snapshot_date: date,
+) -> tuple[list[Offer], list[QuarantinedRow]]:
+    """The Offer-object form of `parse_file_to_arrow` (small files and tests)."""
+    if not isinstance(mapping, BrokerMapping):
+        mapping = load_mapping(mapping)
+    table, quarantined = parse_file_to_arrow(
+        path, mapping, source=source, file_path=file_path, snapshot_date=snapshot_date
+    )
+    return offers_from_arrow(table), quarantined
+
+
+def _relative(path: Path, root: Path | str | None) -> str:
+    if root is None:
+        return path.as_posix()
+    try:
+        return Path(os.path.relpath(path, root)).as_posix()
+    except ValueError:
+        return path.as_posix()

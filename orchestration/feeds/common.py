@@ -1,0 +1,160 @@
+"""Row rules shared by the JSON parsers.
+
+Rule -> what happens (the same in broker_csv):
+
+| rule | effect |
+|---|---|
+| `empty_mpn` | row dropped (no part key without an MPN) |
+| `empty_sku` | row dropped (Mouser writes "N/A" for parts it does not sell) |
+| `negative_stock` | offer kept, `stock` nulled, `stock_raw` kept |
+| `unparsable_stock` | offer kept, `stock` nulled (text with digits that is not a count) |
+| `unparsable_price` | that price break dropped ("N/A", "call") |
+| `non_positive_price` | that price break dropped |
+| `unknown_currency` | that price break dropped (code not ISO 4217, or no currency at all) |
+| `unparsable_break_quantity` / `non_positive_break_quantity` | that price break dropped |
+| `unparsable_date` | offer kept, `last_buy_date` nulled |
+| `negative_moq` | offer kept, `moq`/`order_multiple` nulled (value <= 0) |
+
+`location` is the JSON path of the offending value's record (`$.SearchResults.Parts[3]`, and
+`...PriceBreaks[1]` for a break) or `line N` for CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import text
+from .records import PriceBreak, QuarantinedRow
+
+
+@dataclass
+class RawBreak:
+    location: str
+    quantity: object
+    price: object
+    currency: object = None  # explicit currency field of the break, if any
+
+
+@dataclass
+class Collector:
+    source: str
+    file_path: str
+    quarantined: list[QuarantinedRow] = field(default_factory=list)
+
+    def quarantine(self, location: str, rule: str, raw_value: object) -> None:
+        raw = None if raw_value is None else (raw_value if isinstance(raw_value, str) else text.clean_str(raw_value))
+        self.quarantined.append(QuarantinedRow(self.source, self.file_path, location, rule, raw))
+
+    def require_id(self, location: str, mpn: object, sku: object) -> tuple[str, str] | None:
+        """(mpn, sku) stripped, or None after quarantining the row (empty_mpn / empty_sku)."""
+        mpn_s = text.clean_str(mpn)
+        sku_s = text.clean_str(sku)
+        if sku_s is not None and sku_s.upper() in {"N/A", "NA", "-"}:
+            sku_s = None
+        if mpn_s is None:
+            self.quarantine(location, "empty_mpn", sku_s or "")
+            return None
+        if sku_s is None:
+            self.quarantine(location, "empty_sku", mpn_s)
+            return None
+        return mpn_s, sku_s
+
+    def stock(self, location: str, *candidates: object) -> tuple[int | None, str | None]:
+        """Stock from the first candidate that reads as a count; rules negative/unparsable_stock."""
+        first_raw = None
+        for value in candidates:
+            raw = text.clean_str(value)
+            if raw is None:
+                continue
+            if first_raw is None:
+                first_raw = raw
+            qty = text.parse_quantity(value)
+            if qty is None:
+                continue
+            if qty < 0:
+                self.quarantine(location, "negative_stock", raw)
+                return None, raw
+            return qty, raw
+        if first_raw is not None and text.has_digit(first_raw):
+            self.quarantine(location, "unparsable_stock", first_raw)
+        return None, first_raw
+
+    def positive_int(self, location: str, value: object, rule: str = "negative_moq") -> int | None:
+        qty = text.parse_quantity(value)
+        if qty is None:
+            return None
+        if qty <= 0:
+            self.quarantine(location, rule, value)
+            return None
+        return qty
+
+    def date(self, location: str, value: object) -> date | None:
+        if text.clean_str(value) is None:
+            return None
+        d = text.parse_date(value)
+        if d is None:
+            self.quarantine(location, "unparsable_date", value)
+        return d
+
+    def breaks(
+        self,
+        raw_breaks: Iterable[RawBreak],
+        *,
+        default_currency: str | None,
+        decimal: str | None = None,
+    ) -> list[PriceBreak]:
+        out: list[PriceBreak] = []
+        for rb in raw_breaks:
+            qty = text.parse_quantity(rb.quantity)
+            if qty is None:
+                self.quarantine(rb.location, "unparsable_break_quantity", rb.quantity)
+                continue
+            if qty <= 0:
+                self.quarantine(rb.location, "non_positive_break_quantity", rb.quantity)
+                continue
+            price_raw = text.clean_str(rb.price)
+            money = text.parse_price(rb.price, decimal=decimal)
+            if money.amount is None:
+                self.quarantine(rb.location, "unparsable_price", price_raw)
+                continue
+            explicit = text.clean_str(rb.currency)
+            if explicit is not None:
+                currency = text.normalize_currency(explicit)
+                bad_currency = explicit
+            elif money.currency is not None:
+                currency = text.normalize_currency(money.currency)
+                bad_currency = money.currency
+            else:
+                currency = text.normalize_currency(default_currency)
+                bad_currency = default_currency or ""
+            if currency is None:
+                self.quarantine(rb.location, "unknown_currency", bad_currency)
+                continue
+            if money.amount <= 0:
+                self.quarantine(rb.location, "non_positive_price", price_raw)
+                continue
+            out.append(PriceBreak(qty, money.amount, currency, price_raw or ""))
+        out.sort(key=lambda b: b.quantity)
+        return out
+
+
+def offer_currency(breaks: list[PriceBreak], declared: str | None) -> str | None:
+    if breaks:
+        return breaks[0].currency
+    return text.normalize_currency(declared)
+
+
+def jpath(base: str, key: str, index: int | None = None) -> str:
+    """`$.Products` + `[3]` helpers: jpath("$", "Products", 3) -> "$.Products[3]"."""
+    p = f"{base}.{key}"
+    return p if index is None else f"{p}[{index}]"
+
+
+def as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,310 @@
+"""Source registry and `parse_snapshot`: one `feeds/<source>/<YYYY-MM-DD>/` folder -> SnapshotParse.
+
+Landing layout: `<landing_root>/feeds/<source>/<YYYY-MM-DD>/*.json[.gz]` for the registry sources and
+`<landing_root>/feeds/<broker>/mapping.yml` + `<landing_root>/feeds/<broker>/<YYYY-MM-DD>/*.csv[.gz]`
+for broker/ERP exports. Adding a source = one parser module and one line in `SOURCES`, or one mapping.
+
+File-level failures (the file becomes a FailedFile; the other files still load):
+- larger than the JSON limit (default 100 MB, env PARTRISK_MAX_JSON_BYTES, or the `max_json_bytes`
+  argument), checked on disk and, for gzip, on the decompressed size;
+- empty or whitespace-only file; gzip that does not decompress;
+- not valid UTF-8 (reason names the line and byte, and charset-normalizer's guess); UTF-8/16/32 BOMs are
+  accepted;
+- invalid or truncated JSON (reason includes the json error line/column);
+- top level not an object, unknown shape, API error payload (raised by the parser as FeedFileError).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from . import broker_csv, digikey, lcsc, mouser, nexar, tme
+from .records import FailedFile, FeedFileError, FileReport, Offer, QuarantinedRow, SnapshotParse
+
+Parser = Callable[..., tuple[list[Offer], list[QuarantinedRow]]]
+
+SOURCES: dict[str, Parser] = {
+    "digikey": digikey.parse,
+    "mouser": mouser.parse,
+    "nexar": nexar.parse,
+    "tme": tme.parse,
+    "lcsc": lcsc.parse,
+}
+# Sources whose files must be parsed together (TME joins its Search and Prices responses on Symbol).
+FOLDER_PARSERS = {"tme": tme.parse_many}
+
+MAPPING_FILE = "mapping.yml"
+DEFAULT_MAX_JSON_BYTES = 100 * 1024 * 1024
+MAX_JSON_BYTES_ENV = "PARTRISK_MAX_JSON_BYTES"
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def max_json_bytes() -> int:
+    value = os.environ.get(MAX_JSON_BYTES_ENV)
+    if value:
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{MAX_JSON_BYTES_ENV}={value!r} is not an integer number of bytes") from None
+    return DEFAULT_MAX_JSON_BYTES
+
+
+def _mapping_path(folder: Path) -> Path | None:
+    folder = Path(folder)
+    for candidate in (folder / MAPPING_FILE, folder.parent / MAPPING_FILE):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def is_broker_source(folder: Path | str) -> bool:
+    """True if `folder` (a source folder, or one of its date folders) has a mapping.yml next to the dates."""
+    return _mapping_path(Path(folder)) is not None
+
+
+def _feeds_dir(landing_root: Path) -> Path:
+    landing_root = Path(landing_root)
+    return landing_root / "feeds" if (landing_root / "feeds").is_dir() else landing_root
+
+
+def list_sources(landing_root: Path | str) -> list[str]:
+    """Source folders under `<landing_root>/feeds` that a parser can read (registry names and mappings)."""
+    feeds = _feeds_dir(Path(landing_root))
+    if not feeds.is_dir():
+        return []
+    return sorted(
+        d.name
+        for d in feeds.iterdir()
+        if d.is_dir() and not d.name.startswith(".") and (d.name in SOURCES or (d / MAPPING_FILE).is_file())
+    )
+
+
+def list_snapshot_dates(landing_root: Path | str, source: str) -> list[date]:
+    """Dates of the `<YYYY-MM-DD>` folders of one source, sorted."""
+    src = _feeds_dir(Path(landing_root)) / source
+    out = []
+    if src.is_dir():
+        for d in src.iterdir():
+            if d.is_dir() and _DATE_DIR.match(d.name):
+                try:
+                    out.append(date.fromisoformat(d.name))
+                except ValueError:
+                    continue
+    return sorted(out)
+
+
+def snapshot_files(folder: Path | str, *, broker: bool = False) -> list[Path]:
+    """The files of one date folder that a parser reads, sorted by name (hidden files ignored)."""
+    folder = Path(folder)
+    suffixes = (".csv", ".csv.gz") if broker else (".json", ".json.gz")
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(suffixes)
+    )
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def read_json_bytes(path: Path, *, file_path: str, max_bytes: int) -> bytes:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise FeedFileError(
+            file_path, f"file too large: {_mb(size)} over the {_mb(max_bytes)} limit ({MAX_JSON_BYTES_ENV})"
+        )
+    if path.name.endswith(".gz"):
+        try:
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except (OSError, EOFError) as e:
+            raise FeedFileError(file_path, f"cannot decompress gzip file: {e}") from e
+        if len(data) > max_bytes:
+            raise FeedFileError(
+                file_path,
+                f"file too large: decompresses to more than {_mb(max_bytes)} ({MAX_JSON_BYTES_ENV})",
+            )
+        return data
+    return path.read_bytes()
+
+
+def decode_json(data: bytes, *, file_path: str) -> object:
+    """Bytes -> JSON value, with FeedFileError reasons for empty / non-UTF-8 / invalid / truncated files."""
+    if not data.strip():
+        raise FeedFileError(file_path, "empty file" if not data else "empty file (whitespace only)")
+    encoding = "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    try:
+        doc = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        guess = ""
+        try:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data[: 1 << 16]).best()
+            if best is not None:
+                guess = f"; charset-normalizer guesses {best.encoding}"
+        except Exception:  # pragma: no cover - best effort only
+            pass
+        raise FeedFileError(
+            file_path,
+            f"not valid UTF-8 at line {line} (byte 0x{data[e.start]:02x} at offset {e.start}){guess}",
+        ) from None
+    try:
+        return json.loads(doc)
+    except json.JSONDecodeError as e:
+        truncated = e.pos >= len(doc.rstrip())
+        kind = "truncated JSON (unexpected end of data)" if truncated else "invalid JSON"
+        raise FeedFileError(file_path, f"{kind}: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+def _relative(path: Path, landing_root: Path) -> str:
+    try:
+        return Path(os.path.relpath(path, landing_root)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _default_landing_root(folder: Path) -> Path:
+    # <landing_root>/feeds/<source>/<date>
+    if folder.parent.parent.name == "feeds":
+        return folder.parent.parent.parent
+    return folder.parent.parent
+
+
+def parse_snapshot(
+    source: str,
+    folder: Path | str,
+    snapshot_date: date | None = None,
+    landing_root: Path | str | None = None,
+    *,
+    max_json_bytes: int | None = None,
+) -> SnapshotParse:
+    """Parse every file of one `feeds/<source>/<YYYY-MM-DD>/` folder.
+
+    `snapshot_date` defaults to the folder name; `landing_root` (for the relative `file_path`s) defaults
+    to the folder above `feeds/`. JSON sources return Offer objects in `.offers`; broker CSV sources
+    return an OFFER_SCHEMA table in `.arrow`. Use `.to_arrow()` for either.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"snapshot folder {folder} does not exist")
+    if snapshot_date is None:
+        snapshot_date = date.fromisoformat(folder.name)
+    root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)
+    mapping_path = _mapping_path(folder)
+    if mapping_path is not None:
+        return _parse_broker(source, folder, snapshot_date, root, mapping_path)
+    if source not in SOURCES:
+        raise ValueError(
+            f"unknown feed source {source!r}: not in registry.SOURCES ({', '.join(SOURCES)}) and no {MAPPING_FILE}"
+        )
+    limit = max_json_bytes if max_json_bytes is not None else globals()["max_json_bytes"]()
+    result = SnapshotParse(source=source, snapshot_date=snapshot_date)
+    shas: dict[str, str] = {}
+    payloads: list[tuple[str, object]] = []
+    for path in snapshot_files(folder):
+        rel = _relative(path, root)
+        shas[rel] = _sha256(path)
+        try:
+            payload = decode_json(read_json_bytes(path, file_path=rel, max_bytes=limit), file_path=rel)
+            if not isinstance(payload, dict):
+                raise FeedFileError(rel, f"unknown shape: top level is a JSON {type(payload).__name__}, expected an object")
+        except FeedFileError as e:
+            result.failed_files.append(FailedFile(source, rel, e.reason))
+            continue
+        payloads.append((rel, payload))
+
+    if source in FOLDER_PARSERS:
+        offers, quarantined, failed = FOLDER_PARSERS[source](payloads, source=source, snapshot_date=snapshot_date)
+        result.offers.extend(offers)
+        result.quarantined.extend(quarantined)
+        result.failed_files.extend(failed)
+    else:
+        parser = SOURCES[source]
+        for rel, payload in payloads:
+            try:
+                offers, quarantined = parser(payload, source=source, file_path=rel, snapshot_date=snapshot_date)
+            except FeedFileError as e:
+                result.failed_files.append(FailedFile(source, rel, e.reason))
+                continue
+            result.offers.extend(offers)
+            result.quarantined.extend(quarantined)
+    loaded = Counter(o.file_path for o in result.offers)
+    result.file_reports = _reports(source, shas, loaded, result)
+    return result
+
+
+def _reports(source: str, shas: dict[str, str], loaded: Counter, result: SnapshotParse) -> list[FileReport]:
+    failed = {f.file_path: f.reason for f in result.failed_files}
+    qcount = Counter(q.file_path for q in result.quarantined)
+    return [
+        FileReport(
+            source=source,
+            file_path=rel,
+            file_sha256=sha,
+            status="failed" if rel in failed else "loaded",
+            rows_loaded=0 if rel in failed else loaded.get(rel, 0),
+            rows_quarantined=qcount.get(rel, 0),
+            reason=failed.get(rel),
+        )
+        for rel, sha in shas.items()
+    ]
+
+
+def _parse_broker(source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path) -> SnapshotParse:
+    import pyarrow as pa
+
+    from .records import OFFER_SCHEMA
+
+    result = SnapshotParse(source=source, snapshot_date=snapshot_date)
+    files = snapshot_files(folder, broker=True)
+    shas = {_relative(p, root): _sha256(p) for p in files}
+    try:
+        mapping = broker_csv.load_mapping(mapping_path)
+    except broker_csv.MappingError as e:
+        targets = list(shas) or [_relative(mapping_path, root)]
+        result.failed_files.extend(FailedFile(source, rel, f"{MAPPING_FILE}: {e}") for rel in targets)
+        result.arrow = OFFER_SCHEMA.empty_table()
+        result.file_reports = _reports(source, shas, Counter(), result)
+        return result
+    tables = []
+    loaded: Counter = Counter()
+    for path in files:
+        rel = _relative(path, root)
+        try:
+            table, quarantined = broker_csv.parse_file_to_arrow(
+                path, mapping, source=source, file_path=rel, snapshot_date=snapshot_date
+            )
+        except FeedFileError as e:
+            result.failed_files.append(FailedFile(source, rel, e.reason))
+            continue
+        tables.append(table)
+        loaded[rel] = table.num_rows
+        result.quarantined.extend(quarantined)
+    result.arrow = pa.concat_tables(tables) if tables else OFFER_SCHEMA.empty_table()
+    result.file_reports = _reports(source, shas, loaded, result)
+    return result

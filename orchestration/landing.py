@@ -1,0 +1,87 @@
+"""What the landing tree holds: sources, snapshot dates and files.
+
+Only feeds are dated (feeds/<source>/<YYYY-MM-DD>/). BOMs, plan, inventory and reference files
+describe the present and are replaced whole on each refresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+FEED_SUFFIXES = (".json", ".json.gz", ".csv", ".csv.gz")
+
+
+@dataclass(frozen=True)
+class BadFolder:
+    source: str
+    path: Path
+    reason: str
+
+
+def feed_sources(landing: Path) -> list[str]:
+    feeds = landing / "feeds"
+    if not feeds.is_dir():
+        return []
+    return sorted(p.name for p in feeds.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def is_broker_source(landing: Path, source: str) -> bool:
+    """A feed folder with a mapping.yml is a broker/ERP CSV export described by that mapping."""
+    return (landing / "feeds" / source / "mapping.yml").is_file()
+
+
+def parse_snapshot_folder(name: str) -> date | None:
+    try:
+        return date.fromisoformat(name) if len(name) == 10 else None
+    except ValueError:
+        return None
+
+
+def snapshot_folders(landing: Path, source: str) -> tuple[dict[date, Path], list[BadFolder]]:
+    """The dated folders of one source, and the folders whose name is not a date."""
+    root = landing / "feeds" / source
+    good: dict[date, Path] = {}
+    bad: list[BadFolder] = []
+    if not root.is_dir():
+        return good, bad
+    for child in sorted(root.iterdir()):
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        snapshot = parse_snapshot_folder(child.name)
+        if snapshot is None:
+            bad.append(BadFolder(source, child, f"folder name {child.name!r} is not a snapshot date (YYYY-MM-DD)"))
+        else:
+            good[snapshot] = child
+    return good, bad
+
+
+def snapshot_dates(landing: Path) -> list[date]:
+    """Every snapshot date found in any feed of the landing tree, sorted."""
+    dates: set[date] = set()
+    for source in feed_sources(landing):
+        dates.update(snapshot_folders(landing, source)[0])
+    return sorted(dates)
+
+
+def feed_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(FEED_SUFFIXES))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """A cheap fingerprint of a folder's files (name, size, mtime) for the sensor's cursor."""
+    digest = hashlib.sha256()
+    for path in feed_files(folder):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,154 @@
+"""One refresh: the Dagster `refresh` job over a partition range, in this process, then a summary.
+
+It is the nightly schedule's job, definitions, instance (dagster.yaml) and checks, run in-process:
+not a second code path. Runs go one at a time (the instance's run queue and the duckdb pool).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from orchestration import landing as landing_tree
+from orchestration import settings
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+@dataclass
+class RefreshOutcome:
+    run_id: str | None
+    success: bool
+    seconds: float
+    dates: tuple[date, date] | None
+    failed_inputs: list[tuple] = field(default_factory=list)
+    quarantined: list[tuple] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.success and not self.failed_inputs
+
+    def render(self) -> str:
+        lines = [self.summary] if self.summary else []
+        span = f"{self.dates[0]}..{self.dates[1]}" if self.dates else "no snapshot dates"
+        lines.append(f"refresh {'succeeded' if self.success else 'FAILED'} in {self.seconds:.1f}s "
+                     f"(run {self.run_id}, snapshots {span})")
+        for step in self.failed_steps:
+            lines.append(f"  failed step: {step}")
+        for check in self.failed_checks:
+            lines.append(f"  failed check: {check}")
+        if self.failed_inputs:
+            lines.append(f"inputs that failed ({len(self.failed_inputs)}):")
+            lines += [f"  {path}: {reason}" for path, reason in self.failed_inputs]
+        if self.quarantined:
+            lines.append(f"inputs with quarantined rows ({len(self.quarantined)}):")
+            lines += [f"  {path}: {count} row(s), rules: {rules}" for path, count, rules in self.quarantined]
+        return "\n".join(lines)
+
+
+def release_dead_runs(instance, progress: Callable[[str], None]) -> None:
+    """A killed refresh leaves its run STARTED and its pool slot claimed; mark it failed and free the slot.
+
+    In-process runs record their pid in a tag; a run whose process is gone is dead.
+    """
+    import os
+
+    import dagster as dg
+
+    records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
+                                                              dg.DagsterRunStatus.STARTING]))
+    for record in records:
+        run = record.dagster_run
+        pid = run.tags.get("partrisk/pid")
+        if pid is None:
+            continue
+        try:
+            os.kill(int(pid), 0)
+            alive = True
+        except (ProcessLookupError, ValueError):
+            alive = False
+        except PermissionError:
+            alive = True
+        if alive:
+            continue
+        progress(f"run {run.run_id} of a dead process ({pid}) is marked failed and its pool slot freed")
+        instance.report_run_failed(run, message=f"process {pid} died during the run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+
+def run_refresh(
+    landing: Path, warehouse: Path, snapshot: date | None, progress: Callable[[str], None] = print
+) -> RefreshOutcome:
+    import os
+
+    settings.apply_telemetry_off()
+    settings.ensure_dagster_home()
+    os.environ["PARTRISK_LANDING"] = str(landing)
+    os.environ["PARTRISK_WAREHOUSE"] = str(warehouse)
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+
+    dates = [snapshot] if snapshot else landing_tree.snapshot_dates(landing)
+    started = time.perf_counter()
+    if not dates:
+        return RefreshOutcome(None, False, 0.0, None, failed_inputs=[(str(landing), "no feeds/<source>/<YYYY-MM-DD>/ folders found")])
+    first, last = dates[0], dates[-1]
+    defs = build_definitions()
+    job = defs.resolve_job_def("refresh")
+    with dg.DagsterInstance.get() as instance:
+        release_dead_runs(instance, progress)
+        progress(f"refreshing {warehouse} from {landing}: snapshots {first}..{last} (one run)")
+        result = job.execute_in_process(
+            instance=instance,
+            tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat(), "partrisk/pid": str(os.getpid())},
+            raise_on_error=False,
+        )
+        failed_steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+        failed_checks = [
+            f"{event.asset_check_evaluation_data.asset_key.to_user_string()}:{event.asset_check_evaluation_data.check_name}"
+            for event in result.all_events
+            if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.asset_check_evaluation_data.passed
+            and event.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
+        ]
+    outcome = RefreshOutcome(result.run_id, result.success, time.perf_counter() - started, (first, last),
+                             failed_steps=failed_steps, failed_checks=failed_checks)
+    outcome.failed_inputs, outcome.quarantined = input_problems(warehouse, first, last)
+    outcome.summary = warehouse_summary(warehouse)
+    return outcome
+
+
+def input_problems(warehouse: Path, first: date, last: date) -> tuple[list[tuple], list[tuple]]:
+    """Every landing input that failed, and every one with quarantined rows, for the refreshed range."""
+    from orchestration.warehouse.connection import table_exists
+    from orchestration.warehouse.connection import warehouse as open_warehouse
+
+    if not warehouse.exists():
+        return [(str(warehouse), "the warehouse was not created")], []
+    with open_warehouse(warehouse, read_only=True) as conn:
+        failed, quarantined = [], []
+        if table_exists(conn, "raw", "load_log"):
+            failed = conn.execute(
+                """select file_path, reason from raw.load_log
+                   where status = 'failed' and (snapshot_date is null or snapshot_date between ? and ?)
+                   order by file_path""", [first, last]).fetchall()
+        if table_exists(conn, "quarantine", "rows"):
+            quarantined = conn.execute(
+                """select file_path, count(*), string_agg(distinct rule, ', ' order by rule) from quarantine.rows
+                   where snapshot_date is null or snapshot_date between ? and ?
+                   group by file_path order by file_path""", [first, last]).fetchall()
+    return [tuple(r) for r in failed], [tuple(r) for r in quarantined]
+
+
+def warehouse_summary(warehouse: Path) -> str:
+    """What the warehouse holds, read-only: rows per raw source and per layer, and the marts' headlines."""
+    from orchestration.summary import render_summary
+
+    return render_summary(warehouse)

@@ -1,0 +1,79 @@
+"""Where things live. Every path has one default and one environment variable that overrides it.
+
+Dagster resources, the CLI, the Makefile and the tests all read these functions, so there is one
+answer to "which warehouse?" at any moment.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DATA_DIR = REPO_ROOT / "data"
+
+# The embedded sample: generated deterministically on first use by `partrisk sample`
+# (it is ~200 MB of JSON, too large to commit; the same seed always writes the same bytes).
+SAMPLE_LANDING = DATA_DIR / "sample"
+SAMPLE_PARAMS = {
+    "parts": 300,
+    "distributors": 5,
+    "days": 214,  # 2025-06-01 .. 2025-12-31
+    "start": date(2025, 6, 1),
+    "seed": 7,
+}
+
+# Daily partitions start here; snapshot folders before it are refused with a clear error.
+PARTITIONS_START = os.environ.get("PARTRISK_PARTITIONS_START", "2024-01-01")
+
+# Telemetry is off everywhere: the machine has no network and users did not opt in.
+TELEMETRY_ENV = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "true",
+}
+
+
+def apply_telemetry_off() -> None:
+    for key, value in TELEMETRY_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def export_paths() -> None:
+    """dbt runs as a subprocess: give it the absolute warehouse path the resources use."""
+    os.environ["PARTRISK_WAREHOUSE"] = str(warehouse_path())
+    os.environ["PARTRISK_LANDING"] = str(landing_dir())
+
+
+def landing_dir() -> Path:
+    return Path(os.environ.get("PARTRISK_LANDING", str(SAMPLE_LANDING))).resolve()
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("PARTRISK_WAREHOUSE", str(DATA_DIR / "warehouse" / "partrisk.duckdb"))).resolve()
+
+
+def serving_path() -> Path:
+    return Path(os.environ.get("PARTRISK_SERVING", str(DATA_DIR / "serving" / "partrisk.duckdb"))).resolve()
+
+
+def quality_dir() -> Path:
+    return Path(os.environ.get("PARTRISK_QUALITY_DIR", str(DATA_DIR / "quality"))).resolve()
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME", str(DATA_DIR / ".dagster"))).resolve()
+
+
+def ensure_dagster_home() -> Path:
+    """DAGSTER_HOME holds run storage; its dagster.yaml is the repository's one instance config."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    source = REPO_ROOT / "dagster.yaml"
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        target.write_bytes(source.read_bytes())
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home

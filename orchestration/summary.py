@@ -1,0 +1,62 @@
+"""The short summary `make demo` and `partrisk refresh` print: what loaded, what was found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.warehouse.connection import fetch_one, table_exists, warehouse
+
+
+def _count(conn, schema: str, table: str) -> int | None:
+    if not table_exists(conn, schema, table):
+        return None
+    return fetch_one(conn, f"select count(*) from {schema}.{table}")[0]
+
+
+def render_summary(path: Path) -> str:
+    if not path.exists():
+        return f"warehouse {path} does not exist"
+    lines: list[str] = [f"warehouse: {path}"]
+    with warehouse(path, read_only=True) as conn:
+        raw_tables = [r[0] for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' order by table_name").fetchall()]
+        feed_counts = []
+        for table in raw_tables:
+            if table.startswith("offers_"):
+                row = fetch_one(conn, f"select count(*), count(distinct snapshot_date) from raw.{table}")
+                feed_counts.append(f"{table.removeprefix('offers_')}={row[0]:,} ({row[1]} days)")
+        lines.append("raw offers loaded: " + (", ".join(feed_counts) or "none"))
+        others = [f"{t}={_count(conn, 'raw', t):,}" for t in raw_tables if not t.startswith("offers_") and t != "load_log"]
+        lines.append("raw present-state rows: " + ", ".join(others))
+        if table_exists(conn, "raw", "load_log"):
+            status = conn.execute("select status, count(*) from raw.load_log group by status order by status").fetchall()
+            lines.append("landing files: " + ", ".join(f"{s}={n:,}" for s, n in status))
+        for schema, table in [("staging", "stg_feeds__offers"), ("staging", "stg_feeds__price_breaks"),
+                              ("staging", "stg_boms__bom_lines"), ("features", "part_trends_daily"),
+                              ("quarantine", "rows")]:
+            count = _count(conn, schema, table)
+            if count is not None:
+                lines.append(f"{schema}.{table}: {count:,} rows")
+        lines.extend(_marts_headlines(conn))
+    return "\n".join(lines)
+
+
+def _marts_headlines(conn) -> list[str]:
+    lines: list[str] = []
+    if table_exists(conn, "marts", "part_risk"):
+        bands = conn.execute("select risk_band, count(*) from marts.part_risk group by 1 order by 1").fetchall()
+        lines.append("parts by risk band: " + ", ".join(f"{b}={n}" for b, n in bands))
+    if table_exists(conn, "marts", "buffer_plan"):
+        rows = conn.execute(
+            """select mpn, manufacturer, strategy, risk_band, buffer_units, buffer_capital, rationale
+               from marts.buffer_plan where in_budget and strategy <> 'JIT'
+               order by expected_stoppage_cost_avoided / nullif(buffer_capital, 0) desc nulls last limit 10"""
+        ).fetchall()
+        if rows:
+            lines.append("top parts to buffer (in budget):")
+            for mpn, maker, strategy, band, units, capital, rationale in rows:
+                lines.append(f"  {mpn} ({maker}) {strategy} [{band}] {units:,.0f} units, ${capital:,.0f}: {rationale}")
+        budget = fetch_one(conn, "select sum(case when in_budget then buffer_capital else 0 end), max(budget_usd) from marts.buffer_plan")
+        if budget and budget[1]:
+            lines.append(f"buffer budget used: ${budget[0] or 0:,.0f} of ${budget[1]:,.0f}")
+    return lines

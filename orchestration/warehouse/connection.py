@@ -1,0 +1,63 @@
+"""Opening the DuckDB warehouse.
+
+DuckDB allows one writer process and no reader beside it. Inside Dagster every step that opens the
+file sits in the pool "duckdb" (limit 1); outside it (a BI tool holding the file, a second CLI), a
+lock error is retried with backoff for a bounded time, then reported with the file's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
+
+SCHEMAS = ("raw", "staging", "features", "marts", "quarantine")
+
+
+def _is_lock_error(error: BaseException) -> bool:
+    return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
+
+
+@retry(
+    retry=retry_if_exception(_is_lock_error),
+    wait=wait_exponential(multiplier=0.5, max=10),
+    stop=stop_after_delay(120),
+    reraise=True,
+)
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(path, read_only=read_only)
+
+
+@contextmanager
+def warehouse(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file, with the project's schemas present (when writable)."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.exists():
+        raise FileNotFoundError(f"warehouse {path} does not exist yet: run `partrisk refresh` first")
+    conn = _connect(str(path), read_only)
+    try:
+        if not read_only:
+            for schema in SCHEMAS:
+                conn.execute(f"create schema if not exists {schema}")
+        yield conn
+    finally:
+        conn.close()
+
+
+def fetch_one(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """First row of a query, fully fetched (duckdb 2.0 has no relation.fetchone())."""
+    rows = conn.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = fetch_one(
+        conn,
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    )
+    return bool(row and row[0])

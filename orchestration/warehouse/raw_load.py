@@ -1,0 +1,241 @@
+"""Loading landing files into the DuckDB raw layer.
+
+Every write replaces whole partitions inside one transaction, so materializing a partition again
+gives the same rows, never duplicates. Nothing is dropped silently: a file that cannot be parsed is
+a `failed` row in raw.load_log with its reason, a row that breaks a row rule is in quarantine.rows,
+and both reach the asset's metadata and the `partrisk refresh` summary.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orchestration import landing as landing_tree
+from orchestration.partkey import manufacturer_key, normalize_mpn
+from orchestration.warehouse.connection import table_exists
+
+LOAD_LOG_DDL = """
+create table if not exists raw.load_log (
+    source varchar, snapshot_date date, file_path varchar, file_sha256 varchar,
+    status varchar, rows_loaded bigint, rows_quarantined bigint, reason varchar, loaded_at timestamp
+)
+"""
+QUARANTINE_DDL = """
+create table if not exists quarantine.rows (
+    source varchar, snapshot_date date, file_path varchar, location varchar,
+    rule varchar, raw_value varchar, loaded_at timestamp
+)
+"""
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    snapshot_date: date | None
+    file_path: str
+    file_sha256: str | None
+    status: str  # loaded | failed | duplicate
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class LoadResult:
+    table: str
+    rows_by_date: dict[str, int] = field(default_factory=dict)
+    files: list[FileOutcome] = field(default_factory=list)
+    quarantined: list[dict] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(self.rows_by_date.values())
+
+    @property
+    def failed_files(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def metadata(self) -> dict:
+        statuses = Counter(f.status for f in self.files)
+        return {
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": len(self.quarantined),
+            "files_loaded": statuses.get("loaded", 0),
+            "files_failed": statuses.get("failed", 0),
+            "files_duplicate": statuses.get("duplicate", 0),
+            "snapshot_dates": len(self.rows_by_date),
+            "failures": [f"{f.file_path}: {f.reason}" for f in self.failed_files][:50],
+        }
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def ensure_log_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(LOAD_LOG_DDL)
+    conn.execute(QUARANTINE_DDL)
+
+
+def add_part_keys(
+    table: pa.Table, mpn_column: str = "mpn_raw", manufacturer_column: str = "manufacturer_raw",
+    prefix: str = "",
+) -> pa.Table:
+    """Adds <prefix>mpn_key and <prefix>manufacturer_key, computed once per distinct raw pair."""
+    mpns = table.column(mpn_column).to_pylist()
+    makers = table.column(manufacturer_column).to_pylist()
+    mpn_keys: dict[tuple, str | None] = {}
+    maker_keys: dict[str | None, str | None] = {}
+    mpn_out, maker_out = [], []
+    for mpn, maker in zip(mpns, makers, strict=True):
+        pair = (mpn, maker)
+        if pair not in mpn_keys:
+            mpn_keys[pair] = normalize_mpn(mpn, maker)
+        if maker not in maker_keys:
+            maker_keys[maker] = manufacturer_key(maker)
+        mpn_out.append(mpn_keys[pair])
+        maker_out.append(maker_keys[maker])
+    table = table.append_column(f"{prefix}mpn_key", pa.array(mpn_out, pa.string()))
+    return table.append_column(f"{prefix}manufacturer_key", pa.array(maker_out, pa.string()))
+
+
+def replace_rows(
+    conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table, where_sql: str, params: list
+) -> None:
+    """Delete the rows the load owns, then insert the new ones (caller holds the transaction)."""
+    schema, name = table.split(".")
+    conn.register("incoming_rows", data)
+    try:
+        if not table_exists(conn, schema, name):
+            conn.execute(f"create table {table} as select * from incoming_rows limit 0")
+        conn.execute(f"delete from {table} where {where_sql}", params)
+        conn.execute(f"insert into {table} by name select * from incoming_rows")
+    finally:
+        conn.unregister("incoming_rows")
+
+
+def _write_logs(
+    conn: duckdb.DuckDBPyConnection, sources: list[str], where_dates_sql: str, params: list,
+    files: list[FileOutcome], quarantined: list[dict], loaded_at: datetime,
+) -> None:
+    placeholders = ", ".join("?" for _ in sources)
+    conn.execute(
+        f"delete from raw.load_log where source in ({placeholders}) and ({where_dates_sql})",
+        [*sources, *params],
+    )
+    conn.execute(
+        f"delete from quarantine.rows where source in ({placeholders}) and ({where_dates_sql})",
+        [*sources, *params],
+    )
+    if files:
+        conn.executemany(
+            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [f.source, f.snapshot_date, f.file_path, f.file_sha256, f.status, f.rows_loaded,
+                 f.rows_quarantined, f.reason, loaded_at]
+                for f in files
+            ],
+        )
+    if quarantined:
+        conn.executemany(
+            "insert into quarantine.rows values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [q["source"], q["snapshot_date"], q["file_path"], q["location"], q["rule"],
+                 None if q["raw_value"] is None else str(q["raw_value"])[:2000], loaded_at]
+                for q in quarantined
+            ],
+        )
+
+
+def _empty_offers() -> pa.Table:
+    from orchestration.feeds.records import OFFER_SCHEMA
+
+    return OFFER_SCHEMA.empty_table()
+
+
+def _finish_offers(table: pa.Table, loaded_at: datetime) -> pa.Table:
+    table = add_part_keys(table)
+    return table.append_column("loaded_at", pa.array([loaded_at] * table.num_rows, pa.timestamp("us")))
+
+
+def load_feed_partitions(
+    conn: duckdb.DuckDBPyConnection, landing: Path, table: str, sources: list[str], dates: list[date],
+    *, log=None,
+) -> LoadResult:
+    """Parse feeds/<source>/<date>/ for every source and date, and replace those partitions of `table`.
+
+    A file that fails to parse becomes a `failed` load_log row; the other files still load. Two files of
+    one folder with identical bytes load once (the second is logged as `duplicate`).
+    """
+    from orchestration.feeds.registry import parse_snapshot
+
+    loaded_at = now_utc()
+    result = LoadResult(table=table)
+    tables: list[pa.Table] = []
+    for source in sources:
+        folders, bad_folders = landing_tree.snapshot_folders(landing, source)
+        for bad in bad_folders:
+            result.files.append(FileOutcome(source, None, str(bad.path.relative_to(landing)), None, "failed",
+                                            reason=bad.reason))
+        for snapshot in dates:
+            folder = folders.get(snapshot)
+            if folder is None:
+                continue
+            parsed = parse_snapshot(source, folder, snapshot, landing)
+            offers = parsed.to_arrow()
+            failed = {f.file_path: f.reason for f in parsed.failed_files}
+            quarantined_by_file = Counter(q.file_path for q in parsed.quarantined)
+            seen_hashes: dict[str, str] = {}
+            duplicate_paths: list[str] = []
+            rows_by_file = Counter(offers.column("file_path").to_pylist()) if offers.num_rows else Counter()
+            for path in landing_tree.feed_files(folder):
+                relative = str(path.relative_to(landing))
+                sha = landing_tree.file_sha256(path)
+                if relative in failed:
+                    outcome = FileOutcome(source, snapshot, relative, sha, "failed", reason=failed[relative])
+                elif sha in seen_hashes:
+                    duplicate_paths.append(relative)
+                    outcome = FileOutcome(source, snapshot, relative, sha, "duplicate",
+                                          reason=f"same bytes as {seen_hashes[sha]}: loaded once")
+                else:
+                    seen_hashes[sha] = relative
+                    outcome = FileOutcome(source, snapshot, relative, sha, "loaded",
+                                          rows_loaded=rows_by_file.get(relative, 0),
+                                          rows_quarantined=quarantined_by_file.get(relative, 0))
+                result.files.append(outcome)
+            if duplicate_paths and offers.num_rows:
+                keep = pc.invert(pc.is_in(offers.column("file_path"), value_set=pa.array(duplicate_paths)))
+                offers = offers.filter(keep)
+            result.quarantined.extend(
+                {"source": q.source, "snapshot_date": snapshot, "file_path": q.file_path, "location": q.location,
+                 "rule": q.rule, "raw_value": q.raw_value}
+                for q in parsed.quarantined if q.file_path not in duplicate_paths
+            )
+            result.rows_by_date[snapshot.isoformat()] = result.rows_by_date.get(snapshot.isoformat(), 0) + offers.num_rows
+            if offers.num_rows:
+                tables.append(offers)
+            if log is not None:
+                log(f"{source} {snapshot}: {offers.num_rows} offers, {len(failed)} failed files")
+    data = _finish_offers(pa.concat_tables(tables) if tables else _empty_offers(), loaded_at)
+    window_sql = "snapshot_date between ? and ?"
+    window = [min(dates), max(dates)]
+    source_list = ", ".join("?" for _ in sources) or "null"
+    conn.execute("begin transaction")
+    try:
+        ensure_log_tables(conn)
+        replace_rows(conn, table, data, f"source in ({source_list}) and {window_sql}", [*sources, *window])
+        if sources:
+            _write_logs(conn, sources, f"{window_sql} or snapshot_date is null", window, result.files,
+                        result.quarantined, loaded_at)
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    return result

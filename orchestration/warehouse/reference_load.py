@@ -1,0 +1,221 @@
+"""Loading the present-state landing files: plan, inventory and reference tables.
+
+One loader and a table of specs: each file is read with all columns as text (staging casts), with its
+physical line number, and the part keys where the file names a part. A missing required column is a
+clear error naming the file and the columns found; a missing optional file loads as an empty table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from orchestration.partkey import BUILTIN_MANUFACTURER_ALIASES, alias_table
+from orchestration.warehouse.raw_load import add_part_keys, now_utc, replace_rows
+
+
+class LandingFileError(ValueError):
+    """A present-state landing file cannot be used; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class ReferenceSpec:
+    table: str
+    path: str  # relative to the landing root
+    columns: tuple[str, ...]
+    optional: bool = False
+    part_keys: tuple[tuple[str, str, str], ...] = ()  # (mpn column, manufacturer column, key prefix)
+    manufacturer_keys: tuple[str, ...] = ()
+    description: str = ""
+
+
+REFERENCE_SPECS: tuple[ReferenceSpec, ...] = (
+    ReferenceSpec("products", "plan/products.csv", ("product", "description", "unit_price", "unit_margin"),
+                  description="Products with their unit price and unit margin."),
+    ReferenceSpec("demand", "plan/demand.csv", ("product", "week_start", "units"),
+                  description="The weekly demand plan per product."),
+    ReferenceSpec("on_hand", "inventory/on_hand.csv", ("mpn", "manufacturer", "quantity"),
+                  part_keys=(("mpn", "manufacturer", ""),), description="On-hand stock per part."),
+    ReferenceSpec("manufacturer_sites", "reference/manufacturer_sites.csv",
+                  ("manufacturer", "site_country", "site_kind", "capacity_share"),
+                  manufacturer_keys=("manufacturer",),
+                  description="Where each manufacturer fabricates (wafer_fab) and packages (assembly_test)."),
+    ReferenceSpec("part_sites", "reference/part_sites.csv", ("mpn", "manufacturer", "site_country", "site_kind"),
+                  optional=True, part_keys=(("mpn", "manufacturer", ""),),
+                  description="Per-part site overrides of manufacturer_sites."),
+    ReferenceSpec("alternates", "reference/alternates.csv", ("mpn", "manufacturer", "alt_mpn", "alt_manufacturer", "fit"),
+                  part_keys=(("mpn", "manufacturer", ""), ("alt_mpn", "alt_manufacturer", "alt_")),
+                  description="Qualified or candidate alternates (fit: fff | functional)."),
+    ReferenceSpec("fx_rates", "reference/fx_rates.csv", ("rate_date", "currency", "usd_rate"), optional=True,
+                  description="Currency rates (USD per unit) extending the built-in seed."),
+)
+
+ALIAS_SPEC = ReferenceSpec("manufacturer_aliases", "reference/manufacturer_aliases.csv", ("alias", "manufacturer"),
+                           optional=True, description="Manufacturer aliases extending the built-in table.")
+
+
+def read_landing_csv(path: Path, columns: tuple[str, ...], landing: Path) -> pl.DataFrame:
+    """All columns as text, names trimmed and lower-cased, with file_path and line_number."""
+    relative = str(path.relative_to(landing))
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+    except pl.exceptions.NoDataError as error:
+        raise LandingFileError(f"{relative}: the file is empty") from error
+    except pl.exceptions.ComputeError as error:
+        raise LandingFileError(f"{relative}: not a readable CSV ({error})") from error
+    frame = frame.rename({c: c.strip().lower().lstrip("\ufeff") for c in frame.columns})
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise LandingFileError(
+            f"{relative}: missing required column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'none'}"
+        )
+    return frame.select(
+        *[pl.col(c).str.strip_chars() for c in columns],
+        pl.lit(relative).alias("file_path"),
+        (pl.int_range(pl.len()) + 2).alias("line_number"),  # line 1 is the header
+    )
+
+
+def load_reference(conn: duckdb.DuckDBPyConnection, landing: Path, spec: ReferenceSpec) -> int:
+    """Replace raw.<table> with the landing file's rows; returns the row count."""
+    path = landing / spec.path
+    if path.is_file():
+        frame = read_landing_csv(path, spec.columns, landing)
+    elif spec.optional:
+        frame = pl.DataFrame({c: [] for c in spec.columns}, schema={c: pl.String for c in spec.columns}).with_columns(
+            pl.lit(None, pl.String).alias("file_path"), pl.lit(None, pl.Int64).alias("line_number"))
+    else:
+        raise LandingFileError(f"{spec.path}: required landing file is missing under {landing}")
+    table = frame.to_arrow()
+    for mpn_column, maker_column, prefix in spec.part_keys:
+        table = add_part_keys(table, mpn_column, maker_column, prefix)
+    for maker_column in spec.manufacturer_keys:
+        from orchestration.partkey import manufacturer_key
+
+        keys = [manufacturer_key(v) for v in table.column(maker_column).to_pylist()]
+        table = table.append_column("manufacturer_key", pa.array(keys, pa.string()))
+    return _replace_table(conn, f"raw.{spec.table}", table, now_utc())
+
+
+def load_manufacturer_aliases(conn: duckdb.DuckDBPyConnection, landing: Path) -> int:
+    """The built-in alias table plus the landing's reference/manufacturer_aliases.csv (which wins)."""
+    path = landing / ALIAS_SPEC.path
+    extra: list[tuple[str, str]] = []
+    if path.is_file():
+        frame = read_landing_csv(path, ALIAS_SPEC.columns, landing)
+        extra = [(a, m) for a, m in frame.select("alias", "manufacturer").iter_rows() if a and m]
+    builtin = {alias for alias, _ in BUILTIN_MANUFACTURER_ALIASES}
+    extra_aliases = {alias for alias, _ in extra}
+    rows = alias_table(extra)
+    table = pa.table({
+        "alias": [r[0] for r in rows],
+        "alias_key": [r[1] for r in rows],
+        "manufacturer": [r[2] for r in rows],
+        "alias_origin": ["landing" if r[0] in extra_aliases or r[0] not in builtin else "builtin" for r in rows],
+    })
+    return _replace_table(conn, "raw.manufacturer_aliases", table, now_utc())
+
+
+def _replace_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table, loaded_at: datetime) -> int:
+    data = data.append_column("loaded_at", pa.array([loaded_at] * data.num_rows, pa.timestamp("us")))
+    conn.execute("begin transaction")
+    try:
+        conn.execute(f"drop table if exists {table}")
+        replace_rows(conn, table, data, "true", [])
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    return data.num_rows
+
+
+BOM_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
+def bom_files(landing: Path) -> list[Path]:
+    folder = landing / "boms"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in BOM_SUFFIXES)
+
+
+def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict], list[dict]]:
+    """Read every BOM in boms/, replace raw.bom_lines and raw.bom_files.
+
+    A BOM that cannot be read is a report row with status `failed` and its reason; the other BOMs
+    load. Returns (reports, failures).
+    """
+    import json
+
+    from orchestration.boms import BomFormatError, bom_lines_to_arrow, load_override, read_bom
+
+    line_tables: list[pa.Table] = []
+    reports: list[dict] = []
+    failures: list[dict] = []
+    for path in bom_files(landing):
+        relative = str(path.relative_to(landing))
+        try:
+            parsed = read_bom(path, override=load_override(path))
+        except (BomFormatError, LandingFileError, ValueError, OSError) as error:
+            failures.append({"file_path": relative, "reason": str(error)})
+            reports.append({"product": path.stem, "file_path": relative, "status": "failed", "reason": str(error),
+                            "report_json": None})
+            continue
+        lines = bom_lines_to_arrow(parsed.lines)
+        lines = lines.append_column("file_path", pa.array([relative] * lines.num_rows, pa.string()))
+        line_tables.append(lines)
+        reports.append({"product": parsed.product, "file_path": relative, "status": "loaded",
+                        "reason": "; ".join(parsed.problems) or None,
+                        "report_json": json.dumps(parsed.report, default=str, sort_keys=True)})
+    if line_tables:
+        lines_table = pa.concat_tables(line_tables)
+    else:
+        lines_table = bom_lines_to_arrow([]).append_column("file_path", pa.array([], pa.string()))
+    loaded_at = now_utc()
+    _replace_table(conn, "raw.bom_lines", lines_table, loaded_at)
+    report_table = pa.Table.from_pylist(reports, schema=pa.schema([
+        ("product", pa.string()), ("file_path", pa.string()), ("status", pa.string()), ("reason", pa.string()),
+        ("report_json", pa.string())]))
+    _replace_table(conn, "raw.bom_files", report_table, loaded_at)
+    from orchestration.warehouse.raw_load import ensure_log_tables
+
+    ensure_log_tables(conn)
+    conn.execute("delete from raw.load_log where source = 'boms' and snapshot_date is null")
+    for report in reports:
+        log_present_state_load(conn, "boms", report["file_path"], 0 if report["status"] == "failed" else None,
+                               report["reason"] if report["status"] == "failed" else None)
+    return reports, failures
+
+
+def ensure_empty_reference(conn: duckdb.DuckDBPyConnection, spec: ReferenceSpec) -> None:
+    """After a failed read, keep the previous table; create an empty one if there never was one."""
+    from orchestration.warehouse.connection import table_exists
+
+    if table_exists(conn, "raw", spec.table):
+        return
+    columns = ", ".join(f"{c} varchar" for c in spec.columns)
+    keys = "".join(f", {prefix}mpn_key varchar, {prefix}manufacturer_key varchar" for _, _, prefix in spec.part_keys)
+    keys += ", manufacturer_key varchar" if spec.manufacturer_keys else ""
+    conn.execute(f"create table raw.{spec.table} ({columns}, file_path varchar, line_number bigint{keys}, loaded_at timestamp)")
+
+
+def log_present_state_load(
+    conn: duckdb.DuckDBPyConnection, source: str, file_path: str, rows: int | None, error: str | None
+) -> None:
+    """One raw.load_log row per present-state file (snapshot_date is null: these files are undated)."""
+    from orchestration.warehouse.raw_load import ensure_log_tables
+
+    ensure_log_tables(conn)
+    conn.execute("delete from raw.load_log where source = ? and snapshot_date is null and file_path = ?",
+                 [source, file_path])
+    if rows is None and error is None:
+        return
+    conn.execute(
+        "insert into raw.load_log values (?, null, ?, null, ?, ?, 0, ?, ?)",
+        [source, file_path, "failed" if error else "loaded", rows or 0, error, now_utc()],
+    )

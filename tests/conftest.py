@@ -1,0 +1,82 @@
+"""Shared fixtures. The small warehouse is built ONCE per test session and read by many tests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Telemetry off before any library is imported by a test.
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+
+def real_fixtures_path() -> Path:
+    return Path(os.environ.get("PARTRISK_REAL_FIXTURES", REPO_ROOT.parent / "shared" / "fixtures" / "real"))
+
+
+@pytest.fixture(scope="session")
+def real_fixtures_dir() -> Path:
+    """The real published BOMs and provider responses (../shared/fixtures/real or PARTRISK_REAL_FIXTURES)."""
+    path = real_fixtures_path()
+    if not path.is_dir():
+        pytest.skip(f"real fixtures not found at {path} (set PARTRISK_REAL_FIXTURES); they are not in the repo "
+                    "because their licences vary")
+    return path
+
+
+# The small market every warehouse test reads: it crosses the October 2025 export restriction.
+SMALL_MARKET = {"parts": 80, "distributors": 5, "days": 75, "start": date(2025, 9, 1), "seed": 11}
+
+
+@dataclass
+class BuiltWarehouse:
+    landing: Path
+    warehouse: Path
+    dagster_home: Path
+    outcome: object
+
+    def connect(self):
+        import duckdb
+
+        return duckdb.connect(str(self.warehouse), read_only=True)
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with self.connect() as conn:
+            return conn.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="session")
+def small_market(tmp_path_factory) -> Path:
+    from orchestration.simulate import simulate
+
+    landing = tmp_path_factory.mktemp("landing") / "market"
+    simulate(landing, **SMALL_MARKET)
+    return landing
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory, small_market) -> BuiltWarehouse:
+    """A full refresh of the small market through Dagster into a temporary warehouse."""
+    from orchestration.refresh import run_refresh
+
+    root = tmp_path_factory.mktemp("warehouse")
+    home = root / "dagster_home"
+    warehouse = root / "partrisk.duckdb"
+    previous = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "PARTRISK_SERVING", "PARTRISK_QUALITY_DIR")}
+    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["PARTRISK_SERVING"] = str(root / "serving" / "partrisk.duckdb")
+    os.environ["PARTRISK_QUALITY_DIR"] = str(root / "quality")
+    outcome = run_refresh(small_market, warehouse, None, progress=lambda m: None)
+    yield BuiltWarehouse(small_market, warehouse, home, outcome)
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
