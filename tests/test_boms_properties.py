@@ -150,3 +150,21 @@ def test_reference_parse_is_what_we_expect():
                                        "9551667812741", "RC0402FR-071KL", "LTC3807EFE"]
     assert [r["is_dnp"] for r in ref] == [False, False, False, False, True, False]
     assert ref[2]["value"] == "2.2µF"
+
+
+_JUNK_ALPHABET = 'RCU123,;\t|"\n -DNPqtympnQtyRefMPNManufacturerValue\\#()/µ'
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.binary(max_size=300), st.text(alphabet=_JUNK_ALPHABET, max_size=300).map(str.encode)))
+def test_any_bytes_parse_or_raise_bom_format_error(data):
+    from orchestration.boms import BomFormatError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "junk.csv"
+        path.write_bytes(data)
+        try:
+            parse = read_bom(path)
+        except BomFormatError:
+            return
+        assert [ln.line_number for ln in parse.lines] == list(range(1, len(parse.lines) + 1))

@@ -35,7 +35,12 @@ def test_acme_fixture_values(acme):
     offers = {o.sku: o for o in acme.all_offers()}
     assert list(offers) == ["AB-1", "AB-2", "AB-4", "LM393PWR"]
     a = offers["AB-1"]
-    assert (a.distributor, a.distributor_country, a.is_broker, a.is_authorized) == ("Acme Brokers Ltd", "HK", True, False)
+    assert (a.distributor, a.distributor_country, a.is_broker, a.is_authorized) == (
+        "Acme Brokers Ltd",
+        "HK",
+        True,
+        False,
+    )
     assert a.mpn_raw == "BSS138,215" and a.description == "MOSFET 50V µA"  # cp1252 decoded
     assert a.stock == 1500 and a.stock_raw == "1.500"
     assert a.lead_time_days == 84 and a.lead_time_raw == "12"  # bare weeks
@@ -98,14 +103,18 @@ SIMPLE_MAPPING = """
       - {quantity: Q2, price: P2}
 """
 SIMPLE_CSV = (
-    'SKU,MPN,Maker,Qty,Unit Price,Q2,P2,Link\n'
+    "SKU,MPN,Maker,Qty,Unit Price,Q2,P2,Link\n"
     'S1,ABC-1,Acme,"6,178 In Stock",$0.10,100,0.08,"=HYPERLINK(""https://x.example/S1"",""S1"")"\n'
-    'S2,ABC-2,Acme,12,0.5,,,\n'
+    "S2,ABC-2,Acme,12,0.5,,,\n"
 )
 
 
 def test_constant_break_quantity_hyperlink_kept_and_gzip(tmp_path):
-    day = write_source(tmp_path, SIMPLE_MAPPING, {"a.csv": SIMPLE_CSV.encode(), "b.csv.gz": gzip.compress(SIMPLE_CSV.encode())})
+    day = write_source(
+        tmp_path,
+        SIMPLE_MAPPING,
+        {"a.csv": SIMPLE_CSV.encode(), "b.csv.gz": gzip.compress(SIMPLE_CSV.encode())},
+    )
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
     assert result.failed_files == []
     offers = result.all_offers()
@@ -113,7 +122,10 @@ def test_constant_break_quantity_hyperlink_kept_and_gzip(tmp_path):
     s1 = offers[0]
     assert s1.description == '=HYPERLINK("https://x.example/S1","S1")'
     assert s1.stock == 6178 and s1.is_broker is True and s1.is_authorized is False
-    assert [(b.quantity, b.unit_price, b.currency) for b in s1.price_breaks] == [(1, 0.10, "USD"), (100, 0.08, "USD")]
+    assert [(b.quantity, b.unit_price, b.currency) for b in s1.price_breaks] == [
+        (1, 0.10, "USD"),
+        (100, 0.08, "USD"),
+    ]
     assert [(b.quantity, b.unit_price) for b in offers[1].price_breaks] == [(1, 0.5)]
     assert offers[2].stock == 6178
 
@@ -125,7 +137,9 @@ def test_parse_to_arrow_and_parse_agree(tmp_path):
         [day / "a.csv"], mapping, source="shop", snapshot_date=DAY, landing_root=tmp_path
     )
     assert table.schema == OFFER_SCHEMA and table.num_rows == 2 and quarantined == []
-    offers, _ = broker_csv.parse(day / "a.csv", mapping, source="shop", file_path="feeds/shop/2025-10-14/a.csv", snapshot_date=DAY)
+    offers, _ = broker_csv.parse(
+        day / "a.csv", mapping, source="shop", file_path="feeds/shop/2025-10-14/a.csv", snapshot_date=DAY
+    )
     assert offers == offers_from_arrow(table)
 
 
@@ -153,7 +167,11 @@ def test_missing_column_and_empty_files(tmp_path):
     day = write_source(
         tmp_path,
         SIMPLE_MAPPING,
-        {"nocol.csv": b"SKU,MPN\nS1,A\n", "empty.csv": b"", "header.csv": b"SKU,MPN,Maker,Qty,Unit Price,Q2,P2,Link\n"},
+        {
+            "nocol.csv": b"SKU,MPN\nS1,A\n",
+            "empty.csv": b"",
+            "header.csv": b"SKU,MPN,Maker,Qty,Unit Price,Q2,P2,Link\n",
+        },
     )
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
     reasons = {f.file_path.rsplit("/", 1)[-1]: f.reason for f in result.failed_files}
@@ -179,7 +197,10 @@ def test_bad_mapping_fails_every_file(tmp_path):
         ({"distributor": "D", "columns": {"mpn_raw": "M", "colour": "C"}}, "not a mappable Offer field"),
         ({"distributor": "D", "columns": {"mpn_raw": "M"}, "currency": "XYZ"}, "ISO 4217"),
         ({"distributor": "D", "columns": {"mpn_raw": "M"}, "encoding": "klingon"}, "unknown encoding"),
-        ({"distributor": "D", "columns": {"mpn_raw": "M"}, "price_breaks": [{"price": "P"}]}, "needs `quantity`"),
+        (
+            {"distributor": "D", "columns": {"mpn_raw": "M"}, "price_breaks": [{"price": "P"}]},
+            "needs `quantity`",
+        ),
         ({"distributor": "D", "columns": {"mpn_raw": "M"}, "delimter": ";"}, "unknown keys"),
     ],
 )
@@ -200,7 +221,7 @@ def test_many_batches_keep_physical_line_numbers(tmp_path):
         qty = "-1" if i % 500 == 3 else (f"{i:,} In Stock" if i % 2 else str(i))
         if qty == "-1":
             bad_lines.append(physical)
-        lines.append(f"S{i},M{i},Acme,\"{qty}\",{i % 10 + 1}.25,,,{note}")
+        lines.append(f'S{i},M{i},Acme,"{qty}",{i % 10 + 1}.25,,,{note}')
         expected[f"S{i}"] = physical
         physical += note.count("\n")
     day = write_source(tmp_path, SIMPLE_MAPPING, {"big.csv": ("\n".join(lines) + "\n").encode()})

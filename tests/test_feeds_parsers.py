@@ -41,7 +41,10 @@ def test_digikey_v3_pool_moq_lead_time_and_rules():
     assert trio[0].stock_raw == "22500" and trio[0].moq == 2500
     assert all(o.lead_time_days == 42 for o in trio)
     assert trio[0].lifecycle_raw == "Active"
-    assert trio[0].category_raw == "Integrated Circuits (ICs) > Clock/Timing - Programmable Timers and Oscillators"
+    assert (
+        trio[0].category_raw
+        == "Integrated Circuits (ICs) > Clock/Timing - Programmable Timers and Oscillators"
+    )
     # break with quantity 0 dropped, the others kept
     assert [b.quantity for b in by_sku["296-6501-1-ND"].price_breaks] == [1, 10]
     tube = by_sku["296-1411-5-ND"]
@@ -80,7 +83,10 @@ def test_digikey_v4_keyword_search():
 def test_digikey_v4_product_details():
     offers, quarantined = run(digikey, "digikey/2025-10-14/details_v4.json")
     assert quarantined == []
-    assert [o.record_path for o in offers] == ["$.Product.ProductVariations[0]", "$.Product.ProductVariations[1]"]
+    assert [o.record_path for o in offers] == [
+        "$.Product.ProductVariations[0]",
+        "$.Product.ProductVariations[1]",
+    ]
     assert {o.stock for o in offers} == {4197} and len({o.stock_pool for o in offers}) == 1
     assert all(o.currency == "USD" for o in offers)  # no SearchLocaleUsed -> USD
 
@@ -225,7 +231,10 @@ def test_nexar_errors(payload, fragment):
 
 def tme_files(day: str) -> list[tuple[str, dict]]:
     folder = FEEDS / "tme" / day
-    return [(f"tme/{day}/{p.name}", json.loads(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.json"))]
+    return [
+        (f"tme/{day}/{p.name}", json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted(folder.glob("*.json"))
+    ]
 
 
 def test_tme_join_gross_vat_and_orphans():
@@ -283,14 +292,19 @@ def test_lcsc_bare_result_warehouse_sum_and_cny():
     assert o.stock == 105  # no stockNumber: stockSz 92 + stockJs 3 + wmStockHk 10
     assert o.stock_raw == "stockSz=92 + stockJs=3 + wmStockHk=10"
     assert o.currency == "CNY"
-    assert [(b.quantity, b.unit_price, b.price_raw) for b in o.price_breaks] == [(1, 9.95, "9.95"), (10, 8.34, "8.34")]
+    assert [(b.quantity, b.unit_price, b.price_raw) for b in o.price_breaks] == [
+        (1, 9.95, "9.95"),
+        (10, 8.34, "8.34"),
+    ]
     assert o.packaging == "Tape & Reel (TR)" and o.record_path == "$"
     assert rules(quarantined) == [("$.productPriceList[2]", "unparsable_price", "N/A")]
 
 
 def test_lcsc_error_code_and_list_results():
     with pytest.raises(FeedFileError, match="code 500"):
-        lcsc.parse({"code": 500, "msg": "busy", "result": None}, source="lcsc", file_path="x", snapshot_date=DAY)
+        lcsc.parse(
+            {"code": 500, "msg": "busy", "result": None}, source="lcsc", file_path="x", snapshot_date=DAY
+        )
     product = load("lcsc/2025-10-14/detail.json")
     offers, _ = lcsc.parse(
         {"code": 200, "result": {"productList": [product, product | {"productCode": "C2"}]}},
@@ -316,5 +330,7 @@ def test_offers_arrow_roundtrip():
 
 
 def test_offer_defaults_stock_pool_to_sku():
-    o = Offer(source="s", distributor="D", sku="X1", mpn_raw="M", file_path="f", record_path="$", snapshot_date=DAY)
+    o = Offer(
+        source="s", distributor="D", sku="X1", mpn_raw="M", file_path="f", record_path="$", snapshot_date=DAY
+    )
     assert o.stock_pool == "X1" and o.is_authorized is True and o.price_breaks == []

@@ -115,7 +115,11 @@ def test_mouser_jp_response(caddi_blocks):
 def test_digikey_v4_lm358_variations_share_pool(caddi_blocks):
     offers, quarantined = digikey.parse(caddi_blocks[1], **kw(CADDI))
     assert quarantined == []
-    assert [o.sku for o in offers] == ["296-LM358BAIPWRTR-ND", "296-LM358BAIPWRCT-ND", "296-LM358BAIPWRDKR-ND"]
+    assert [o.sku for o in offers] == [
+        "296-LM358BAIPWRTR-ND",
+        "296-LM358BAIPWRCT-ND",
+        "296-LM358BAIPWRDKR-ND",
+    ]
     assert len({o.stock_pool for o in offers}) == 1
     assert all(o.stock == 4197 for o in offers)
     assert all(o.lead_time_days == 42 and o.lead_time_raw == "6" for o in offers)

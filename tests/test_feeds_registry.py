@@ -45,7 +45,9 @@ def test_parse_snapshot_relative_paths_and_reports():
     assert result.source == "mouser" and result.snapshot_date == DAY
     assert {o.file_path for o in result.offers} == {"feeds/mouser/2025-10-14/mouser_de.json"}
     assert all(o.snapshot_date == DAY for o in result.offers)
-    assert failed_reasons(result) == {"mouser_errors.json": "Mouser API errors: Invalid: Invalid unique identifier."}
+    assert failed_reasons(result) == {
+        "mouser_errors.json": "Mouser API errors: Invalid: Invalid unique identifier."
+    }
     reports = {r.file_path: r for r in result.file_reports}
     good = reports["feeds/mouser/2025-10-14/mouser_de.json"]
     assert (good.status, good.rows_loaded, good.rows_quarantined) == ("loaded", 3, 7)
@@ -65,7 +67,9 @@ def test_defaults_for_date_and_landing_root():
 def test_every_fixture_source_parses():
     for source in registry.list_sources(LANDING):
         for day in registry.list_snapshot_dates(LANDING, source):
-            result = registry.parse_snapshot(source, LANDING / "feeds" / source / day.isoformat(), day, LANDING)
+            result = registry.parse_snapshot(
+                source, LANDING / "feeds" / source / day.isoformat(), day, LANDING
+            )
             assert result.offer_count > 0, source
             expected_failures = 1 if source == "mouser" else 0
             assert len(result.failed_files) == expected_failures, (source, result.failed_files)
@@ -102,12 +106,16 @@ def test_truncated_json_reason_has_line_and_column(mouser_day, tmp_path):
 
 
 def test_invalid_json_not_truncated(mouser_day, tmp_path):
-    (mouser_day / "broken.json").write_text('{"Errors": [], "SearchResults": {"Parts": [,]}}', encoding="utf-8")
+    (mouser_day / "broken.json").write_text(
+        '{"Errors": [], "SearchResults": {"Parts": [,]}}', encoding="utf-8"
+    )
     reason = failed_reasons(registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path))["broken.json"]
     assert reason.startswith("invalid JSON") and "line 1 column" in reason
 
 
-@pytest.mark.parametrize("content, fragment", [(b"", "empty file"), (b"  \n\t\n", "empty file (whitespace only)")])
+@pytest.mark.parametrize(
+    "content, fragment", [(b"", "empty file"), (b"  \n\t\n", "empty file (whitespace only)")]
+)
 def test_empty_file(mouser_day, tmp_path, content, fragment):
     (mouser_day / "empty.json").write_bytes(content)
     reason = failed_reasons(registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path))["empty.json"]
@@ -116,7 +124,11 @@ def test_empty_file(mouser_day, tmp_path, content, fragment):
 
 @pytest.mark.parametrize(
     "payload, fragment",
-    [([1, 2, 3], "top level is a JSON list"), ("hello", "top level is a JSON str"), ({"Products": []}, "unknown Mouser shape")],
+    [
+        ([1, 2, 3], "top level is a JSON list"),
+        ("hello", "top level is a JSON str"),
+        ({"Products": []}, "unknown Mouser shape"),
+    ],
 )
 def test_wrong_top_level_shape(mouser_day, tmp_path, payload, fragment):
     (mouser_day / "shape.json").write_text(json.dumps(payload), encoding="utf-8")
@@ -158,10 +170,16 @@ def test_oversize_file_with_small_limit(mouser_day, tmp_path, monkeypatch):
     monkeypatch.setenv(registry.MAX_JSON_BYTES_ENV, "1000")
     result = registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path)
     reason = failed_reasons(result)["good.json"]
-    assert reason.startswith("file too large") and "1000 bytes limit" in reason and registry.MAX_JSON_BYTES_ENV in reason
+    assert (
+        reason.startswith("file too large")
+        and "1000 bytes limit" in reason
+        and registry.MAX_JSON_BYTES_ENV in reason
+    )
     assert result.offers == []
     # the argument overrides the environment
-    assert registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path, max_json_bytes=10**6).failed_files == []
+    assert (
+        registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path, max_json_bytes=10**6).failed_files == []
+    )
 
 
 def test_gzip_bomb_checked_on_decompressed_size(mouser_day, tmp_path):

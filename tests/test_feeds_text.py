@@ -102,16 +102,43 @@ def test_unknown_currency_code_is_reported_not_dropped():
 
 @pytest.mark.parametrize(
     "symbol, iso",
-    [("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("¥", "JPY"), ("￥", "CNY"), ("円", "JPY"), ("元", "CNY"),
-     ("US$", "USD"), ("HK$", "HKD"), ("zł", "PLN"), ("eur", "EUR"), ("RMB", "CNY"), ("kr", None), ("", None),
-     (None, None), ("ABC", None)],
+    [
+        ("$", "USD"),
+        ("€", "EUR"),
+        ("£", "GBP"),
+        ("¥", "JPY"),
+        ("￥", "CNY"),
+        ("円", "JPY"),
+        ("元", "CNY"),
+        ("US$", "USD"),
+        ("HK$", "HKD"),
+        ("zł", "PLN"),
+        ("eur", "EUR"),
+        ("RMB", "CNY"),
+        ("kr", None),
+        ("", None),
+        (None, None),
+        ("ABC", None),
+    ],
 )
 def test_currency_from_symbol(symbol, iso):
     assert text.currency_from_symbol(symbol) == iso
 
 
 def test_iso_currencies():
-    assert {"USD", "EUR", "JPY", "CNY", "GBP", "CHF", "PLN", "CZK", "TWD", "KRW", "HKD"} <= text.ISO_CURRENCIES
+    assert {
+        "USD",
+        "EUR",
+        "JPY",
+        "CNY",
+        "GBP",
+        "CHF",
+        "PLN",
+        "CZK",
+        "TWD",
+        "KRW",
+        "HKD",
+    } <= text.ISO_CURRENCIES
     assert "XYZ" not in text.ISO_CURRENCIES and "RMB" not in text.ISO_CURRENCIES
     assert all(len(c) == 3 and c.isupper() for c in text.ISO_CURRENCIES)
 
@@ -161,7 +188,9 @@ def test_parse_date_and_bool():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=0, max_value=10**12), st.sampled_from([",", ".", " ", "'", ""]), st.text(max_size=8))
+@given(
+    st.integers(min_value=0, max_value=10**12), st.sampled_from([",", ".", " ", "'", ""]), st.text(max_size=8)
+)
 def test_quantity_roundtrip_with_grouping(n, sep, suffix):
     """Any whole number written with one kind of thousands separator reads back exactly."""
     digits = str(n)
@@ -171,7 +200,9 @@ def test_quantity_roundtrip_with_grouping(n, sep, suffix):
         digits = digits[:-3]
     written = sep.join(groups)
     suffix = "".join(
-        ch for ch in suffix if not any(c.isdigit() or c in ".,' -\u2212\u2013" for c in unicodedata.normalize("NFKC", ch))
+        ch
+        for ch in suffix
+        if not any(c.isdigit() or c in ".,' -\u2212\u2013" for c in unicodedata.normalize("NFKC", ch))
     )
     assert text.parse_quantity(f"{written} {suffix}") == n
 

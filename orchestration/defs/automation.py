@@ -7,13 +7,11 @@ import dagster as dg
 
 from orchestration import landing as landing_tree
 from orchestration import settings
-from orchestration.defs.partitions import daily_partitions
 
 # Every asset: a partition range of the feed-dated assets plus the present-state assets once.
 refresh_job = dg.define_asset_job(
     name="refresh",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Load the landing tree for the partition range, build staging, features and marts, run the checks.",
 )
 

@@ -67,4 +67,22 @@ def dbt_present_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(dbt_build_args(), context=context).stream()
 
 
-dbt_blocks = [dbt_daily_staging, dbt_present_staging]
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+    select="tag:history", partitions_def=daily_partitions, backfill_policy=single_run_backfill,
+    name="dbt_risk_history", pool=DUCKDB_POOL,
+)
+def dbt_risk_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(dbt_build_args(dbt_window_vars(context)), context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+    select="source:features+", exclude="tag:history", name="dbt_marts", pool=DUCKDB_POOL,
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(dbt_build_args(), context=context).stream()
+
+
+dbt_blocks = [dbt_daily_staging, dbt_present_staging, dbt_risk_history, dbt_marts]

@@ -160,21 +160,22 @@ def _days(n: int) -> timedelta:
 
 
 def _sku_prices(price_breaks: pl.LazyFrame) -> pl.LazyFrame:
-    """Unit price per SKU-day at each order quantity: the largest break ≤ q, else the smallest break."""
-    aggs = [pl.col("unit_price_usd").sort_by("quantity").first().alias("_smallest_break_price")]
-    for q in ORDER_QUANTITIES:
-        at_or_below = pl.col("quantity") <= q
-        aggs += [
-            pl.col("unit_price_usd")
-            .filter(at_or_below)
-            .sort_by(pl.col("quantity").filter(at_or_below))
-            .last()
-            .alias(f"_price_q{q}"),
-        ]
+    """Unit price per SKU-day at each order quantity: the largest break ≤ q, else the smallest break.
+
+    (Two breaks of one SKU with the same quantity: either price may be taken.)
+    """
+    quantity, price = pl.col("quantity"), pl.col("unit_price_usd")
     return (
-        price_breaks.filter(pl.col("unit_price_usd").is_not_null() & pl.col("quantity").is_not_null())
+        price_breaks.filter(price.is_not_null() & quantity.is_not_null())
         .group_by("snapshot_date", "source", "distributor", "sku")
-        .agg(aggs)
+        .agg(
+            price.min_by(quantity).alias("_smallest_break_price"),
+            # max_by over a null-masked key: null when no break is at or below q
+            *(
+                price.max_by(pl.when(quantity <= q).then(quantity)).alias(f"_price_q{q}")
+                for q in ORDER_QUANTITIES
+            ),
+        )
         .with_columns(
             expr
             for q in ORDER_QUANTITIES
@@ -189,7 +190,7 @@ def _sku_prices(price_breaks: pl.LazyFrame) -> pl.LazyFrame:
 
 def _seller_days(offers: pl.LazyFrame, price_breaks: pl.LazyFrame) -> pl.LazyFrame:
     pool_key = ["snapshot_date", *SELLER_KEY, "stock_pool"]
-    rows = (
+    skus = (
         offers.filter(~pl.col("is_duplicate_listing"))  # counted once, from the distributor's own feed
         .select(
             "snapshot_date",
@@ -208,29 +209,33 @@ def _seller_days(offers: pl.LazyFrame, price_breaks: pl.LazyFrame) -> pl.LazyFra
             "last_buy_date",
         )
         .join(_sku_prices(price_breaks), on=["snapshot_date", "source", "distributor", "sku"], how="left")
-        # SKUs sharing a stock pool show the same units: count the pool once (its max).
-        .with_columns(
-            pl.col("stock").max().over(pool_key).alias("pool_stock"),
-            (pl.int_range(pl.len()).over(pool_key) == 0).alias("pool_first"),
-        )
     )
+    # Aggregations mask with when/then rather than .filter(): Polars runs those vectorised per group.
     price_aggs = []
     for q in ORDER_QUANTITIES:
         price, fallback = pl.col(f"_price_q{q}"), pl.col(f"_fallback_q{q}")
         # Prefer a SKU orderable at q; only when none is, take the cheapest smallest break (flagged).
         price_aggs += [
-            price.filter(~fallback).min().alias(f"_exact_q{q}"),
-            price.filter(fallback).min().alias(f"_above_q{q}"),
+            pl.when(~fallback).then(price).min().alias(f"_exact_q{q}"),
+            pl.when(fallback).then(price).min().alias(f"_above_q{q}"),
         ]
-    pool_stock = pl.col("pool_stock").filter(pl.col("pool_first"))
+    pools = skus.group_by(pool_key).agg(
+        # SKUs sharing a stock pool show the same units: count the pool once (its max).
+        pl.col("stock").max(),
+        # A pool's SKUs are packaging variants of one part: one lead time (median if they differ).
+        pl.col("lead_time_days").median(),
+        pl.col("status_rank").max(),  # worst known
+        pl.col("last_buy_date").min(),
+        *price_aggs,
+    )
     return (
-        rows.group_by("snapshot_date", *SELLER_KEY)
+        pools.group_by("snapshot_date", *SELLER_KEY)
         .agg(
-            pl.when(pool_stock.count() > 0).then(pool_stock.sum()).alias("stock"),
-            pl.col("lead_time_days").median().alias("lead_time_days"),
-            pl.col("status_rank").max().alias("status_rank"),  # worst known across the seller's SKUs
-            pl.col("last_buy_date").min().alias("last_buy_date"),
-            *price_aggs,
+            pl.when(pl.col("stock").count() > 0).then(pl.col("stock").sum()).alias("stock"),
+            pl.col("lead_time_days").median(),
+            pl.col("status_rank").max(),
+            pl.col("last_buy_date").min(),
+            *(pl.col(f"_{kind}_q{q}").min() for q in ORDER_QUANTITIES for kind in ("exact", "above")),
         )
         .with_columns(
             expr
@@ -277,25 +282,26 @@ def _carry_forward(seller_days: pl.LazyFrame, end: date) -> pl.LazyFrame:
 def _part_days(sellers: pl.LazyFrame) -> pl.LazyFrame:
     """One row per part × day with at least one (observed or carried) seller."""
     market = pl.col("is_market")
+    market_stock = pl.when(market).then(pl.col("stock"))
     aggs = [
-        pl.col("stock").filter(market).sum().alias("_known_market_stock"),
-        pl.col("stock").filter(market).count().alias("_known_market_sellers"),
+        market_stock.sum().alias("_known_market_stock"),
+        market_stock.count().alias("_known_market_sellers"),
         market.sum().cast(pl.Int32).alias("distributors_listing"),
         (market & (pl.col("stock") > 0)).sum().cast(pl.Int32).alias("distributors_in_stock"),
         (market & pl.col("carried")).sum().cast(pl.Int32).alias("carried_forward_distributors"),
-        pl.col("stock").filter(~market).sum().alias("broker_stock"),
-        pl.col("lead_time_days").filter(market).median().alias("lead_time_days"),
+        pl.when(~market).then(pl.col("stock")).sum().alias("broker_stock"),
+        pl.when(market).then(pl.col("lead_time_days")).median().alias("lead_time_days"),
         # Lifecycle is a property of the part, so every seller (brokers too) informs it: worst known.
         pl.col("status_rank").max().alias("status_rank"),
         pl.col("last_buy_date").min().alias("last_buy_date"),  # the earliest announced: conservative
         (~pl.col("carried")).any().alias("observed"),
     ]
     for q in ORDER_QUANTITIES:
-        price = pl.col(f"price_q{q}").filter(market)
+        price = pl.when(market).then(pl.col(f"price_q{q}"))
         aggs += [
             price.median().alias(f"price_median_q{q}"),
             price.min().alias(f"price_min_q{q}"),
-            pl.col(f"fallback_q{q}").filter(market).any().alias(f"price_q{q}_min_break_fallback"),
+            (market & pl.col(f"fallback_q{q}")).any().alias(f"price_q{q}_min_break_fallback"),
         ]
     return (
         sellers.group_by(*PART_KEY, "snapshot_date")

@@ -58,12 +58,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import yaml
 
 from . import text
-from .records import OFFER_SCHEMA, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
+from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
 
 BATCH_ROWS = 100_000
 _COLUMN_FIELDS = {
@@ -165,7 +166,9 @@ def mapping_from_dict(raw: object, *, where: str = "mapping") -> BrokerMapping:
     for key, col in cols_raw.items():
         fld = _COLUMN_ALIASES.get(key, key)
         if fld not in _COLUMN_FIELDS:
-            raise MappingError(f"{where}: columns.{key} is not a mappable Offer field ({sorted(_COLUMN_FIELDS)})")
+            raise MappingError(
+                f"{where}: columns.{key} is not a mappable Offer field ({sorted(_COLUMN_FIELDS)})"
+            )
         if not isinstance(col, str) or not col:
             raise MappingError(f"{where}: columns.{key} must be a CSV header name")
         columns[fld] = col
@@ -289,6 +292,10 @@ def _prepare(path: Path, mapping: BrokerMapping, tmpdir: str, file_path: str) ->
 # ---------------------------------------------------------------- vectorised column parsing
 
 
+def _const(value, n: int, dtype) -> pl.Series:
+    return pl.repeat(value, n, dtype=dtype, eager=True)
+
+
 def _strip(s: pl.Series) -> pl.Series:
     """Trimmed text, empty -> null."""
     s = s.cast(pl.String).str.strip_chars()
@@ -296,24 +303,26 @@ def _strip(s: pl.Series) -> pl.Series:
 
 
 def _map_values(
-    s: pl.Series, clean_pattern: str | None, fast: Callable[[pl.Series], pl.Series] | None, fn: Callable, dtype
+    s: pl.Series,
+    clean: pl.Series | None,
+    fast_values: pl.Series | None,
+    fn: Callable,
+    dtype,
 ) -> pl.Series:
-    """Parse a string Series: values matching `clean_pattern` by `fast` (vectorised), the distinct
-    others by the Python helper `fn`."""
+    """Parse a string Series: where `clean` is true take `fast_values` (computed vectorised), the
+    distinct other non-null values go through the Python helper `fn` once each."""
     n = s.len()
-    if clean_pattern is not None and fast is not None:
-        clean = s.str.contains(clean_pattern).fill_null(False)
-        fast_values = fast(s).cast(dtype)
-    else:
-        clean = pl.Series([False] * n, dtype=pl.Boolean)
-        fast_values = pl.Series([None] * n, dtype=dtype)
+    if clean is None or fast_values is None:
+        clean = _const(False, n, pl.Boolean)
+        fast_values = _const(None, n, dtype)
+    clean = clean.fill_null(False)
     dirty = s.filter(~clean & s.is_not_null()).unique()
     if dirty.len() == 0:
-        slow = pl.Series([None] * n, dtype=dtype)
+        slow = _const(None, n, dtype)
     else:
         values = dirty.to_list()
         slow = s.replace_strict(values, [fn(v) for v in values], default=None, return_dtype=dtype)
-    return fast_values.zip_with(clean, slow)
+    return fast_values.cast(dtype).zip_with(clean, slow)
 
 
 def _not_formula(fn: Callable) -> Callable:
@@ -323,32 +332,55 @@ def _not_formula(fn: Callable) -> Callable:
     return wrapped
 
 
+# Vectorised fast paths. They accept only forms on which they agree exactly with text.py (ASCII digits
+# only: a Rust `\d` would also match full-width digits, which text.py normalises first).
+_QTY_FAST = r"^([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,18})(?:\s+\p{L}[^0-9]*)?$"
+_PRICE_FAST = r"^([$€£¥]?)([0-9]{1,15}(?:\.[0-9]+)?)$"
+_PRICE_FAST_COMMA = r"^([$€£¥]?)([0-9]{1,15})$"
+_FAST_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+
+
 def _qty(s: pl.Series) -> pl.Series:
-    return _map_values(
-        s, r"^\d{1,18}$", lambda x: x.cast(pl.Int64, strict=False), _not_formula(text.parse_quantity), pl.Int64
-    )
+    number = s.str.extract(_QTY_FAST, 1)
+    fast = number.str.replace_all(r"[,.]", "").cast(pl.Int64, strict=False)
+    return _map_values(s, number.is_not_null(), fast, _not_formula(text.parse_quantity), pl.Int64)
 
 
 def _price(s: pl.Series, decimal: str | None) -> tuple[pl.Series, pl.Series]:
-    pattern = r"^\d{1,15}(\.\d+)?$" if decimal != "comma" else r"^\d{1,15}$"
-
-    def amount(v: str):
-        return None if v.startswith("=") else text.parse_price(v, decimal=decimal).amount
-
-    def cur(v: str):
-        return None if v.startswith("=") else text.parse_price(v, decimal=decimal).currency
-
-    amounts = _map_values(s, pattern, lambda x: x.cast(pl.Float64, strict=False), amount, pl.Float64)
-    currencies = _map_values(s, None, None, cur, pl.String)
-    return amounts, currencies
+    """(amount, currency read from the text) for a price column."""
+    groups = s.str.extract_groups(_PRICE_FAST_COMMA if decimal == "comma" else _PRICE_FAST)
+    symbol, number = groups.struct.field("1"), groups.struct.field("2")
+    clean = number.is_not_null()
+    fast_amount = number.cast(pl.Float64, strict=False)
+    fast_currency = symbol.replace_strict(_FAST_SYMBOLS, default=None, return_dtype=pl.String)
+    n = s.len()
+    dirty = s.filter(~clean.fill_null(False) & s.is_not_null()).unique()
+    if dirty.len() == 0:
+        slow_amount = _const(None, n, pl.Float64)
+        slow_currency = _const(None, n, pl.String)
+    else:
+        values = dirty.to_list()
+        parsed = [
+            text.Money(None, None) if v.startswith("=") else text.parse_price(v, decimal=decimal)
+            for v in values
+        ]
+        slow_amount = s.replace_strict(
+            values, [p.amount for p in parsed], default=None, return_dtype=pl.Float64
+        )
+        slow_currency = s.replace_strict(
+            values, [p.currency for p in parsed], default=None, return_dtype=pl.String
+        )
+    clean = clean.fill_null(False)
+    return fast_amount.zip_with(clean, slow_amount), fast_currency.zip_with(clean, slow_currency)
 
 
 def _lead(s: pl.Series, unit: str) -> pl.Series:
     factor = 7 if unit == "weeks" else 1
+    clean = s.str.contains(r"^[0-9]{1,6}$")
     return _map_values(
         s,
-        r"^\d{1,6}$",
-        lambda x: x.cast(pl.Int64, strict=False) * factor,
+        clean,
+        s.cast(pl.Int64, strict=False) * factor,
         _not_formula(lambda v: text.parse_lead_time_days(v, bare_unit=unit)),
         pl.Int64,
     )
@@ -376,7 +408,12 @@ def parse_file_to_arrow(
         csv_path = _prepare(path, mapping, tmpdir, file_path)
         try:
             return _parse_prepared(
-                csv_path, path, mapping, source=source, file_path=file_path, snapshot_date=snapshot_date,
+                csv_path,
+                path,
+                mapping,
+                source=source,
+                file_path=file_path,
+                snapshot_date=snapshot_date,
                 batch_rows=batch_rows,
             )
         except pl.exceptions.NoDataError as e:
@@ -419,7 +456,9 @@ def _parse_prepared(
     header = [c for c in lf.collect_schema().names() if c != "__row"]
     missing = [c for c in m.referenced_columns() if c not in header]
     if missing:
-        raise FeedFileError(file_path, f"columns named in mapping.yml are not in the header: {missing} (header: {header})")
+        raise FeedFileError(
+            file_path, f"columns named in mapping.yml are not in the header: {missing} (header: {header})"
+        )
     header_lines = 1 + sum(c.count("\n") for c in header)
     needed = m.referenced_columns()
     newline_expr = pl.sum_horizontal(
@@ -454,15 +493,20 @@ def _parse_batch(
     snapshot_date: date,
 ) -> tuple[pa.Table, list[QuarantinedRow]]:
     n = batch.height
-    col = {fld: _strip(batch[c]) for fld, c in m.columns.items()}
-    line_txt = pl.Series("location", [f"line {x}" for x in line.to_list()], dtype=pl.String)
+    stripped = {c: _strip(batch[c]) for c in m.referenced_columns()}
+    col = {fld: stripped[c] for fld, c in m.columns.items()}
+    line_txt = (
+        pl.select(pl.concat_str([pl.lit("line "), pl.lit(line).cast(pl.String)]))
+        .to_series()
+        .alias("location")
+    )
     q_frames: list[pl.DataFrame] = []
 
     def quarantine(mask: pl.Series, rule: str, raw: pl.Series | str) -> None:
         mask = mask.fill_null(False)
         if not mask.any():
             return
-        raw_s = raw if isinstance(raw, pl.Series) else pl.Series([raw] * n, dtype=pl.String)
+        raw_s = raw if isinstance(raw, pl.Series) else _const(raw, n, pl.String)
         q_frames.append(
             pl.DataFrame(
                 {
@@ -475,14 +519,13 @@ def _parse_batch(
         )
 
     def null_str() -> pl.Series:
-        return pl.Series([None] * n, dtype=pl.String)
+        return _const(None, n, pl.String)
 
     def get(fld: str) -> pl.Series:
         return col[fld] if fld in col else null_str()
 
     # blank lines: every referenced cell empty -> skipped silently
-    all_cells = [_strip(batch[c]) for c in m.referenced_columns()]
-    blank = pl.DataFrame(all_cells).select(pl.all_horizontal(pl.all().is_null())).to_series()
+    blank = pl.DataFrame(list(stripped.values())).select(pl.all_horizontal(pl.all().is_null())).to_series()
 
     mpn = get("mpn_raw")
     sku = get("sku")
@@ -493,7 +536,7 @@ def _parse_batch(
     if "distributor" in col:
         distributor = col["distributor"].fill_null(m.distributor) if m.distributor else col["distributor"]
     else:
-        distributor = pl.Series([m.distributor] * n, dtype=pl.String)
+        distributor = _const(m.distributor, n, pl.String)
     empty_dist = distributor.is_null() & ~empty_mpn & ~blank
     quarantine(empty_dist, "empty_distributor", mpn.fill_null(""))
     keep = ~blank & ~empty_mpn & ~empty_dist
@@ -502,7 +545,7 @@ def _parse_batch(
     stock_raw = get("stock")
     stock = _qty(stock_raw)
     quarantine(keep & (stock < 0), "negative_stock", stock_raw)
-    unparsable = keep & stock.is_null() & stock_raw.str.contains(r"\d").fill_null(False)
+    unparsable = keep & stock.is_null() & stock_raw.str.contains(r"[0-9]").fill_null(False)
     quarantine(unparsable, "unparsable_stock", stock_raw)
     stock = pl.select(pl.when(stock >= 0).then(stock)).to_series()
 
@@ -527,14 +570,15 @@ def _parse_batch(
     cur_col = _by_unique(cur_col_raw, text.normalize_currency, pl.String)
     default_currency = m.currency
 
-    break_structs: list[pl.Series] = []
-    for i, b in enumerate(m.price_breaks):
-        price_raw = _strip(batch[b.price])
+    break_parts: list[tuple[pl.Series, ...]] = []
+    for b in m.price_breaks:
+        price_raw = stripped[b.price]
         if isinstance(b.quantity, int):
-            qty_raw = pl.Series([str(b.quantity)] * n, dtype=pl.String)
+            qty_raw = _const(str(b.quantity), n, pl.String)
+            qty = _const(b.quantity, n, pl.Int64)
         else:
-            qty_raw = _strip(batch[b.quantity])
-        qty = _qty(qty_raw)
+            qty_raw = stripped[b.quantity]
+            qty = _qty(qty_raw)
         amount, sym_cur_raw = _price(price_raw, m.decimal)
         sym_cur = _by_unique(sym_cur_raw, text.normalize_currency, pl.String)
         has_price = keep & price_raw.is_not_null()
@@ -557,29 +601,21 @@ def _parse_batch(
         r_qty_np = has_price & ~r_qty_bad & (qty <= 0).fill_null(False)
         r_price_bad = has_price & ~r_qty_bad & ~r_qty_np & amount.is_null()
         r_cur = has_price & ~r_qty_bad & ~r_qty_np & ~r_price_bad & currency.is_null()
-        r_price_np = has_price & ~r_qty_bad & ~r_qty_np & ~r_price_bad & ~r_cur & (amount <= 0).fill_null(False)
+        r_price_np = (
+            has_price & ~r_qty_bad & ~r_qty_np & ~r_price_bad & ~r_cur & (amount <= 0).fill_null(False)
+        )
         quarantine(r_qty_bad, "unparsable_break_quantity", qty_raw.fill_null(""))
         quarantine(r_qty_np, "non_positive_break_quantity", qty_raw)
         quarantine(r_price_bad, "unparsable_price", price_raw)
         quarantine(r_cur, "unknown_currency", bad_currency_raw)
         quarantine(r_price_np, "non_positive_price", price_raw)
         ok = has_price & ~(r_qty_bad | r_qty_np | r_price_bad | r_cur | r_price_np)
-        struct = pl.select(
-            pl.when(ok).then(
-                pl.struct(
-                    quantity=qty,
-                    unit_price=amount,
-                    currency=currency,
-                    price_raw=price_raw,
-                )
-            )
-        ).to_series().alias(f"b{i}")
-        break_structs.append(struct)
+        break_parts.append((ok, qty, amount, currency, price_raw))
 
     frame = pl.DataFrame(
         {
             "keep": keep,
-            "source": pl.Series([source] * n, dtype=pl.String),
+            "source": _const(source, n, pl.String),
             "distributor": distributor,
             "distributor_country": (
                 get("distributor_country").fill_null(m.distributor_country)
@@ -604,34 +640,26 @@ def _parse_batch(
             "lifecycle_raw": get("lifecycle_raw"),
             "last_buy_date": ltb,
             "__cur": pl.select(
-                pl.when(cur_col_raw.is_not_null()).then(cur_col).otherwise(pl.lit(default_currency, dtype=pl.String))
+                pl.when(cur_col_raw.is_not_null())
+                .then(cur_col)
+                .otherwise(pl.lit(default_currency, dtype=pl.String))
             ).to_series(),
-            "prices_include_vat": pl.Series([m.prices_include_vat] * n, dtype=pl.Boolean),
-            "vat_rate": pl.Series([m.vat_rate if m.prices_include_vat else None] * n, dtype=pl.Float64),
-            "file_path": pl.Series([file_path] * n, dtype=pl.String),
+            "prices_include_vat": _const(m.prices_include_vat, n, pl.Boolean),
+            "vat_rate": _const(m.vat_rate if m.prices_include_vat else None, n, pl.Float64),
+            "file_path": _const(file_path, n, pl.String),
             "record_path": line_txt,
-            "snapshot_date": pl.Series([snapshot_date] * n, dtype=pl.Date),
+            "snapshot_date": _const(snapshot_date, n, pl.Date),
         }
     )
-    if break_structs:
-        frame = frame.with_columns(break_structs).with_columns(
-            pl.concat_list([f"b{i}" for i in range(len(break_structs))])
-            .list.drop_nulls()
-            .list.eval(pl.element().sort_by(pl.element().struct.field("quantity")))
-            .alias("price_breaks")
-        )
-    else:
-        frame = frame.with_columns(
-            pl.lit([], dtype=pl.List(pl.Struct(_BREAK_FIELDS))).alias("price_breaks")
-        )
-    frame = frame.filter(pl.col("keep")).with_columns(
-        pl.coalesce(
-            pl.col("price_breaks").list.first().struct.field("currency"),
-            pl.col("__cur"),
-        ).alias("currency"),
+    price_breaks, first_currency = _break_lists(break_parts, n)
+    keep_np = keep.to_numpy()
+    frame = frame.filter(keep).with_columns(
+        pl.coalesce(first_currency.filter(keep), pl.col("__cur")).alias("currency"),
         pl.col("distributor_country").str.to_uppercase(),
     )
-    table = frame.select(OFFER_SCHEMA.names).to_arrow().cast(OFFER_SCHEMA)
+    table = frame.select([c for c in OFFER_SCHEMA.names if c != "price_breaks"]).to_arrow()
+    table = table.append_column("price_breaks", price_breaks.filter(pa.array(keep_np)))
+    table = table.select(OFFER_SCHEMA.names).cast(OFFER_SCHEMA)
 
     quarantined: list[QuarantinedRow] = []
     if q_frames:
@@ -643,12 +671,51 @@ def _parse_batch(
     return table, quarantined
 
 
-_BREAK_FIELDS = {"quantity": pl.Int64, "unit_price": pl.Float64, "currency": pl.String, "price_raw": pl.String}
+def _break_lists(parts: list[tuple[pl.Series, ...]], n: int) -> tuple[pa.ListArray, pl.Series]:
+    """The valid breaks of each row as a list<struct> sorted by quantity, and each row's first currency.
+
+    Built with numpy offsets and one Arrow `take` (Polars' concat_list over structs is far slower)."""
+    if not parts:
+        empty = pa.array([[] for _ in range(n)], type=pa.list_(PRICE_BREAK_TYPE))
+        return empty, _const(None, n, pl.String)
+    valid = np.column_stack([ok.fill_null(False).to_numpy() for ok, *_ in parts]).astype(bool)
+    structs = [
+        pa.StructArray.from_arrays(
+            [
+                qty.to_arrow().cast(pa.int64()),
+                amount.to_arrow().cast(pa.float64()),
+                currency.to_arrow().cast(pa.string()),
+                price_raw.to_arrow().cast(pa.string()),
+            ],
+            fields=list(PRICE_BREAK_TYPE),
+        )
+        for _ok, qty, amount, currency, price_raw in parts
+    ]
+    flat = pa.concat_arrays(structs)  # column-major: break j of row r at j * n + r
+    rows, cols = np.nonzero(valid)  # row-major
+    idx = cols * n + rows
+    quantities = np.asarray(flat.field("quantity").to_numpy(zero_copy_only=False), dtype=np.float64)
+    order = np.lexsort((quantities[idx], rows)) if idx.size else np.array([], dtype=np.int64)
+    idx = idx[order]
+    counts = valid.sum(axis=1)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    values = flat.take(pa.array(idx, type=pa.int64()))
+    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
+    has = counts > 0
+    first_idx = np.where(has, offsets[:-1], 0)
+    currencies = values.field("currency")
+    if len(values):
+        first = pl.Series(currencies.take(pa.array(first_idx, type=pa.int64())))
+    else:
+        first = _const(None, n, pl.String)
+    first = first.zip_with(pl.Series(has), _const(None, n, pl.String))
+    return lists, first
 
 
 def _bool_col(series: pl.Series | None, default: bool, n: int) -> pl.Series:
     if series is None:
-        return pl.Series([default] * n, dtype=pl.Boolean)
+        return _const(default, n, pl.Boolean)
     return _by_unique(series, text.parse_bool, pl.Boolean).fill_null(default)
 
 

@@ -44,7 +44,11 @@ class Collector:
     quarantined: list[QuarantinedRow] = field(default_factory=list)
 
     def quarantine(self, location: str, rule: str, raw_value: object) -> None:
-        raw = None if raw_value is None else (raw_value if isinstance(raw_value, str) else text.clean_str(raw_value))
+        raw = (
+            None
+            if raw_value is None
+            else (raw_value if isinstance(raw_value, str) else text.clean_str(raw_value))
+        )
         self.quarantined.append(QuarantinedRow(self.source, self.file_path, location, rule, raw))
 
     def require_id(self, location: str, mpn: object, sku: object) -> tuple[str, str] | None:

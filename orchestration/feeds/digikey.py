@@ -56,7 +56,9 @@ def parse(
                     offers.append(offer)
     elif isinstance(payload.get("Parts"), list) or isinstance(payload.get("ExactParts"), list):
         parts = [(f"$.Parts[{i}]", as_dict(p)) for i, p in enumerate(as_list(payload.get("Parts")))]
-        parts += [(f"$.ExactParts[{i}]", as_dict(p)) for i, p in enumerate(as_list(payload.get("ExactParts")))]
+        parts += [
+            (f"$.ExactParts[{i}]", as_dict(p)) for i, p in enumerate(as_list(payload.get("ExactParts")))
+        ]
         offers = _v3_parts(parts, **ctx)
     elif "ErrorMessage" in payload or "ErrorResponseVersion" in payload or "detail" in payload:
         msg = payload.get("ErrorMessage") or payload.get("detail") or payload.get("title")
@@ -80,7 +82,14 @@ def _category_path(cat: dict) -> str | None:
 
 
 def _v4_product(
-    product: dict, path: str, currency: str, *, source: str, file_path: str, snapshot_date: date, col: Collector
+    product: dict,
+    path: str,
+    currency: str,
+    *,
+    source: str,
+    file_path: str,
+    snapshot_date: date,
+    col: Collector,
 ) -> list[Offer]:
     mpn = product.get("ManufacturerProductNumber")
     variations = as_list(product.get("ProductVariations"))

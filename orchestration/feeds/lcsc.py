@@ -95,7 +95,8 @@ def parse(
             for b in (as_dict(x) for x in as_list(p.get("productPriceList")))
         }
         breaks = [
-            type(b)(b.quantity, b.unit_price, b.currency, raw_strings.get(b.quantity) or b.price_raw) for b in breaks
+            type(b)(b.quantity, b.unit_price, b.currency, raw_strings.get(b.quantity) or b.price_raw)
+            for b in breaks
         ]
         category = " > ".join(
             n for n in (text.clean_str(p.get(k)) for k in ("parentCatalogName", "catalogName")) if n

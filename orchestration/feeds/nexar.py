@@ -60,7 +60,9 @@ def parse(
             msgs = "; ".join(str(as_dict(e).get("message", e)) for e in errors)
             raise FeedFileError(file_path, f"Nexar GraphQL errors: {msgs}")
         keys = ", ".join(sorted(data)[:8]) if isinstance(data, dict) else type(data).__name__
-        raise FeedFileError(file_path, f"unknown Nexar shape (expected one of {', '.join(_ROOT_KEYS)}; got {keys})")
+        raise FeedFileError(
+            file_path, f"unknown Nexar shape (expected one of {', '.join(_ROOT_KEYS)}; got {keys})"
+        )
 
     col = Collector(source, file_path)
     offers: list[Offer] = []

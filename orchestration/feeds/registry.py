@@ -48,6 +48,11 @@ _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def max_json_bytes() -> int:
+    """The JSON size limit: env PARTRISK_MAX_JSON_BYTES, else 100 MB."""
+    return _env_max_json_bytes()
+
+
+def _env_max_json_bytes() -> int:
     value = os.environ.get(MAX_JSON_BYTES_ENV)
     if value:
         try:
@@ -222,7 +227,7 @@ def parse_snapshot(
         raise ValueError(
             f"unknown feed source {source!r}: not in registry.SOURCES ({', '.join(SOURCES)}) and no {MAPPING_FILE}"
         )
-    limit = max_json_bytes if max_json_bytes is not None else globals()["max_json_bytes"]()
+    limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     shas: dict[str, str] = {}
     payloads: list[tuple[str, object]] = []
@@ -232,14 +237,18 @@ def parse_snapshot(
         try:
             payload = decode_json(read_json_bytes(path, file_path=rel, max_bytes=limit), file_path=rel)
             if not isinstance(payload, dict):
-                raise FeedFileError(rel, f"unknown shape: top level is a JSON {type(payload).__name__}, expected an object")
+                raise FeedFileError(
+                    rel, f"unknown shape: top level is a JSON {type(payload).__name__}, expected an object"
+                )
         except FeedFileError as e:
             result.failed_files.append(FailedFile(source, rel, e.reason))
             continue
         payloads.append((rel, payload))
 
     if source in FOLDER_PARSERS:
-        offers, quarantined, failed = FOLDER_PARSERS[source](payloads, source=source, snapshot_date=snapshot_date)
+        offers, quarantined, failed = FOLDER_PARSERS[source](
+            payloads, source=source, snapshot_date=snapshot_date
+        )
         result.offers.extend(offers)
         result.quarantined.extend(quarantined)
         result.failed_files.extend(failed)
@@ -247,7 +256,9 @@ def parse_snapshot(
         parser = SOURCES[source]
         for rel, payload in payloads:
             try:
-                offers, quarantined = parser(payload, source=source, file_path=rel, snapshot_date=snapshot_date)
+                offers, quarantined = parser(
+                    payload, source=source, file_path=rel, snapshot_date=snapshot_date
+                )
             except FeedFileError as e:
                 result.failed_files.append(FailedFile(source, rel, e.reason))
                 continue
@@ -275,7 +286,9 @@ def _reports(source: str, shas: dict[str, str], loaded: Counter, result: Snapsho
     ]
 
 
-def _parse_broker(source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path) -> SnapshotParse:
+def _parse_broker(
+    source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path
+) -> SnapshotParse:
     import pyarrow as pa
 
     from .records import OFFER_SCHEMA

@@ -131,7 +131,11 @@ def _nfkc(text: str) -> str:
 
 
 def _is_group_tail(groups: list[str]) -> bool:
-    return all(len(g) == 3 and g.isdigit() for g in groups[1:]) and 1 <= len(groups[0]) <= 3 and groups[0].isdigit()
+    return (
+        all(len(g) == 3 and g.isdigit() for g in groups[1:])
+        and 1 <= len(groups[0]) <= 3
+        and groups[0].isdigit()
+    )
 
 
 def parse_quantity(value: object) -> int | None:
@@ -321,9 +325,7 @@ for _words, _days in (
     for _w in _words.split():
         _UNIT_DAYS[_w] = _days
 
-_LEAD_RANGE = re.compile(
-    r"(\d+(?:[.,]\d+)?)\s*(?:-|–|~|〜|to|bis|à|a|do)\s*(\d+(?:[.,]\d+)?)", re.IGNORECASE
-)
+_LEAD_RANGE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:-|–|~|〜|to|bis|à|a|do)\s*(\d+(?:[.,]\d+)?)", re.IGNORECASE)
 _LEAD_NUM = re.compile(r"(\d+(?:[.,]\d+)?)")
 _UNIT_WORD = re.compile(r"\s*([^\W\d_]+)")
 

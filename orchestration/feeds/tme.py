@@ -137,7 +137,9 @@ def parse(
     payload: dict, *, source: str, file_path: str, snapshot_date: date
 ) -> tuple[list[Offer], list[QuarantinedRow]]:
     """One TME file on its own (a Search file gives offers without stock and prices)."""
-    offers, quarantined, failed = parse_many([(file_path, payload)], source=source, snapshot_date=snapshot_date)
+    offers, quarantined, failed = parse_many(
+        [(file_path, payload)], source=source, snapshot_date=snapshot_date
+    )
     if failed:
         raise FeedFileError(file_path, failed[0].reason)
     return offers, quarantined
@@ -184,4 +186,6 @@ def _apply_prices(offer: Offer, f: _TmeFile, path: str, entry: dict) -> None:
     if str(f.data.get("PriceType", "")).upper() == "GROSS":
         offer.prices_include_vat = True
         vat = entry.get("VatRate")
-        offer.vat_rate = float(vat) / 100.0 if isinstance(vat, int | float) and not isinstance(vat, bool) else None
+        offer.vat_rate = (
+            float(vat) / 100.0 if isinstance(vat, int | float) and not isinstance(vat, bool) else None
+        )

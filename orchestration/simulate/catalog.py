@@ -7,6 +7,7 @@ in, so a seed fixes the catalog.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -210,16 +211,17 @@ EXTRA_ALIASES: list[tuple[str, str]] = [
 
 
 class _Pick:
-    """Small helper around a numpy Generator for string templates."""
+    """Small helper for string templates: a stdlib Random seeded from the numpy Generator (numpy's
+    per-call overhead dominates for single picks; the stream stays fixed by the seed)."""
 
     def __init__(self, rng: np.random.Generator):
-        self.rng = rng
+        self.rnd = random.Random(int(rng.integers(0, 2**63 - 1)))
 
     def __call__(self, seq):
-        return seq[int(self.rng.integers(len(seq)))]
+        return seq[self.rnd.randrange(len(seq))]
 
     def digits(self, n: int) -> str:
-        return "".join(str(int(d)) for d in self.rng.integers(0, 10, n))
+        return "".join(str(self.rnd.randrange(10)) for _ in range(n))
 
 
 CAP_VALUES = ["101", "102", "103", "104", "224", "474", "105", "225", "475", "106"]
@@ -316,10 +318,11 @@ LINES: list[tuple[str, str, float, Callable[[_Pick], str], str, str]] = [
     ("STMicroelectronics", "analog", 0.6, _t(lambda c: c(["TSV912", "TSV911", "TSV991", "TSV358", "LM2903", "TS3021",
                                                           "TSX712", "TSB712A"]) + c(["IDT", "IST", "AIDT", "AILT", "IYDT"])),
      "SO-8", "IC OPAMP GP RR 2 CIRCUIT"),
-    ("Microchip Technology", "mcu", 1.5, _t(lambda c: c(["ATSAMD21G18A-", "ATSAMD21E17A-", "ATSAMD51J19A-", "ATMEGA328P-",
-                                                         "ATMEGA32U4-", "ATMEGA4809-", "ATTINY1616-", "PIC16F18446-",
-                                                         "PIC18F26K22-", "PIC32MX250F128B-", "PIC16F1825-"])
-                                            + c(["AU", "MU", "AUR", "I/SS", "I/SO", "E/ML", "I/P", "MFR"])),
+    ("Microchip Technology", "mcu", 1.5, _t(lambda c: c([
+        lambda: c(["ATSAMD21G18A-", "ATSAMD21E17A-", "ATSAMD51J19A-", "ATMEGA328P-", "ATMEGA32U4-", "ATMEGA4809-",
+                   "ATTINY1616-"]) + c(["AU", "MU", "AUR", "MUR", "AUT"]),
+        lambda: c(["PIC16F18446-", "PIC18F26K22-", "PIC32MX250F128B-", "PIC16F1825-", "PIC18F47Q43-"])
+        + c(["I/SS", "I/SO", "E/ML", "I/P", "I/SP"])])()),
      "TQFP-48", "IC MCU 32BIT 256KB FLASH"),
     ("Microchip Technology", "analog", 0.8, _t(lambda c: "MCP" + c(["2515", "9808", "1700", "73831", "6002", "3208", "6L01",
                                                                     "2551", "1640", "9700A", "4725", "3421A0"])
@@ -332,8 +335,8 @@ LINES: list[tuple[str, str, float, Callable[[_Pick], str], str, str]] = [
      "IC MCU 32BIT ARM CORTEX-M"),
     ("NXP Semiconductors", "analog", 0.6, _t(lambda c: "TJA" + c(["1051", "1042", "1043", "1021", "1044", "1145", "1463"])
                                          + c(["T/3,118", "T/1J", "TK/3,118", "T,118", "T/3/1J"])), "SO-8", "IC TRANSCEIVER CAN"),
-    ("Samsung Semiconductor", "ddr4", 2.0, _t(lambda c: "K4A" + c(["8G165WC", "8G085WC", "4G165WF", "AAG165WA", "8G165WB",
-                                                                   "4G085WF", "AAG085WA"])
+    ("Samsung Semiconductor", "ddr4", 2.0, _t(lambda c: "K4A" + c(["8G165WC", "8G085WC", "4G165WF", "AG165WA", "8G165WB",
+                                                                   "4G085WF", "AG085WA"])
                                               + "-" + c(["BCTD", "BCWE", "BIWE", "BCRC", "BITD", "BCPB"])), "FBGA-96",
      "IC DRAM 8GBIT PARALLEL 96FBGA"),
     ("Samsung Semiconductor", "nand", 0.8, _t(lambda c: c(["KLMAG1JETD-B041", "KLMBG2JETD-B041", "KLM8G1GETF-B041",
@@ -469,10 +472,9 @@ def _allocate(n: int) -> list[int]:
     return (counts + add).tolist()
 
 
-def _weighted_site(rng: np.random.Generator, sites, kind: str) -> str:
+def _weighted_site(pick: _Pick, sites, kind: str) -> str:
     options = [(c, s) for c, k, s in sites if k == kind]
-    p = np.array([s for _, s in options])
-    return options[int(rng.choice(len(options), p=p / p.sum()))][0]
+    return pick.rnd.choices([c for c, _ in options], weights=[s for _, s in options])[0]
 
 
 def build_catalog(n: int, rng: np.random.Generator) -> Catalog:
@@ -513,10 +515,10 @@ def build_catalog(n: int, rng: np.random.Generator) -> Catalog:
             "{a}", str(pick(["0.3", "3.2", "4.5", "5.8", "12", "40"]))).replace("{n}", pick(["NAND", "INVERTER", "AND", "OR"]))
             .replace("{d}", pick(["0.1UF", "1UF", "10UF", "4.7UF"])))
         kinds.append(kind)
-        base[i] = median * float(np.exp(rng.normal(0.0, sigma)))
-        lead[i] = int(rng.integers(lo, hi + 1))
+        base[i] = median * float(np.exp(pick.rnd.gauss(0.0, sigma)))
+        lead[i] = pick.rnd.randint(lo, hi)
         pack[i] = pack_size
-        fab.append(_weighted_site(rng, m.sites, "wafer_fab"))
+        fab.append(_weighted_site(pick, m.sites, "wafer_fab"))
         if maker == "Nexperia":
             # the first three Nexperia parts are CN-assembled and the fourth is not, so any catalog size
             # has parts on both sides of the export restriction
@@ -525,12 +527,12 @@ def build_catalog(n: int, rng: np.random.Generator) -> Catalog:
             elif nexperia_seen == 3:
                 site = pick(["MY", "PH"])
             else:
-                site = _weighted_site(rng, m.sites, "assembly_test")
+                site = _weighted_site(pick, m.sites, "assembly_test")
             nexperia_seen += 1
             override[i] = True
         else:
-            site = _weighted_site(rng, m.sites, "assembly_test")
-            override[i] = bool(rng.random() < 0.04)
+            site = _weighted_site(pick, m.sites, "assembly_test")
+            override[i] = pick.rnd.random() < 0.04
         assy.append(site)
     # Mature-node discretes: keep the article's "$0.03" anchor
     base = np.round(base, 5)

@@ -73,7 +73,7 @@ PACKAGING_NAMES = {"tray": "Tray", "tube": "Tube", "reel": "Tape & Reel"}
 
 
 class FeedWriter:
-    def __init__(self, out: Path, market: Market, compress: bool = False):
+    def __init__(self, out: Path, market: Market, compress: bool = False, skus_only: bool = False):
         self.out = out
         self.market = market
         self.cat: Catalog = market.cat
@@ -83,6 +83,7 @@ class FeedWriter:
         self.seller_index = {s.name: i for i, s in enumerate(self.sellers)}
         self._ladder_cache: dict[tuple, str] = {}
         self._ladders: dict[tuple[str, int], tuple[list[int], list[float]]] = {}
+        self.skus_only = skus_only
         self._prep_static()
 
     # ----------------------------------------------------------------------------------------------
@@ -90,7 +91,7 @@ class FeedWriter:
         data = text.encode("utf-8")
         if self.compress and path.suffix in (".json", ".csv"):
             path = path.with_name(path.name + ".gz")
-            data = gzip.compress(data, compresslevel=6, mtime=0)
+            data = gzip.compress(data, compresslevel=1, mtime=0)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         self.stats.files += 1
@@ -100,7 +101,8 @@ class FeedWriter:
         cat = self.cat
         n = len(cat)
         self.dk_skus: list[list[tuple[str, str, int, str]]] = []  # (sku, package name, package id, kind)
-        self.dk_static: list[str] = []
+        self.dk_static: list[tuple[str, str, str, str]] = []
+        self.dk_var_head: list[list[tuple[str, str, int]]] = []
         self.mouser_sku: list[str] = []
         self.mouser_static: list[str] = []
         self.mouser_eur = np.zeros(n, dtype=bool)
@@ -128,23 +130,28 @@ class FeedWriter:
             else:
                 name = PACKAGING_NAMES[cat.pack_kind[p]]
                 self.dk_skus.append([(f"{base}-ND", name, 7 if name == "Tray" else 6, "pack")])
-            category = None
-            for depth, label in reversed(list(enumerate(tree))):
-                node = {"CategoryId": 1000 + depth * 97 + len(label), "ParentId": 0 if depth == 0 else 1000 + (depth - 1) * 97,
-                        "Name": label, "ChildCategories": [category] if category else []}
-                category = node
-            slug = maker.digikey_name.lower().replace(" ", "-").replace(".", "").replace(",", "")
-            head = ",".join([
-                f'"Description":{_j({"ProductDescription": cat.description[p], "DetailedDescription": cat.description[p].title() + " " + cat.package[p]})}',
-                f'"Manufacturer":{_j({"Id": maker.digikey_id, "Name": maker.digikey_name})}',
-                f'"ManufacturerProductNumber":{_j(mpn)}',
-            ])
-            url = _j(f"https://www.digikey.com/en/products/detail/{slug}/{clean}/{100000 + p}")
-            self.dk_static.append((head, url, _j(category), _j([s[0][:-3] for s in self.dk_skus[-1]])))
+            if not self.skus_only:  # the staged benchmark path needs the SKUs only
+                self.dk_var_head.append([
+                    (f'"DigiKeyProductNumber":{_j(sku)},"PackageType":{_j({"Id": pid, "Name": name})}', kind, pid)
+                    for sku, name, pid, kind in self.dk_skus[-1]])
+                category = None
+                for depth, label in reversed(list(enumerate(tree))):
+                    node = {"CategoryId": 1000 + depth * 97 + len(label), "ParentId": 0 if depth == 0 else 1000 + (depth - 1) * 97,
+                            "Name": label, "ChildCategories": [category] if category else []}
+                    category = node
+                slug = maker.digikey_name.lower().replace(" ", "-").replace(".", "").replace(",", "")
+                head = ",".join([
+                    f'"Description":{_j({"ProductDescription": cat.description[p], "DetailedDescription": cat.description[p].title() + " " + cat.package[p]})}',
+                    f'"Manufacturer":{_j({"Id": maker.digikey_id, "Name": maker.digikey_name})}',
+                    f'"ManufacturerProductNumber":{_j(mpn)}',
+                ])
+                url = _j(f"https://www.digikey.com/en/products/detail/{slug}/{clean}/{100000 + p}")
+                self.dk_static.append((head, url, _j(category), _j([s[0][:-3] for s in self.dk_skus[-1]])))
             self.mouser_sku.append(f"{maker.mouser_prefix}-{clean.replace('#', '')}" if "," in mpn else f"{maker.mouser_prefix}-{_clean(mpn)}")
             self.mouser_eur[p] = (p * 2654435761) % 100 < 15  # ~15% of parts come from the mouser.de locale
             mslug = maker.mouser_name.replace(" ", "-").replace("/", "")
-            self.mouser_static.append(_j(f"https://www.mouser.com/ProductDetail/{mslug}/{_clean(mpn)}"))
+            if not self.skus_only:
+                self.mouser_static.append(_j(f"https://www.mouser.com/ProductDetail/{mslug}/{_clean(mpn)}"))
             tme_code = {"Texas Instruments": "TI", "Nexperia": "NEX", "STMicroelectronics": "ST",
                         "onsemi": "ONS", "Microchip Technology": "MCHP"}.get(cat.manufacturer[p])
             symbol = mpn.replace(",", ".")
@@ -153,10 +160,11 @@ class FeedWriter:
             self.tme_symbol.append(symbol.upper())
             price = cat.base_price[p]
             self.tme_min[p] = 100 if price < 0.01 else (10 if price < 0.05 else (5 if price < 0.2 else (3 if p % 4 == 0 else 1)))
-            self.nx_ref.append(_j(mpn))
-            self.nexar_static.append(",".join([
-                f'"mpn":{_j(mpn)}', f'"manufacturer":{_j({"name": maker.nexar_name})}',
-                f'"category":{_j({"path": nexar_path})}']))
+            if not self.skus_only:
+                self.nx_ref.append(_j(mpn))
+                self.nexar_static.append(",".join([
+                    f'"mpn":{_j(mpn)}', f'"manufacturer":{_j({"name": maker.nexar_name})}',
+                    f'"category":{_j({"path": nexar_path})}']))
             for s in self.sellers:
                 if s.source != "nexar" or s.name in ("DigiKey", "Mouser"):
                     continue
@@ -230,28 +238,29 @@ class FeedWriter:
                 pm = round(float(st.price_mult[s, p]), 6)
                 pack = int(cat.pack_size[p])
                 variations = []
-                ct_price = None
-                for sku, pkg_name, pkg_id, kind in self.dk_skus[p]:
+                ct_price = 0.0
+                for head, kind, pkg_id in self.dk_var_head[p]:
                     style = "digikey_tr" if kind == "reel" else "digikey_ct"
                     if kind == "reel":
-                        qty, moq, std = (stock // pack) * pack, pack, pack
+                        qty, moq = (stock // pack) * pack, pack
                     else:
-                        qty, moq, std = stock, 1, 1
-
-                    def build(style=style, p=p, pm=pm):
+                        qty, moq = stock, 1
+                    key = ("dk", p, style, pm)
+                    pricing = self._ladder_cache.get(key)
+                    if pricing is None:
                         q, unit = self._ladder(s, p, style, pm)
-                        return _j([{"BreakQuantity": a, "UnitPrice": round(u, 5), "TotalPrice": round(a * round(u, 5), 2)}
-                                   for a, u in zip(q, unit, strict=True)])
-
-                    pricing = self._cached(("dk", p, style, pm), build)
-                    if kind != "reel" and ct_price is None:
-                        ct_price = self._ladder(s, p, style, pm)[1][0]
-                    variations.append(_obj([
-                        ("DigiKeyProductNumber", _j(sku)), ("PackageType", _j({"Id": pkg_id, "Name": pkg_name})),
-                        ("StandardPricing", pricing), ("MyPricing", "[]"), ("MarketPlace", "false"),
-                        ("TariffActive", "false"), ("QuantityAvailableforPackageType", str(qty)),
-("MinimumOrderQuantity", str(moq)),
-                        ("StandardPackage", str(std)), ("DigiReelFee", "7" if pkg_id == 243 else "0")]))
+                        pricing = "[" + ",".join(
+                            f'{{"BreakQuantity":{a},"UnitPrice":{round(u, 5)!r},"TotalPrice":{round(a * round(u, 5), 2)!r}}}'
+                            for a, u in zip(q, unit, strict=True)) + "]"
+                        self._ladder_cache[key] = pricing
+                        if style == "digikey_ct":
+                            self._ladder_cache[("dk1", p, pm)] = unit[0]
+                    if kind != "reel":
+                        ct_price = self._ladder_cache[("dk1", p, pm)]
+                    variations.append(
+                        f'{{{head},"StandardPricing":{pricing},"MyPricing":[],"MarketPlace":false,"TariffActive":false,'
+                        f'"QuantityAvailableforPackageType":{qty},"MinimumOrderQuantity":{moq},"StandardPackage":{moq},'
+                        f'"DigiReelFee":{7 if pkg_id == 243 else 0}}}')
                     self.stats.offers += 1
                 life = int(st.lifecycle[p])
                 status_id, status = LIFECYCLE_DIGIKEY[life]
@@ -259,7 +268,7 @@ class FeedWriter:
                 ltb = next((x.ltb for x in lc if x.part == p), None) if life >= 2 else None
                 head, url, category, other = self.dk_static[p]
                 products.append("{" + head + "," + ",".join([
-                    f'"UnitPrice":{_num(ct_price if ct_price is not None else 0.0, 5)}',
+                    f'"UnitPrice":{_num(ct_price, 5)}',
                     f'"ProductUrl":{url}',
                     f'"ProductVariations":[{",".join(variations)}]',
                     f'"QuantityAvailable":{stock}',
@@ -428,7 +437,7 @@ class FeedWriter:
             search.append(_j({
                 "Symbol": self.tme_symbol[p], "CustomerSymbol": "", "OriginalSymbol": cat.mpn[p], "EAN": "",
                 "Producer": maker.tme_name,
-                "Description": f"{cat.description[p].capitalize()}; {cat.package[p]}; {'reel,tape' if cat.pack_kind[p] == 'reel' else cat.pack_kind[p]}",
+                "Description": f"{cat.description[p]}; {cat.package[p]}; {'reel,tape' if cat.pack_kind[p] == 'reel' else cat.pack_kind[p]}",
                 "CategoryId": 100000 + len(tme_cat) * 131, "Category": tme_cat, "Photo": "", "Thumbnail": "",
                 "Weight": 0.05, "WeightUnit": "g", "SuppliedAmount": 0, "MinAmount": m, "Multiples": m,
                 "Packing": [], "ProductStatusList": LIFECYCLE_TME[life], "Unit": "pcs",
@@ -472,22 +481,25 @@ class FeedWriter:
 
     def write_broker_mapping(self) -> None:
         text = (
-            "# Ampere Brokerage daily stock export (ERP CSV) -> Offer fields\n"
+            "# Ampere Brokerage daily stock export (ERP CSV) -> Offer fields (format: orchestration/feeds/broker_csv.py)\n"
             "distributor: Ampere Brokerage\n"
+            "distributor_country: US\n"
             "is_broker: true\n"
             "is_authorized: false\n"
             "currency: USD\n"
             "delimiter: \",\"\n"
             "encoding: utf-8\n"
+            "decimal: point\n"
             "columns:\n"
             "  sku: \"Stock Code\"\n"
             "  mpn_raw: \"Part No\"\n"
             "  manufacturer_raw: \"Mfr\"\n"
             "  description: \"Description\"\n"
-            "  stock_raw: \"Qty Avail\"\n"
-            "  lead_time_raw: \"Lead Time\"\n"
+            "  stock: \"Qty Avail\"\n"
+            "  lead_time: \"Lead Time\"\n"
             "  packaging: \"Pkg\"\n"
             "  moq: \"MOQ\"\n"
+            "  order_multiple: \"MOQ\"\n"
             "price_breaks:\n"
             "  - {quantity: \"Qty1\", price: \"Price1\"}\n"
             "  - {quantity: \"Qty2\", price: \"Price2\"}\n"

@@ -192,10 +192,10 @@ def build_events(cat: Catalog, rng: np.random.Generator) -> list[Event]:
     events.append(Event(
         "nexperia-export-2025-10", "export_restriction", EXPORT_RESTRICTION_START, p, rng.integers(3, 11, len(p)),
         _u(rng, 0.80, 0.95, len(p)), _u(rng, 8.0, 12.0, len(p), 2), rng.integers(8, 21, len(p)),
-        demand_mult=3.0, supply=0.0, delist_share=0.35, manufacturer="Nexperia", category="mosfet_logic",
+        demand_mult=1.5, supply=0.0, delist_share=0.35, manufacturer="Nexperia", category="mosfet_logic",
         country="CN",
         shape={"stock_drop": [0.80, 0.95], "ramp_days": [3, 10], "price_factor": [8.0, 12.0],
-               "lead_time_add_weeks": [8, 20], "demand_mult": 3.0, "restock_share": 0.0,
+               "lead_time_add_weeks": [8, 20], "demand_mult": 1.5, "restock_share": 0.0,
                "delist_share": 0.35},
         note="China restricts exports from Nexperia's Chinese assembly/test plants after the Dutch "
              "government takes control of Nexperia; mature-node MOSFETs and logic ~$0.03 -> $0.30-0.40"))
@@ -281,9 +281,9 @@ class Market:
         depth = np.array([s.depth for s in self.sellers])[:, None]
         median = np.clip(3000.0 / base ** 0.8, 50, 3e6) * cat.popularity
         self.target = median[None, :] * depth * np.exp(rng.normal(0, 0.5, (n_s, n_p)))
-        self.daily_rate = rng.uniform(0.01, 0.04, (n_s, n_p))
-        self.reorder_point = rng.uniform(0.25, 0.5, (n_s, n_p))
-        self.restock_lag = rng.integers(7, 29, (n_s, n_p))
+        self.daily_rate = rng.uniform(0.005, 0.02, (n_s, n_p))
+        self.reorder_point = rng.uniform(0.4, 0.6, (n_s, n_p))
+        self.restock_lag = rng.integers(5, 22, (n_s, n_p))
         self.restock_lag[is_broker] = rng.integers(10, 41, (int(is_broker.sum()), n_p))
         self.price_level = np.array([s.price_level for s in self.sellers])[:, None] * np.exp(
             rng.normal(0, 0.03, (n_s, n_p)))
@@ -407,9 +407,10 @@ class Market:
             supply = supply * np.choose(lifecycle, [1.0, 1.0, 0.5, 0.0])
             demand_mult = demand_mult * np.choose(lifecycle, [1.0, 0.9, 1.6, 0.5])
 
-            # demand burns stock; arrivals land; event ramps scale what is left
+            # demand burns stock (allocation shrinks with the supply level); arrivals land; event ramps
+            # scale what is left
             noise = rng.lognormal(0.0, 0.35, (n_s, n_p))
-            demand = self.target * self.daily_rate * demand_mult[None, :] * noise
+            demand = self.target * self.daily_rate * (demand_mult * level)[None, :] * noise
             self.stock = np.maximum(self.stock - demand, 0.0)
             if t in cancel_days:  # restricted exports: what was on the water never arrives
                 self.on_order[:, cancel_days[t]] = 0.0

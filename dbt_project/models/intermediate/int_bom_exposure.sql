@@ -1,7 +1,7 @@
 {#- What each product stands to lose through each part: one row per product x part (built, matched
     BOM lines; a part on several lines of one product sums its quantity). The horizon is the plan
-    weeks starting in [as_of - 6 days, + var('risk_horizon_weeks') weeks), as_of being the latest
-    snapshot date, the same window as the features' demand (orchestration/features/demand.py).
+    weeks starting in [as_of, as_of + var planning_horizon_weeks weeks), as_of being the latest
+    snapshot date, and the whole plan when no week lies ahead: the window of int_part_demand.
     The margin per day is what a stopped line loses: planned units per day x unit margin (the unit
     price when the margin is missing). -#}
 
@@ -28,17 +28,39 @@ latest_snapshot as (
 horizon as (
     select
         as_of,
-        {{ dbt.dateadd('day', -6, 'as_of') }} as horizon_start,
-        {{ dbt.dateadd('day', 7 * var('risk_horizon_weeks') - 6, 'as_of') }} as horizon_end
+        as_of as horizon_start,
+        {{ dbt.dateadd('day', 7 * risk_setting('planning_horizon_weeks'), 'as_of') }} as horizon_end
     from latest_snapshot
 ),
 
-planned_units as (
-    select demand.product, sum(demand.units) as planned_units_horizon
+horizon_weeks as (
+    select demand.product, demand.week_start, demand.units
     from demand
     cross join horizon
     where demand.week_start >= horizon.horizon_start and demand.week_start < horizon.horizon_end
-    group by demand.product
+),
+
+has_horizon as (
+    select count(*) as weeks from horizon_weeks
+),
+
+-- With no plan week ahead, the whole plan stands in, scaled to the horizon (as int_part_demand does).
+plan_weeks as (
+    select product, week_start, units from horizon_weeks
+    union all
+    select demand.product, demand.week_start, demand.units
+    from demand
+    cross join has_horizon
+    where has_horizon.weeks = 0
+),
+
+planned_units as (
+    select
+        product,
+        sum(units) * {{ risk_setting('planning_horizon_weeks') }} / greatest(count(distinct week_start), {{ risk_setting('planning_horizon_weeks') }})
+            as planned_units_horizon
+    from plan_weeks
+    group by product
 ),
 
 part_usage as (
@@ -62,7 +84,7 @@ final as (
         -- measures
         coalesce(planned_units.planned_units_horizon, 0.0) as planned_units_horizon,
         coalesce(planned_units.planned_units_horizon, 0.0) * part_usage.qty_per_unit as part_units_horizon,
-        coalesce(planned_units.planned_units_horizon, 0.0) / (7.0 * {{ var('risk_horizon_weeks') }})
+        coalesce(planned_units.planned_units_horizon, 0.0) / (7.0 * {{ risk_setting('planning_horizon_weeks') }})
             * coalesce(products.unit_margin, products.unit_price, 0.0) as margin_per_day
     from part_usage
     cross join horizon

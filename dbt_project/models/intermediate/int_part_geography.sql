@@ -1,7 +1,7 @@
 {#- One row per watched part: how concentrated and how exposed its assembly/test footprint is.
     geography_index = (capacity-weighted country risk + site HHI / 100) / 2, both on 0-100,
     so a single-country CN part scores (80 + 100) / 2 = 90. A country missing from seeds/risk_country
-    counts var('risk_unknown_country_risk'). -#}
+    counts var risk_unknown_country_risk. -#}
 
 with
 
@@ -16,7 +16,7 @@ country_risk as (
 scored as (
     select
         sites.*,
-        coalesce(country_risk.country_risk, {{ var('risk_unknown_country_risk') }}) as country_risk,
+        coalesce(country_risk.country_risk, {{ risk_setting('risk_unknown_country_risk') }}) as country_risk,
         row_number() over (
             partition by sites.mpn, sites.manufacturer order by sites.country_share desc, sites.site_country
         ) as country_rank

@@ -1,6 +1,6 @@
 {#- The offer the plan would buy each BOM part from: the cheapest authorized offer in stock at the
     planned quantity (the part's units over the horizon, all products together), on the latest
-    snapshot date. An offer counts if its distributor listed it within var('risk_offer_carry_days')
+    snapshot date. An offer counts if its distributor listed it within var risk_offer_carry_days
     days of that date (a one-day feed outage must not hide a distributor, as in the features).
     Offers whose stock covers the planned quantity come first; then the lowest unit price at the
     quantity actually ordered (raised to the MOQ and order multiple); then the deepest stock.
@@ -42,7 +42,7 @@ recent_offers as (
     inner join exposure
         on exposure.mpn = offers.mpn and exposure.manufacturer = offers.manufacturer
     where offers.snapshot_date <= exposure.as_of
-        and offers.snapshot_date > {{ dbt.dateadd('day', -1 - var('risk_offer_carry_days'), 'exposure.as_of') }}
+        and offers.snapshot_date > {{ dbt.dateadd('day', '-1 - ' ~ risk_setting('risk_offer_carry_days'), 'exposure.as_of') }}
 ),
 
 in_stock as (
@@ -86,30 +86,55 @@ priced as (
     where break_preference = 1
 ),
 
+chosen as (
+    select * from priced where offer_preference = 1
+),
+
+-- Without an authorized offer in stock the part is priced at the market median (features), so
+-- its spend still counts; price_origin says which.
+market_prices as (
+    select
+        trends.mpn,
+        trends.manufacturer,
+        coalesce(trends.price_median_q1000, trends.price_median_q100, trends.price_median_q1) as market_unit_price
+    from {{ source('features', 'part_trends_daily') }} as trends
+    inner join exposure
+        on exposure.as_of = trends.snapshot_date
+        and exposure.mpn = trends.mpn
+        and exposure.manufacturer = trends.manufacturer
+),
+
 final as (
     select
         -- keys
-        mpn,
-        manufacturer,
-        -- the chosen offer
-        as_of,
-        snapshot_date as offer_snapshot_date,
-        source as offer_source,
-        distributor,
-        sku,
-        packaging,
+        exposure.mpn,
+        exposure.manufacturer,
+        -- the chosen offer (null when no authorized offer is in stock)
+        exposure.as_of,
+        chosen.snapshot_date as offer_snapshot_date,
+        chosen.source as offer_source,
+        chosen.distributor,
+        chosen.sku,
+        chosen.packaging,
         -- measures
-        planned_quantity,
-        order_quantity,
-        stock as offer_stock,
-        stock >= planned_quantity as covers_planned_quantity,
-        moq,
-        order_multiple,
-        lead_time_days as offer_lead_time_days,
-        price_break_quantity,
-        unit_price_usd as unit_price_at_planned_quantity
-    from priced
-    where offer_preference = 1
+        greatest(exposure.part_units_horizon, 1.0) as planned_quantity,
+        chosen.order_quantity,
+        chosen.stock as offer_stock,
+        coalesce(chosen.stock >= chosen.planned_quantity, false) as covers_planned_quantity,
+        chosen.moq,
+        chosen.order_multiple,
+        chosen.lead_time_days as offer_lead_time_days,
+        chosen.price_break_quantity,
+        chosen.unit_price_usd as unit_price_at_planned_quantity,
+        coalesce(chosen.unit_price_usd, market_prices.market_unit_price) as planned_unit_price_usd,
+        case
+            when chosen.unit_price_usd is not null then 'authorized_offer'
+            when market_prices.market_unit_price is not null then 'market_median'
+        end as price_origin
+    from exposure
+    left join chosen on chosen.mpn = exposure.mpn and chosen.manufacturer = exposure.manufacturer
+    left join market_prices
+        on market_prices.mpn = exposure.mpn and market_prices.manufacturer = exposure.manufacturer
 )
 
 select * from final

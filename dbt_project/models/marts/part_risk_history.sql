@@ -114,7 +114,7 @@ drivers as (
         manufacturer,
         {{ dbt.listagg('driver', "'; '", 'order by driver_rank') }} as risk_drivers
     from ranked_drivers
-    where driver_rank <= {{ var('risk_driver_limit') }}
+    where driver_rank <= {{ risk_setting('risk_driver_limit') }}
     group by snapshot_date, mpn, manufacturer
 ),
 

@@ -1,0 +1,13 @@
+{#- The capital of the rows flagged in budget sums to no more than the budget the model states. -#}
+{% test capital_within_budget(model, column_name, flag_column, budget_column) %}
+with
+
+totals as (
+    select
+        sum(case when {{ flag_column }} then {{ column_name }} else 0 end) as capital_in_budget,
+        max({{ budget_column }}) as budget
+    from {{ model }}
+)
+
+select * from totals where capital_in_budget > budget + 0.005
+{% endtest %}

@@ -1,0 +1,27 @@
+{#- risk_score is the documented weighted sum of the sub-scores (seeds/risk_weights.csv), or 100
+    when an override applies; weighted_score is that sum. Rows that differ by more than 0.01 fail. -#}
+{% test risk_score_matches_weights(model) %}
+with
+
+scored as (
+    select * from {{ model }}
+),
+
+weights as (
+    {{ risk_weights_pivot() }}
+),
+
+checked as (
+    select
+        scored.*,
+        {{ risk_weighted_sum('scored', 'weights') }} as expected_weighted_score
+    from scored
+    cross join weights
+)
+
+select *
+from checked
+where abs(weighted_score - expected_weighted_score) > 0.01
+    or (risk_override is null and abs(risk_score - weighted_score) > 0.01)
+    or (risk_override is not null and risk_score <> 100)
+{% endtest %}

@@ -1,0 +1,109 @@
+"""The Dagster code location: graph shape, partitions, pools, schedule and sensor. No run needed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.dbt import dbt_build_args
+from orchestration.defs.partitions import daily_partitions
+
+
+@pytest.fixture(scope="module")
+def defs():
+    from orchestration.definitions import defs
+
+    return defs
+
+
+@pytest.fixture(scope="module")
+def graph(defs):
+    return defs.resolve_asset_graph()
+
+
+def keys(graph) -> set[str]:
+    return {k.to_user_string() for k in graph.get_all_asset_keys()}
+
+
+def test_graph_runs_from_raw_feeds_through_staging_features_and_marts(graph):
+    names = keys(graph)
+    for source in ("digikey", "mouser", "nexar", "tme", "lcsc", "broker"):
+        assert f"raw/offers_{source}" in names
+    for expected in ("staging/stg_feeds__offers", "staging/stg_feeds__price_breaks", "staging/stg_boms__bom_lines",
+                     "staging/int_bom_lines__matched", "features/part_trends_daily", "marts/bom_ingest_report"):
+        assert expected in names
+    offers = dg.AssetKey(["staging", "stg_feeds__offers"])
+    assert dg.AssetKey(["raw", "offers_digikey"]) in graph.get(offers).parent_keys
+    features = graph.get(dg.AssetKey(["features", "part_trends_daily"]))
+    assert offers in features.parent_keys
+    # the dbt source `features.part_trends_daily` is the Polars asset itself: lineage is unbroken
+    downstream = {k.to_user_string() for k in features.child_keys}
+    assert any(name.startswith("marts/") for name in downstream) or not any(
+        n.startswith("marts/part_risk") for n in names)
+
+
+def test_feed_dated_assets_are_daily_partitioned_single_run(graph):
+    for key in ("raw/offers_digikey", "staging/stg_feeds__offers", "features/part_trends_daily"):
+        node = graph.get(dg.AssetKey.from_user_string(key))
+        assert node.partitions_def == daily_partitions, key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+    assert graph.get(dg.AssetKey(["raw", "products"])).partitions_def is None
+
+
+def test_every_warehouse_asset_is_in_the_duckdb_pool(defs):
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        if assets_def.is_executable:
+            pools = {assets_def.get_pool_for_key(k) if hasattr(assets_def, "get_pool_for_key") else None
+                     for k in assets_def.keys}
+            node_pool = getattr(assets_def.node_def, "pool", None)
+            assert node_pool == "duckdb" or pools == {"duckdb"}, assets_def.keys
+
+
+def test_dbt_tests_are_asset_checks(graph):
+    checks = {f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys}
+    assert any(c.startswith("staging/stg_feeds__offers:unique_combination_of_columns") for c in checks)
+    assert "raw/offers_digikey:files_parsed" in checks
+
+
+def test_schedule_and_sensor(defs):
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.job_name == "refresh"
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    assert sensor.job_name == "refresh"
+
+
+def test_dbt_args_pass_the_partition_window():
+    assert dbt_build_args() == ["build"]
+    args = dbt_build_args({"min_date": "2025-10-01", "max_date": "2025-10-03"})
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {"max_date": "2025-10-03", "min_date": "2025-10-01"}
+
+
+def test_partition_window_of_a_range_run():
+    from orchestration.defs.partitions import partition_dates
+
+    class FakeContext:
+        partition_time_window = dg.TimeWindow(
+            __import__("datetime").datetime(2025, 10, 1), __import__("datetime").datetime(2025, 10, 4))
+
+    assert partition_dates(FakeContext()) == [date(2025, 10, 1), date(2025, 10, 2), date(2025, 10, 3)]
+
+
+def test_sensor_requests_new_and_changed_snapshot_folders(tmp_path, monkeypatch):
+    from orchestration.defs.automation import landing_sensor
+
+    day = tmp_path / "feeds" / "mouser" / "2025-10-01"
+    day.mkdir(parents=True)
+    (day / "a.json").write_text("{}")
+    monkeypatch.setenv("PARTRISK_LANDING", str(tmp_path))
+    context = dg.build_sensor_context()
+    first = list(landing_sensor(context))
+    assert [r.partition_key for r in first] == ["2025-10-01"]
+    assert list(landing_sensor(context)) == []  # nothing changed
+    (tmp_path / "feeds" / "mouser" / "2025-10-02").mkdir()
+    (tmp_path / "feeds" / "mouser" / "2025-10-02" / "a.json").write_text("{}")
+    assert [r.partition_key for r in landing_sensor(context)] == ["2025-10-02"]
