@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/data/.dagster
+# The manifest is parsed with the same warehouse path the CLI uses, so dbt's partial parsing holds.
+export PARTRISK_WAREHOUSE ?= $(CURDIR)/data/warehouse/partrisk.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true

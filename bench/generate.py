@@ -56,25 +56,50 @@ END_DATE = date(2025, 12, 31)
 
 def _simulator():
     try:
-        from orchestration.simulate import write_staged_offers_parquet  # type: ignore[attr-defined]
+        from orchestration.simulate import write_staged_offers_parquet
     except ImportError:
         return None
     return write_staged_offers_parquet
 
 
-def generate(out_dir: Path, parts: int, days: int, *, end: date = END_DATE, seed: int = 42) -> dict:
-    """Write out_dir/{offers,price_breaks}/<date>.parquet for `days` days ending `end`; return counts."""
+def generate(
+    out_dir: Path, parts: int, days: int, *, end: date = END_DATE, seed: int = 42, use_simulator: bool = True
+) -> dict:
+    """Write the staged offers / price breaks for `days` days ending `end`; return a manifest.
+
+    The manifest names the parquet paths (`offers`, `price_breaks`, globs allowed), the date range and
+    the row counts. An existing manifest is reused, so a tier is generated once.
+    """
     manifest = out_dir / "manifest.json"
     if manifest.exists():
         return json.loads(manifest.read_text())
-    simulator = _simulator()
+    first = end - timedelta(days=days - 1)
+    simulator = _simulator() if use_simulator else None
     if simulator is not None:
-        info = simulator(out_dir, parts=parts, days=days, end=end, seed=seed)
-        info = dict(info or {}, generator="orchestration.simulate")
+        summary = simulator(out_dir, parts, len(SELLERS), days, first, seed)
+        info = {
+            "generator": "orchestration.simulate.write_staged_offers_parquet",
+            "parts": parts,
+            "days": days,
+            "first": first,
+            "end": end,
+            "offers": summary.offer_rows,
+            "price_breaks": summary.price_break_rows,
+            "offers_path": str(summary.offers_path),
+            "price_breaks_path": str(summary.price_breaks_path),
+        }
     else:
         info = _generate(out_dir, parts, days, end, seed)
     manifest.write_text(json.dumps(info, indent=2, default=str))
-    return info
+    return json.loads(manifest.read_text())
+
+
+def scan_tier(info: dict) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The tier's staged offers and price breaks as LazyFrames with the staging contract columns."""
+    offers = pl.scan_parquet(info["offers_path"])
+    if "last_buy_date" not in offers.collect_schema():  # the simulator's staged grain omits it
+        offers = offers.with_columns(pl.lit(None, pl.Date).alias("last_buy_date"))
+    return offers, pl.scan_parquet(info["price_breaks_path"])
 
 
 def _generate(out_dir: Path, parts: int, days: int, end: date, seed: int) -> dict:
@@ -146,7 +171,16 @@ def _generate(out_dir: Path, parts: int, days: int, end: date, seed: int) -> dic
         breaks.write_parquet(out_dir / "price_breaks" / f"{snapshot}.parquet")
         totals["offers"] += offers.height
         totals["price_breaks"] += breaks.height
-    return {"generator": "bench.generate", "parts": parts, "days": days, "first": first, "end": end, **totals}
+    return {
+        "generator": "bench.generate",
+        "parts": parts,
+        "days": days,
+        "first": first,
+        "end": end,
+        **totals,
+        "offers_path": str(out_dir / "offers" / "*.parquet"),
+        "price_breaks_path": str(out_dir / "price_breaks" / "*.parquet"),
+    }
 
 
 def _offer_rows(base, snapshot, mpn, manufacturer, seller_names, seller_sources) -> pl.DataFrame:
@@ -160,16 +194,23 @@ def _offer_rows(base, snapshot, mpn, manufacturer, seller_names, seller_sources)
     return rows.select(
         pl.lit(snapshot).alias("snapshot_date"),
         pl.col("s").map_batches(lambda s: seller_sources.gather(s), return_dtype=pl.String).alias("source"),
-        pl.col("s").map_batches(lambda s: seller_names.gather(s), return_dtype=pl.String).alias("distributor"),
+        pl.col("s")
+        .map_batches(lambda s: seller_names.gather(s), return_dtype=pl.String)
+        .alias("distributor"),
         pl.format("{}-{}{}", pl.col("s"), pl.col("p"), pl.col("suffix")).alias("sku"),
         pl.format("{}-{}", pl.col("s"), pl.col("p")).alias("stock_pool"),
         pl.col("p").map_batches(lambda p: mpn.gather(p), return_dtype=pl.String).alias("mpn"),
-        pl.col("p").map_batches(lambda p: manufacturer.gather(p), return_dtype=pl.String).alias("manufacturer"),
+        pl.col("p")
+        .map_batches(lambda p: manufacturer.gather(p), return_dtype=pl.String)
+        .alias("manufacturer"),
         pl.lit("IC").alias("category"),
         pl.col("stock").cast(pl.Int64),
         pl.lit(1, pl.Int64).alias("moq"),
         pl.lit(1, pl.Int64).alias("order_multiple"),
-        pl.when(pl.col("suffix") == "-TR").then(pl.lit("Tape & Reel")).otherwise(pl.lit("Cut Tape")).alias("packaging"),
+        pl.when(pl.col("suffix") == "-TR")
+        .then(pl.lit("Tape & Reel"))
+        .otherwise(pl.lit("Cut Tape"))
+        .alias("packaging"),
         pl.col("lead_time_days").cast(pl.Int32),
         pl.col("status").alias("lifecycle_status"),
         pl.when(pl.col("status").is_in(["EOL", "Obsolete"]))

@@ -36,7 +36,7 @@ def simulate(
     started = time.perf_counter()
     summary = run_simulation(out, parts=parts, distributors=distributors, days=days,
                              start=date.fromisoformat(start), seed=seed, progress=_echo)
-    typer.echo(f"wrote {out} in {time.perf_counter() - started:.1f}s: {summary}")
+    typer.echo(f"wrote {out} in {time.perf_counter() - started:.1f}s: {summary.describe()}")
 
 
 def ensure_sample(landing: Path) -> None:

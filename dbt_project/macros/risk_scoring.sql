@@ -16,13 +16,27 @@
     end
 {%- endmacro %}
 
-{#- One row, one column per factor: <factor>_weight, from seeds/risk_weights.csv. -#}
-{% macro risk_weights_pivot() -%}
+{#- One row, one column per factor: <factor>_weight, from seeds/risk_weights.csv (or the relation given). -#}
+{% macro risk_weights_pivot(weights_relation=none) -%}
     select
         {%- for factor in risk_factors() %}
         max(case when factor = '{{ factor }}' then weight end) as {{ factor }}_weight{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ ref('risk_weights') }}
+    from {{ weights_relation if weights_relation is not none else ref('risk_weights') }}
+{%- endmacro %}
+
+{#- The relation of a project node found through the graph, not ref(): a generic test that reads it
+    keeps the model it checks as its only parent. Dagster runs dbt in blocks (daily staging, present
+    state, risk history, marts) with eager indirect selection, so a test with a parent in an earlier
+    block would also run there, before its model exists. -#}
+{% macro risk_relation_without_dependency(name) -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() if node.name == name and node.resource_type in ('model', 'seed') -%}
+            {{ return(node.relation_name) }}
+        {%- endfor -%}
+        {{ exceptions.raise_compiler_error("no model or seed named " ~ name) }}
+    {%- endif -%}
+    {{ return(name) }}
 {%- endmacro %}
 
 {#- The documented weighted sum: sum over the factors of weight x sub-score (a missing sub-score counts 0). -#}

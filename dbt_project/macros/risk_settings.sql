@@ -12,6 +12,8 @@
         'risk_offer_carry_days': 3,
         'risk_unknown_country_risk': 40,
         'planning_horizon_weeks': 13,
+        'risk_strategy_memory_days': 90,
+        'risk_warmup_days': 30,
     } -%}
     {%- if name not in defaults -%}
         {{ exceptions.raise_compiler_error("unknown risk setting " ~ name) }}

@@ -19,9 +19,21 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.defs.partitions import daily_partitions, dbt_window_vars, single_run_backfill
 from orchestration.defs.resources import DUCKDB_POOL, dbt_project
 
+
+def manifest_is_stale() -> bool:
+    """No manifest yet, or a dbt file changed since it was parsed (`make manifest` keeps it fresh)."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    parsed_at = manifest.stat().st_mtime
+    sources = [p for folder in ("models", "macros", "seeds", "tests") for p in (dbt_project.project_dir / folder).rglob("*")]
+    sources.append(dbt_project.project_dir / "dbt_project.yml")
+    return any(p.is_file() and p.stat().st_mtime > parsed_at for p in sources)
+
+
 dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
-    # A fresh clone or a test run: parse once so the definitions can load (no network needed).
+if manifest_is_stale():
+    # A fresh clone, a test run or an edited model: parse so the definitions match the project.
     dbt_project.preparer.prepare(dbt_project)
 
 

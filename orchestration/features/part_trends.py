@@ -24,6 +24,8 @@ import polars as pl
 
 PART_KEY = ["mpn", "manufacturer"]
 SELLER_KEY = [*PART_KEY, "distributor", "is_market"]
+SKU_KEYS = ["source", "distributor", "sku"]
+OFFER_KEYS = [*SKU_KEYS, "stock_pool", *PART_KEY]
 ORDER_QUANTITIES = (1, 100, 1000)
 # The quantity whose median price drives price_spike_ratio and price_change_30d_pct: the first
 # production-volume break, less noisy than q1 (often a cut-tape premium) and quoted by most sellers.
@@ -110,6 +112,9 @@ def compute_part_trends(
     """
     read_from, read_to = required_input_window(start, end, lookback_days)
     in_window = pl.col("snapshot_date").is_between(read_from, read_to)
+    # Keys as Categorical: every group-by, join and window below hashes u32 codes, not strings.
+    offers = offers.with_columns(pl.col(OFFER_KEYS).cast(pl.Categorical))
+    price_breaks = price_breaks.with_columns(pl.col(SKU_KEYS).cast(pl.Categorical))
     # Each of these feeds two branches; cache so the optimizer does not recompute it per branch
     # (predicate pushdown makes the branches differ, so common-subplan elimination misses them).
     seller_days = _seller_days(offers.filter(in_window), price_breaks.filter(in_window)).cache()
@@ -136,7 +141,7 @@ def compute_part_trends(
         )
     else:
         trends = trends.join(
-            demand.select(*PART_KEY, "daily_demand_units", "daily_demand_std"),
+            demand.select(pl.col(PART_KEY).cast(pl.Categorical), "daily_demand_units", "daily_demand_std"),
             on=PART_KEY,
             how="left",
         )
@@ -222,8 +227,8 @@ def _seller_days(offers: pl.LazyFrame, price_breaks: pl.LazyFrame) -> pl.LazyFra
     pools = skus.group_by(pool_key).agg(
         # SKUs sharing a stock pool show the same units: count the pool once (its max).
         pl.col("stock").max(),
-        # A pool's SKUs are packaging variants of one part: one lead time (median if they differ).
-        pl.col("lead_time_days").median(),
+        # A seller's lead time is the longest it quotes for the part (SKUs of a pool rarely differ).
+        pl.col("lead_time_days").max(),
         pl.col("status_rank").max(),  # worst known
         pl.col("last_buy_date").min(),
         *price_aggs,
@@ -232,7 +237,7 @@ def _seller_days(offers: pl.LazyFrame, price_breaks: pl.LazyFrame) -> pl.LazyFra
         pools.group_by("snapshot_date", *SELLER_KEY)
         .agg(
             pl.when(pl.col("stock").count() > 0).then(pl.col("stock").sum()).alias("stock"),
-            pl.col("lead_time_days").median(),
+            pl.col("lead_time_days").max(),
             pl.col("status_rank").max(),
             pl.col("last_buy_date").min(),
             *(pl.col(f"_{kind}_q{q}").min() for q in ORDER_QUANTITIES for kind in ("exact", "above")),

@@ -37,6 +37,7 @@ class FailedExpectation:
     row_ids: list = field(default_factory=list)  # ROW_ID values of the failing rows (row-level only)
     observed_value: Any = None
     description: str | None = None
+    raw_column: str | None = None  # the column whose value quarantine.rows keeps as raw_value
 
     def as_dict(self) -> dict:
         return {
@@ -117,10 +118,10 @@ def _batch_definition(context, asset_name: str):
     return asset.add_batch_definition_whole_dataframe("run_batch")
 
 
-def validate_batch(stage: str, name: str, frame, suite=None, *, root: Path | None = None) -> ValidationOutcome:
+def validate_batch(stage: str, name: str, frame, suite=None, *, root: Path | None = None, **params) -> ValidationOutcome:
     """Validate one batch (a pandas DataFrame) with the suite of `stage`/`name`.
 
-    `suite` defaults to `orchestration.quality.suites.build_suite(stage, name)`. Each expectation's
+    `suite` defaults to `orchestration.quality.suites.build_suite(stage, name, **params)`. Each expectation's
     `meta` says its severity ("error" or "warn"), whether it is row-level and the quarantine rule; the
     failing rows come back as ROW_ID values when the frame has that column.
     """
@@ -129,7 +130,7 @@ def validate_batch(stage: str, name: str, frame, suite=None, *, root: Path | Non
     from orchestration.quality import suites as suite_builders
 
     context = get_context(root)
-    suite = suite if suite is not None else suite_builders.build_suite(stage, name)
+    suite = suite if suite is not None else suite_builders.build_suite(stage, name, **params)
     suite_name = f"{stage}.{name}"
     suite.name = suite_name
     meta_by_id: dict[str, dict] = {}
@@ -166,6 +167,7 @@ def validate_batch(stage: str, name: str, frame, suite=None, *, root: Path | Non
             unexpected_count=res.get("unexpected_count"), unexpected_percent=res.get("unexpected_percent"),
             partial_unexpected=list(res.get("partial_unexpected_list") or [])[:20], row_ids=row_ids,
             observed_value=res.get("observed_value"), description=meta.get("description"),
+            raw_column=meta.get("raw_column"),
         ))
         if item.exception_info and item.exception_info.get("raised_exception"):
             failed[-1].description = f"expectation raised: {item.exception_info.get('exception_message')}"

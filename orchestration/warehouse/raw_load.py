@@ -8,7 +8,11 @@ and both reach the asset's metadata and the `partrisk refresh` summary.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -165,6 +169,45 @@ def _finish_offers(table: pa.Table, loaded_at: datetime) -> pa.Table:
     return table.append_column("loaded_at", pa.array([loaded_at] * table.num_rows, pa.timestamp("us")))
 
 
+@dataclass
+class ParsedFolder:
+    """One feeds/<source>/<date>/ folder parsed (picklable, so folders can parse in worker processes)."""
+
+    offers: pa.Table
+    quarantined: list
+    failed_files: list
+    file_hashes: list[tuple[str, str]]
+
+
+def parse_folder(source: str, snapshot: date, folder: Path, landing: Path) -> ParsedFolder:
+    from orchestration.feeds.registry import parse_snapshot
+
+    parsed = parse_snapshot(source, folder, snapshot, landing)
+    hashes = [(str(path.relative_to(landing)), landing_tree.file_sha256(path)) for path in landing_tree.feed_files(folder)]
+    return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files), hashes)
+
+
+def _parse_task(task: tuple[str, date, Path, Path]) -> ParsedFolder:
+    return parse_folder(*task)
+
+
+def parse_workers() -> int:
+    """Folders parse in parallel worker processes (PARTRISK_PARSE_WORKERS, default: the CPU count)."""
+    return max(1, int(os.environ.get("PARTRISK_PARSE_WORKERS", os.cpu_count() or 1)))
+
+
+def _parse_all(tasks: list[tuple[str, date, Path]], landing: Path) -> Iterator[ParsedFolder]:
+    """Parse folders in order; a backfill spreads them over worker processes (parsing is CPU-bound)."""
+    jobs = [(source, snapshot, folder, landing) for source, snapshot, folder in tasks]
+    workers = min(parse_workers(), len(jobs))
+    if workers <= 1 or len(jobs) < 8:
+        yield from map(_parse_task, jobs)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_parse_task, jobs, chunksize=4)
+
+
 def load_feed_partitions(
     conn: duckdb.DuckDBPyConnection, landing: Path, table: str, sources: list[str], dates: list[date],
     *, log=None,
@@ -174,55 +217,49 @@ def load_feed_partitions(
     A file that fails to parse becomes a `failed` load_log row; the other files still load. Two files of
     one folder with identical bytes load once (the second is logged as `duplicate`).
     """
-    from orchestration.feeds.registry import parse_snapshot
-
     loaded_at = now_utc()
     result = LoadResult(table=table)
     tables: list[pa.Table] = []
+    tasks: list[tuple[str, date, Path]] = []
     for source in sources:
         folders, bad_folders = landing_tree.snapshot_folders(landing, source)
         for bad in bad_folders:
             result.files.append(FileOutcome(source, None, str(bad.path.relative_to(landing)), None, "failed",
                                             reason=bad.reason))
-        for snapshot in dates:
-            folder = folders.get(snapshot)
-            if folder is None:
-                continue
-            parsed = parse_snapshot(source, folder, snapshot, landing)
-            offers = parsed.to_arrow()
-            failed = {f.file_path: f.reason for f in parsed.failed_files}
-            quarantined_by_file = Counter(q.file_path for q in parsed.quarantined)
-            seen_hashes: dict[str, str] = {}
-            duplicate_paths: list[str] = []
-            rows_by_file = Counter(offers.column("file_path").to_pylist()) if offers.num_rows else Counter()
-            for path in landing_tree.feed_files(folder):
-                relative = str(path.relative_to(landing))
-                sha = landing_tree.file_sha256(path)
-                if relative in failed:
-                    outcome = FileOutcome(source, snapshot, relative, sha, "failed", reason=failed[relative])
-                elif sha in seen_hashes:
-                    duplicate_paths.append(relative)
-                    outcome = FileOutcome(source, snapshot, relative, sha, "duplicate",
-                                          reason=f"same bytes as {seen_hashes[sha]}: loaded once")
-                else:
-                    seen_hashes[sha] = relative
-                    outcome = FileOutcome(source, snapshot, relative, sha, "loaded",
-                                          rows_loaded=rows_by_file.get(relative, 0),
-                                          rows_quarantined=quarantined_by_file.get(relative, 0))
-                result.files.append(outcome)
-            if duplicate_paths and offers.num_rows:
-                keep = pc.invert(pc.is_in(offers.column("file_path"), value_set=pa.array(duplicate_paths)))
-                offers = offers.filter(keep)
-            result.quarantined.extend(
-                {"source": q.source, "snapshot_date": snapshot, "file_path": q.file_path, "location": q.location,
-                 "rule": q.rule, "raw_value": q.raw_value}
-                for q in parsed.quarantined if q.file_path not in duplicate_paths
-            )
-            result.rows_by_date[snapshot.isoformat()] = result.rows_by_date.get(snapshot.isoformat(), 0) + offers.num_rows
-            if offers.num_rows:
-                tables.append(offers)
-            if log is not None:
-                log(f"{source} {snapshot}: {offers.num_rows} offers, {len(failed)} failed files")
+        tasks += [(source, snapshot, folders[snapshot]) for snapshot in dates if snapshot in folders]
+    for (source, snapshot, _folder), parsed in zip(tasks, _parse_all(tasks, landing), strict=True):
+        offers = parsed.offers
+        failed = {f.file_path: f.reason for f in parsed.failed_files}
+        quarantined_by_file = Counter(q.file_path for q in parsed.quarantined)
+        seen_hashes: dict[str, str] = {}
+        duplicate_paths: list[str] = []
+        rows_by_file = Counter(offers.column("file_path").to_pylist()) if offers.num_rows else Counter()
+        for relative, sha in parsed.file_hashes:
+            if relative in failed:
+                outcome = FileOutcome(source, snapshot, relative, sha, "failed", reason=failed[relative])
+            elif sha in seen_hashes:
+                duplicate_paths.append(relative)
+                outcome = FileOutcome(source, snapshot, relative, sha, "duplicate",
+                                      reason=f"same bytes as {seen_hashes[sha]}: loaded once")
+            else:
+                seen_hashes[sha] = relative
+                outcome = FileOutcome(source, snapshot, relative, sha, "loaded",
+                                      rows_loaded=rows_by_file.get(relative, 0),
+                                      rows_quarantined=quarantined_by_file.get(relative, 0))
+            result.files.append(outcome)
+        if duplicate_paths and offers.num_rows:
+            keep = pc.invert(pc.is_in(offers.column("file_path"), value_set=pa.array(duplicate_paths)))
+            offers = offers.filter(keep)
+        result.quarantined.extend(
+            {"source": q.source, "snapshot_date": snapshot, "file_path": q.file_path, "location": q.location,
+             "rule": q.rule, "raw_value": q.raw_value}
+            for q in parsed.quarantined if q.file_path not in duplicate_paths
+        )
+        result.rows_by_date[snapshot.isoformat()] = result.rows_by_date.get(snapshot.isoformat(), 0) + offers.num_rows
+        if offers.num_rows:
+            tables.append(offers)
+        if log is not None:
+            log(f"{source} {snapshot}: {offers.num_rows} offers, {len(failed)} failed files")
     data = _finish_offers(pa.concat_tables(tables) if tables else _empty_offers(), loaded_at)
     window_sql = "snapshot_date between ? and ?"
     window = [min(dates), max(dates)]

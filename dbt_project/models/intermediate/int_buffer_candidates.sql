@@ -1,12 +1,17 @@
 {#- One row per BOM part: its strategy, the buffer it would hold and what that costs against the
     stoppage it avoids. The budget selection happens in marts/buffer_plan.
 
+    The plan works on the planning band: the current band, raised to the worst band of the last
+    var('risk_strategy_memory_days') days when that was High or Critical (rows with at least
+    var('risk_warmup_days') days of history). A shock that has been priced in stops moving the trends,
+    but the part is no safer: it keeps its buffer until it has been calm for that long.
+
     Strategy, first rule that applies:
     1. LAST_TIME_BUY: lifecycle EOL or Obsolete; buy var risk_last_time_buy_weeks weeks of demand.
-    2. JIT: risk band Low (z = 0), or no planned demand in the horizon.
-    3. DUAL_SOURCE: band High or Critical and an in-stock alternate exists (int_part_alternate_options);
-       hold the safety stock as a bridge while the alternate is qualified.
-    4. JIC: band Medium or above; hold the safety stock. A Medium part whose buffer avoids less
+    2. JIT: planning band Low (z = 0), or no planned demand in the horizon.
+    3. DUAL_SOURCE: planning band High or Critical and an in-stock alternate exists
+       (int_part_alternate_options); hold the safety stock as a bridge while the alternate is qualified.
+    4. JIC: planning band Medium or above; hold the safety stock. A Medium part whose buffer avoids less
        expected stoppage cost than it costs to hold for a year stays JIT.
     Safety stock = z * sqrt(L * sd_d^2 + d^2 * sd_L^2), z by band (seeds/risk_bands.csv), d and sd_d
     the planned daily demand, L the median authorized lead time and sd_L its 30-day volatility.
@@ -21,6 +26,40 @@ part_risk as (
         lead_time_days, lead_time_volatility_30d, best_alternate_mpn, best_alternate_manufacturer
     from {{ ref('part_risk') }}
     where is_bom_part
+),
+
+history as (
+    select snapshot_date, mpn, manufacturer, risk_score, risk_band, risk_band_rank, history_days
+    from {{ ref('part_risk_history') }}
+),
+
+bands as (
+    select risk_band, band_rank, service_level_z from {{ ref('risk_bands') }}
+),
+
+high_band as (
+    select band_rank as high_band_rank from bands where risk_band = 'High'
+),
+
+latest_date as (
+    select max(snapshot_date) as snapshot_date from history
+),
+
+-- The worst High/Critical band of the memory window, and the last day it was seen.
+recent_peaks as (
+    select
+        history.mpn,
+        history.manufacturer,
+        max(history.risk_band_rank) as peak_band_rank,
+        max(history.risk_score) as peak_risk_score,
+        max(history.snapshot_date) as peak_last_seen
+    from history
+    cross join latest_date
+    cross join high_band
+    where history.snapshot_date > {{ dbt.dateadd('day', '-' ~ risk_setting('risk_strategy_memory_days'), 'latest_date.snapshot_date') }}
+        and history.history_days >= {{ risk_setting('risk_warmup_days') }}
+        and history.risk_band_rank >= high_band.high_band_rank
+    group by history.mpn, history.manufacturer
 ),
 
 demand as (
@@ -49,10 +88,6 @@ on_hand as (
     group by mpn, manufacturer
 ),
 
-bands as (
-    select risk_band, service_level_z from {{ ref('risk_bands') }}
-),
-
 curve_points as (
     select risk_score, stoppage_probability from {{ ref('risk_stoppage_curve') }}
 ),
@@ -67,13 +102,26 @@ curve_segments as (
     from curve_points
 ),
 
-sized as (
+planning as (
     select
         part_risk.*,
+        greatest(part_risk.risk_band_rank, coalesce(recent_peaks.peak_band_rank, 0)) as planning_band_rank,
+        greatest(part_risk.risk_score, coalesce(recent_peaks.peak_risk_score, 0.0)) as planning_risk_score,
+        recent_peaks.peak_band_rank,
+        recent_peaks.peak_last_seen
+    from part_risk
+    left join recent_peaks
+        on recent_peaks.mpn = part_risk.mpn and recent_peaks.manufacturer = part_risk.manufacturer
+),
+
+sized as (
+    select
+        planning.*,
+        bands.risk_band as planning_band,
         coalesce(demand.daily_demand_units, 0.0) as daily_demand_units,
         coalesce(demand.daily_demand_std, 0.0) as daily_demand_std,
-        coalesce(part_risk.lead_time_days, planned_offer.offer_lead_time_days) as lead_time_used_days,
-        coalesce(part_risk.lead_time_volatility_30d, 0.0) as lead_time_std_days,
+        coalesce(planning.lead_time_days, planned_offer.offer_lead_time_days) as lead_time_used_days,
+        coalesce(planning.lead_time_volatility_30d, 0.0) as lead_time_std_days,
         coalesce(bands.service_level_z, 0.0) as service_level_z,
         coalesce(exposure.margin_per_day, 0.0) as margin_per_day,
         coalesce(on_hand.on_hand_units, 0) as on_hand_units,
@@ -87,21 +135,21 @@ sized as (
         planned_offer.planned_unit_price_usd,
         coalesce(
             curve_segments.probability_from
-            + (part_risk.risk_score - curve_segments.score_from)
+            + (planning.planning_risk_score - curve_segments.score_from)
             / nullif(curve_segments.score_to - curve_segments.score_from, 0)
             * (curve_segments.probability_to - curve_segments.probability_from),
             curve_segments.probability_from
         ) as stoppage_probability
-    from part_risk
-    left join demand on demand.mpn = part_risk.mpn and demand.manufacturer = part_risk.manufacturer
+    from planning
+    left join demand on demand.mpn = planning.mpn and demand.manufacturer = planning.manufacturer
     left join planned_offer
-        on planned_offer.mpn = part_risk.mpn and planned_offer.manufacturer = part_risk.manufacturer
-    left join exposure on exposure.mpn = part_risk.mpn and exposure.manufacturer = part_risk.manufacturer
-    left join on_hand on on_hand.mpn = part_risk.mpn and on_hand.manufacturer = part_risk.manufacturer
-    left join bands on bands.risk_band = part_risk.risk_band
+        on planned_offer.mpn = planning.mpn and planned_offer.manufacturer = planning.manufacturer
+    left join exposure on exposure.mpn = planning.mpn and exposure.manufacturer = planning.manufacturer
+    left join on_hand on on_hand.mpn = planning.mpn and on_hand.manufacturer = planning.manufacturer
+    left join bands on bands.band_rank = planning.planning_band_rank
     left join curve_segments
-        on part_risk.risk_score >= curve_segments.score_from
-        and (part_risk.risk_score < curve_segments.score_to or curve_segments.score_to is null)
+        on planning.planning_risk_score >= curve_segments.score_from
+        and (planning.planning_risk_score < curve_segments.score_to or curve_segments.score_to is null)
 ),
 
 safety_stock as (
@@ -117,9 +165,9 @@ proposed as (
         safety_stock.*,
         case
             when lifecycle_status in ('EOL', 'Obsolete') then 'LAST_TIME_BUY'
-            when risk_band_rank <= 1 then 'JIT'
+            when planning_band_rank <= 1 then 'JIT'
             when daily_demand_units <= 0 then 'JIT'
-            when risk_band_rank >= 3 and best_alternate_mpn is not null then 'DUAL_SOURCE'
+            when planning_band_rank >= 3 and best_alternate_mpn is not null then 'DUAL_SOURCE'
             else 'JIC'
         end as proposed_strategy
     from safety_stock
@@ -185,7 +233,7 @@ decided as (
         costed.*,
         proposed_capital * {{ risk_setting('risk_holding_rate') }} as proposed_holding_cost,
         case
-            when proposed_strategy = 'JIC' and risk_band_rank = 2
+            when proposed_strategy = 'JIC' and planning_band_rank = 2
                 and proposed_cost_avoided < proposed_capital * {{ risk_setting('risk_holding_rate') }} then 'JIT'
             else proposed_strategy
         end as strategy
@@ -203,6 +251,10 @@ final as (
         risk_score,
         risk_band,
         risk_band_rank,
+        planning_band,
+        planning_band_rank,
+        planning_risk_score,
+        peak_last_seen,
         risk_drivers,
         lifecycle_status,
         last_buy_date,

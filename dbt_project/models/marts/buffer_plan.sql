@@ -40,7 +40,14 @@ formatted as (
         cast(cast(round(expected_stoppage_cost_avoided) as bigint) as {{ dbt.type_string() }}) as cost_avoided_text,
         cast(cast(round(proposed_cost_avoided) as bigint) as {{ dbt.type_string() }}) as proposed_cost_avoided_text,
         cast(cast(round(proposed_holding_cost) as bigint) as {{ dbt.type_string() }}) as proposed_holding_text,
-        cast(cast(round(risk_score) as bigint) as {{ dbt.type_string() }}) as risk_score_text
+        cast(cast(round(risk_score) as bigint) as {{ dbt.type_string() }}) as risk_score_text,
+        -- 'High (52)', or 'Low now (12), High on 2025-10-20' when the planning band comes from memory
+        case
+            when planning_band_rank > risk_band_rank then
+                risk_band || ' now (' || cast(cast(round(risk_score) as bigint) as {{ dbt.type_string() }}) || '), '
+                || planning_band || ' on ' || cast(peak_last_seen as {{ dbt.type_string() }})
+            else risk_band || ' (' || cast(cast(round(risk_score) as bigint) as {{ dbt.type_string() }}) || ')'
+        end as band_text
     from selected
 ),
 
@@ -54,22 +61,23 @@ explained as (
                 || ': buy ' || buffer_units_text || ' units ({{ risk_setting("risk_last_time_buy_weeks") }} weeks of planned demand) for $'
                 || buffer_capital_text || ' before the line runs dry.'
             when strategy = 'DUAL_SOURCE' then
-                'Risk ' || risk_band || ' (' || risk_score_text || ')'
+                'Risk ' || band_text
                 || coalesce(': ' || nullif(risk_drivers, ''), '')
                 || '; qualify in-stock alternate ' || best_alternate_mpn || ' (' || best_alternate_manufacturer || ')'
                 || ' and hold a ' || buffer_units_text || '-unit bridge buffer ($' || buffer_capital_text || ').'
             when strategy = 'JIC' then
-                'Risk ' || risk_band || ' (' || risk_score_text || ')'
+                'Risk ' || band_text
                 || coalesce(': ' || nullif(risk_drivers, ''), '')
                 || '; a ' || buffer_units_text || '-unit buffer ($' || buffer_capital_text || ') avoids $'
                 || cost_avoided_text || ' of expected stoppage cost.'
             when proposed_strategy = 'JIC' then
-                'Risk Medium (' || risk_score_text || ') but the buffer would cost $' || proposed_holding_text
+                'Risk ' || band_text || ' but the buffer would cost $' || proposed_holding_text
                 || ' a year to hold against $' || proposed_cost_avoided_text || ' of expected stoppage cost avoided: buy to order.'
-            when risk_band_rank <= 1 then
-                'Risk Low (' || risk_score_text || '): enough sources and stable trends, buy to order.'
+            when planning_band_rank <= 1 then
+                'Risk Low (' || risk_score_text || '), and no High warning in the last '
+                || '{{ risk_setting("risk_strategy_memory_days") }} days: buy to order.'
             else
-                'Risk ' || risk_band || ' (' || risk_score_text || ') but no planned demand in the next '
+                'Risk ' || band_text || ' but no planned demand in the next '
                 || '{{ risk_setting("planning_horizon_weeks") }} weeks: nothing to buffer.'
         end as rationale
     from formatted
@@ -86,6 +94,8 @@ final as (
         cast(coalesce(cumulative_buffer_capital <= {{ risk_setting('risk_buffer_budget_usd') }}, false) as boolean) as in_budget,
         cast(risk_score as double) as risk_score,
         cast(risk_band as {{ dbt.type_string() }}) as risk_band,
+        cast(planning_band as {{ dbt.type_string() }}) as planning_band,
+        cast(peak_last_seen as date) as last_high_risk_date,
         cast(lifecycle_status as {{ dbt.type_string() }}) as lifecycle_status,
         cast(last_buy_date as date) as last_buy_date,
         cast(best_alternate_mpn as {{ dbt.type_string() }}) as best_alternate_mpn,

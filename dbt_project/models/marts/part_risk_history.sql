@@ -43,17 +43,56 @@ driver_floor as (
     select min_score as driver_min_score from bands where risk_band = 'High'
 ),
 
-sub_scores as (
+scales as (
+    select signal, factor, is_shock from {{ ref('risk_signal_scales') }}
+),
+
+-- market_pressure averages the shock families (the factors that have shock signals: stock, price,
+-- lead time), each at its strongest shock signal. A family with no signal that day counts 0.
+shock_families as (
+    select count(distinct factor) as families from scales where is_shock
+),
+
+family_shocks as (
+    select snapshot_date, mpn, manufacturer, factor, max(signal_score) as family_shock
+    from signals
+    where is_shock
+    group by snapshot_date, mpn, manufacturer, factor
+),
+
+market_pressure as (
+    select
+        family_shocks.snapshot_date,
+        family_shocks.mpn,
+        family_shocks.manufacturer,
+        sum(coalesce(family_shocks.family_shock, 0.0)) / max(shock_families.families) as market_pressure
+    from family_shocks
+    cross join shock_families
+    group by family_shocks.snapshot_date, family_shocks.mpn, family_shocks.manufacturer
+),
+
+-- Every other sub-score is the largest score of its signals.
+factor_scores as (
     select
         snapshot_date,
         mpn,
         manufacturer,
         {%- for factor in risk_factors() if factor != 'market_pressure' %}
-        round(max(case when factor = '{{ factor }}' then signal_score end), 2) as {{ factor }},
+        round(max(case when factor = '{{ factor }}' then signal_score end), 2) as {{ factor }}{{ "," if not loop.last }}
         {%- endfor %}
-        round(max(case when is_shock then signal_score end), 2) as market_pressure
     from signals
     group by snapshot_date, mpn, manufacturer
+),
+
+sub_scores as (
+    select
+        factor_scores.*,
+        round(market_pressure.market_pressure, 2) as market_pressure
+    from factor_scores
+    left join market_pressure
+        on market_pressure.snapshot_date = factor_scores.snapshot_date
+        and market_pressure.mpn = factor_scores.mpn
+        and market_pressure.manufacturer = factor_scores.manufacturer
 ),
 
 scored as (

@@ -1,18 +1,24 @@
-{#- Every row of compare_model, by the given key columns, appears in the model (nothing dropped). -#}
+{#- Every row of compare_model (a model name), by the given key columns, appears in the model:
+    nothing dropped. compare_model is read through the graph, not ref(), so the model stays the
+    test's only parent (macro risk_relation_without_dependency). -#}
 {% test contains_all_rows_of(model, compare_model, columns) %}
 with
 
 expected as (
-    select distinct {{ columns | join(', ') }} from {{ compare_model }}
+    select distinct {{ columns | join(', ') }} from {{ risk_relation_without_dependency(compare_model) }}
 ),
 
 present as (
     select distinct {{ columns | join(', ') }} from {{ model }}
+),
+
+missing as (
+    select expected.*
+    from expected
+    left join present
+        on {% for column in columns %}present.{{ column }} = expected.{{ column }}{{ " and " if not loop.last }}{% endfor %}
+    where present.{{ columns[0] }} is null
 )
 
-select expected.*
-from expected
-left join present
-    on {% for column in columns %}present.{{ column }} = expected.{{ column }}{{ " and " if not loop.last }}{% endfor %}
-where present.{{ columns[0] }} is null
+select * from missing
 {% endtest %}

@@ -1,5 +1,7 @@
 {#- risk_score is the documented weighted sum of the sub-scores (seeds/risk_weights.csv), or 100
-    when an override applies; weighted_score is that sum. Rows that differ by more than 0.01 fail. -#}
+    when an override applies; weighted_score is that sum. Rows that differ by more than 0.01 fail.
+    The seed is read through the graph so that the model stays the test's only parent
+    (macro risk_relation_without_dependency). -#}
 {% test risk_score_matches_weights(model) %}
 with
 
@@ -8,7 +10,7 @@ scored as (
 ),
 
 weights as (
-    {{ risk_weights_pivot() }}
+    {{ risk_weights_pivot(risk_relation_without_dependency('risk_weights')) }}
 ),
 
 checked as (

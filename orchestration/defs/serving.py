@@ -1,0 +1,158 @@
+"""The serving copy as a Dagster asset: write-audit-publish for BI.
+
+`serving/partrisk` is downstream of every mart, and every mart's gate is a blocking asset check, so in
+a run it starts only after all of them passed. It then checks the run's own check evaluations again
+(a run that selected the serving asset alone, or a blocking check that failed elsewhere in the run)
+and publishes with orchestration.serving.publish: a new file swapped in atomically, plus Parquet.
+
+When it does not publish, the refresh is written to the warehouse's refresh_log as `blocked` (a
+blocking check failed) or `failed` (a step failed, the process died) and the serving file is left
+byte-identical. The asset records that itself when it runs; when it never gets to run (an upstream step
+failed or a blocking check stopped the run), `record_unpublished_run` does it: `partrisk refresh` calls
+it after the job, and the run-failure sensor below calls it for runs launched from the UI or schedule.
+"""
+
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+
+from orchestration import serving, settings
+from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
+
+SERVING_KEY = dg.AssetKey(["serving", "partrisk"])
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
+
+def run_snapshot_range(tags) -> tuple[date, date] | None:
+    start = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
+    end = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
+    if not start:
+        return None
+    try:
+        return date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        return None
+
+
+def run_started_at(instance, run_id: str) -> datetime | None:
+    record = instance.get_run_record_by_id(run_id)
+    if record is None or record.start_time is None:
+        return None
+    return datetime.fromtimestamp(record.start_time, UTC).replace(tzinfo=None)
+
+
+def failed_checks_in_run(instance, run_id: str) -> list[tuple[str, bool, str]]:
+    """(asset:check, blocking, severity) of every check that did not pass in the run."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    failed = []
+    for record in records:
+        data = record.event_log_entry.dagster_event.asset_check_evaluation_data
+        if data.passed:
+            continue
+        key = f"{data.asset_key.to_user_string()}:{data.check_name}"
+        blocking = bool(getattr(data, "blocking", False))
+        failed.append((key, blocking, data.severity.value if data.severity else "ERROR"))
+    return failed
+
+
+def failed_inputs(conn, snapshot_range: tuple[date, date] | None) -> list[str]:
+    from orchestration.warehouse.connection import table_exists
+
+    if not table_exists(conn, "raw", "load_log"):
+        return []
+    first, last = snapshot_range or (date.min, date.max)
+    rows = conn.execute(
+        """select file_path, reason from raw.load_log where status = 'failed'
+           and (snapshot_date is null or snapshot_date between ? and ?) order by file_path""", [first, last]).fetchall()
+    return [f"{path}: {reason}" for path, reason in rows]
+
+
+def _split(failed: list[tuple[str, bool, str]]) -> tuple[list[str], list[str]]:
+    """(blocking checks that failed, every check that failed with ERROR severity)."""
+    blocking = [key for key, flag, severity in failed if severity == "ERROR" and flag]
+    errors = [key for key, _flag, severity in failed if severity == "ERROR"]
+    return blocking, errors
+
+
+def record_unpublished_run(instance, run_id: str, warehouse_path=None, *, message: str | None = None) -> str | None:
+    """After a run that did not publish: write `blocked` or `failed` to refresh_log. Returns the status written.
+
+    Nothing is written when the run published (its row is already there). The serving file is not touched.
+    """
+    from orchestration.warehouse.connection import warehouse as open_warehouse
+
+    path = warehouse_path or settings.warehouse_path()
+    run = instance.get_run_by_id(run_id)
+    tags = run.tags if run is not None else {}
+    failed = failed_checks_in_run(instance, run_id)
+    blocking, errors = _split(failed)
+    status = "blocked" if blocking else "failed"
+    snapshot_range = run_snapshot_range(tags)
+    with open_warehouse(path) as conn:
+        if serving.refresh_status(conn, run_id) == "published":
+            return None
+        if message is None:
+            message = ("blocking check(s) failed: " + ", ".join(blocking)) if blocking else \
+                "the run failed before the publish step (see the failed steps in Dagster)"
+        serving.record_refresh(conn, serving.RefreshRecord(
+            run_id, status, started_at=run_started_at(instance, run_id),
+            snapshot_first=snapshot_range[0] if snapshot_range else None,
+            snapshot_last=snapshot_range[1] if snapshot_range else None,
+            failed_checks=errors, failed_inputs=failed_inputs(conn, snapshot_range), message=message))
+    return status
+
+
+def build_serving_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=SERVING_KEY, deps=mart_keys, group_name="serving", pool=DUCKDB_POOL, kinds={"duckdb", "parquet"},
+        description="The serving database BI tools open read-only (PARTRISK_SERVING, default "
+                    "data/serving/partrisk.duckdb, DuckDB 1.4-readable) and its Parquet copy: every marts table with "
+                    "the refresh_id of its publish, and refresh_log. Published by an atomic swap only when every "
+                    "blocking check passed; otherwise the last good version stays byte-identical.",
+    )
+    def serving_partrisk(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        run_id = context.run_id
+        snapshot_range = run_snapshot_range(context.run.tags)
+        failed = failed_checks_in_run(context.instance, run_id)
+        blocking, errors = _split(failed)
+        with warehouse.connect() as conn:
+            inputs = failed_inputs(conn, snapshot_range)
+            if blocking:
+                serving.record_refresh(conn, serving.RefreshRecord(
+                    run_id, "blocked", started_at=run_started_at(context.instance, run_id),
+                    snapshot_first=snapshot_range[0] if snapshot_range else None,
+                    snapshot_last=snapshot_range[1] if snapshot_range else None,
+                    failed_checks=errors, failed_inputs=inputs,
+                    message="blocking check(s) failed: " + ", ".join(blocking)))
+                raise dg.Failure(description="not published: blocking check(s) failed: " + ", ".join(blocking),
+                                 metadata={"blocking_checks_failed": dg.MetadataValue.json(blocking)})
+            result = serving.publish(conn, settings.serving_path(), run_id,
+                                     started_at=run_started_at(context.instance, run_id),
+                                     snapshot_range=snapshot_range, failed_checks=errors, failed_inputs=inputs)
+        docs = None
+        try:
+            from orchestration.quality import build_data_docs
+
+            docs = str(build_data_docs())
+        except Exception as error:  # noqa: BLE001 - the docs are a report, never a reason to fail a publish
+            context.log.warning(f"GX Data Docs not rebuilt: {error}")
+        context.log.info(f"published {result.serving_path} (refresh {run_id}): {len(result.tables)} tables, "
+                         f"{result.rows:,} rows")
+        return dg.MaterializeResult(metadata={
+            "refresh_id": run_id, "serving_path": str(result.serving_path), "parquet_dir": str(result.parquet_dir),
+            "tables": dg.MetadataValue.json(result.tables), "rows": result.rows,
+            "failed_inputs": len(inputs), "non_blocking_errors": dg.MetadataValue.json(errors),
+            "data_docs": docs or "not built", "seconds": round(result.seconds, 2),
+        })
+
+    return serving_partrisk
+
+
+@dg.run_failure_sensor(name="refresh_log_on_failure", default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="Writes a failed or blocked refresh to the warehouse's refresh_log (the serving "
+                                   "copy stays at the last good version).")
+def refresh_log_on_failure(context: dg.RunFailureSensorContext):
+    record_unpublished_run(context.instance, context.dagster_run.run_id)

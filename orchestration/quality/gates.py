@@ -1,0 +1,478 @@
+"""The quality gates: fetch the run's batch from the warehouse, validate it with its GX suite, act on it.
+
+One function per guarded table, free of Dagster (orchestration/defs/quality.py wraps them in asset
+checks; the tests call them directly). A batch is only what the run produced: the partition range's
+rows of a dated table, or the present-state table the run reloaded. Its cost stays flat as history grows.
+
+Raw gates also *act*: a raw row that fails a row-level expectation is moved to quarantine.rows
+(orchestration/warehouse/quarantine.py) with its rule and raw value, so the layers above never see it
+and nothing is lost. The check then reports how many rows were kept and how many were quarantined.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from orchestration import settings
+from orchestration.quality.runner import ROW_ID, ValidationOutcome, validate_batch
+from orchestration.warehouse.connection import table_exists
+from orchestration.warehouse.quarantine import QuarantineRow, clear_present_state, move_to_quarantine
+
+
+@dataclass
+class GateResult:
+    suite: str
+    outcome: ValidationOutcome | None
+    rows_checked: int = 0
+    rows_quarantined: int = 0
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
+    skipped: str | None = None  # why nothing was validated (table not built yet, no rows in the window)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is None or self.outcome.passed
+
+    @property
+    def has_warnings(self) -> bool:
+        return bool(self.outcome and self.outcome.warnings) or self.rows_quarantined > 0
+
+    def metadata(self) -> dict:
+        meta = {"suite": self.suite, "rows_checked": self.rows_checked,
+                "rows_kept": self.rows_checked - self.rows_quarantined, "rows_quarantined": self.rows_quarantined,
+                "quarantined_by_rule": dict(self.quarantined_by_rule), **self.extra}
+        if self.skipped:
+            meta["skipped"] = self.skipped
+        if self.outcome is not None:
+            meta["statistics"] = self.outcome.statistics
+            meta["failed_expectations"] = self.outcome.summary()
+            meta["gx_result"] = self.outcome.result_json
+        return meta
+
+
+def _frame(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    return conn.execute(sql, params or []).df()
+
+
+def _window(dates: list[date]) -> list[date]:
+    return [min(dates), max(dates)]
+
+
+def known_currencies(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Currencies with a USD rate: the dbt seed fx_rates_builtin plus raw.fx_rates."""
+    seed = settings.DBT_PROJECT_DIR / "seeds" / "fx_rates_builtin.csv"
+    known = {"USD"}
+    if seed.is_file():
+        with seed.open(newline="") as handle:
+            known |= {row["currency"].strip().upper() for row in csv.DictReader(handle) if row.get("currency")}
+    if table_exists(conn, "raw", "fx_rates"):
+        known |= {r[0].strip().upper() for r in conn.execute(
+            "select distinct currency from raw.fx_rates where currency is not null").fetchall()}
+    return sorted(known)
+
+
+def _validate(stage: str, name: str, frame, suite) -> ValidationOutcome:
+    return validate_batch(stage, name, frame, suite)
+
+
+# ----------------------------------------------------------------------------------------------- raw
+
+
+def _quarantine_failures(outcome: ValidationOutcome, frame, make_row) -> list[QuarantineRow]:
+    by_id = frame.set_index(ROW_ID, drop=False)
+    moved: list[QuarantineRow] = []
+    for failure in outcome.failed_expectations:
+        if not failure.row_level or not failure.rule or not failure.row_ids:
+            continue
+        for rowid in failure.row_ids:
+            record = by_id.loc[rowid]
+            moved.append(make_row(int(rowid), record, failure))
+    return moved
+
+
+def _raw_value(record, failure) -> str | None:
+    column = None
+    for candidate in (failure.raw_column, failure.column):
+        if candidate and candidate in record.index:
+            column = candidate
+            break
+    if column is None:
+        return None
+    value = record[column]
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _finish_raw(result: GateResult, table: str, conn, frame, outcome, make_row) -> GateResult:
+    """Move the failing rows, then report the gate as passed for what remains (a WARN when rows moved)."""
+    moved = _quarantine_failures(outcome, frame, make_row)
+    result.rows_quarantined = move_to_quarantine(conn, table, moved)
+    for row in moved:
+        result.quarantined_by_rule[row.rule] = result.quarantined_by_rule.get(row.rule, 0) + 1
+    # A row-level failure is resolved by the move; only table-level errors (contract, types) remain errors.
+    remaining = [f for f in outcome.failed_expectations if not (f.row_level and f.row_ids)]
+    outcome.passed = not any(f.severity == "error" for f in remaining)
+    return result
+
+
+def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]) -> GateResult:
+    """raw.offers_<source> for the run's dates: contract, types and row rules; failing rows quarantined."""
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    name = table.split(".")[-1]
+    result = GateResult(f"raw.{name}", None)
+    if not table_exists(conn, "raw", name):
+        result.skipped = f"{table} does not exist yet"
+        return result
+    currencies = known_currencies(conn)
+    columns = [r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [name]).fetchall()]
+    plain = [c for c in columns if c not in ("price_breaks", "snapshot_date")]
+    sql = f"""
+        select rowid as {ROW_ID}, {', '.join(plain)},
+               cast(snapshot_date as varchar) as snapshot_date,
+               regexp_extract(file_path, '(^|/)(\\d{{4}}-\\d{{2}}-\\d{{2}})/', 2) as folder_date,
+               cast(list_min(list_transform(price_breaks, lambda b: b.unit_price)) as double) as min_unit_price,
+               array_to_string(list_transform(price_breaks, lambda b: b.price_raw), ' | ') as prices_raw,
+               list_filter(list_transform(price_breaks, lambda b: b.currency),
+                           lambda c: not list_contains(?::varchar[], c))[1] as break_currency
+        from {table} where snapshot_date between ? and ?"""
+    frame = _frame(conn, sql, [currencies, *_window(dates)])
+    if "folder_date" in frame:
+        frame.loc[frame["folder_date"] == "", "folder_date"] = None
+    result.rows_checked = len(frame)
+    suite = suites.raw_feed_suite(name.removeprefix("offers_"), currencies, [d.isoformat() for d in dates])
+    outcome = _validate("raw", name, frame, suite)
+    result.outcome = outcome
+
+    def make_row(rowid, record, failure):
+        return QuarantineRow(rowid, record["source"], date.fromisoformat(record["snapshot_date"]),
+                             record["file_path"], record.get("record_path"), failure.rule,
+                             _raw_value(record, failure))
+
+    return _finish_raw(result, table, conn, frame, outcome, make_row)
+
+
+def feed_sources_of(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    name = table.split(".")[-1]
+    if name != "offers_broker":
+        return [name.removeprefix("offers_")]
+    from orchestration.feeds.registry import SOURCES
+
+    if not table_exists(conn, "raw", "load_log"):
+        return []
+    rows = conn.execute("select distinct source from raw.load_log where snapshot_date is not null").fetchall()
+    return sorted(r[0] for r in rows if r[0] not in SOURCES)
+
+
+def volume_frame(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]):
+    """Per source and run date: rows in the raw table, the trailing 7-day median and their ratio."""
+    import pandas as pd
+
+    name = table.split(".")[-1]
+    first, last = _window(dates)
+    sources = feed_sources_of(conn, table)
+    counts: dict[tuple[str, date], int] = {}
+    if table_exists(conn, "raw", name):
+        for source, day, rows in conn.execute(
+            f"select source, snapshot_date, count(*) from {table} where snapshot_date between ? and ? group by all",
+            [first - timedelta(days=7), last],
+        ).fetchall():
+            counts[(source, day)] = rows
+    logged: set[tuple[str, date]] = set()
+    if sources and table_exists(conn, "raw", "load_log"):
+        marks = ", ".join("?" for _ in sources)
+        logged = {(s, d) for s, d in conn.execute(
+            f"select distinct source, snapshot_date from raw.load_log where source in ({marks}) "
+            "and snapshot_date between ? and ?", [*sources, first, last]).fetchall()}
+    logged |= {(s, d) for (s, d) in counts if first <= d <= last}
+    records = []
+    for source, day in sorted(logged):
+        history = [counts[(source, day - timedelta(days=n))] for n in range(1, 8)
+                   if (source, day - timedelta(days=n)) in counts]
+        median = statistics.median(history) if history else None
+        rows = counts.get((source, day), 0)
+        records.append({"source": source, "snapshot_date": day.isoformat(), "rows": rows,
+                        "trailing_median": median, "trailing_days": len(history),
+                        "ratio_to_median": (rows / median) if median else None})
+    return pd.DataFrame.from_records(records, columns=["source", "snapshot_date", "rows", "trailing_median",
+                                                       "trailing_days", "ratio_to_median"])
+
+
+def gate_raw_volume(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date],
+                    threshold: float | None = None) -> GateResult:
+    """Row count per source and day against the trailing 7-day median: a shrink over the threshold is a WARN."""
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    threshold = suites.shrink_threshold() if threshold is None else threshold
+    frame = volume_frame(conn, table, dates)
+    result = GateResult("raw.volume", None, rows_checked=len(frame))
+    if frame.empty:
+        result.skipped = "no snapshot of this table in the run"
+        return result
+    result.outcome = _validate("raw", "volume", frame, suites.raw_volume_suite(threshold))
+    shrunk = frame[frame["ratio_to_median"].notna() & (frame["ratio_to_median"] < 1 - threshold)]
+    result.extra = {"threshold": threshold, "days_shrunk": [
+        f"{r.source} {r.snapshot_date}: {r.rows} rows vs median {r.trailing_median:g}" for r in shrunk.itertuples()]}
+    return result
+
+
+PRESENT_STATE = {
+    # table -> (load_log source, suite name, extra select columns)
+    "bom_lines": ("boms", "bom_lines", ""),
+    "products": ("products", "products", ", try_cast(unit_price as double) as unit_price_num, "
+                                          "try_cast(unit_margin as double) as unit_margin_num"),
+    "demand": ("demand", "demand", ", cast(try_cast(week_start as date) as varchar) as week_start_date, "
+                                    "try_cast(units as double) as units_num"),
+    "on_hand": ("on_hand", "on_hand", ", try_cast(quantity as double) as quantity_num"),
+    "manufacturer_sites": ("manufacturer_sites", "manufacturer_sites",
+                           ", try_cast(capacity_share as double) as capacity_share_num"),
+    "part_sites": ("part_sites", "part_sites", ""),
+    "alternates": ("alternates", "alternates", ""),
+    "fx_rates": ("fx_rates", "fx_rates", ", upper(trim(currency)) as currency_upper, "
+                                          "cast(try_cast(rate_date as date) as varchar) as rate_date_date, "
+                                          "try_cast(usd_rate as double) as usd_rate_num"),
+}
+
+
+def gate_present_state(conn: duckdb.DuckDBPyConnection, table: str) -> GateResult:
+    """A BOM / plan / inventory / reference table (replaced whole on each load): failing rows quarantined."""
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    source, suite_name, extra = PRESENT_STATE[table]
+    result = GateResult(f"raw.{suite_name}", None)
+    if not table_exists(conn, "raw", table):
+        result.skipped = f"raw.{table} does not exist yet"
+        return result
+    columns = [r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [table]).fetchall()]
+    select_cols = ", ".join(c for c in columns if c != "loaded_at")
+    line = "line_number" if "line_number" in columns and table != "bom_lines" else None
+    location = f"'line ' || {line}" if line else ("'line ' || source_row" if "source_row" in columns else "null")
+    frame = _frame(conn, f"select rowid as {ROW_ID}, {select_cols}, {location} as _location{extra} from raw.{table}")
+    files = sorted({f for f in frame["file_path"].dropna().unique()}) if "file_path" in frame else []
+    for file_path in files or [None]:
+        clear_present_state(conn, f"raw.{table}", source, file_path)
+    result.rows_checked = len(frame)
+    if frame.empty:
+        result.skipped = f"raw.{table} is empty"
+        return result
+    if table == "fx_rates":
+        from orchestration.feeds.text import ISO_CURRENCIES
+
+        suite = suites.raw_fx_rates_suite(ISO_CURRENCIES)
+    else:
+        suite = suites.build_suite("raw", suite_name)
+    outcome = _validate("raw", suite_name, frame, suite)
+    result.outcome = outcome
+
+    def make_row(rowid, record, failure):
+        return QuarantineRow(rowid, source, None, record.get("file_path"), record.get("_location"), failure.rule,
+                             _raw_value(record, failure))
+
+    return _finish_raw(result, f"raw.{table}", conn, frame, outcome, make_row)
+
+
+# ------------------------------------------------------------------------------------------- staging
+
+
+def gate_staging_offers(conn: duckdb.DuckDBPyConnection, dates: list[date]) -> GateResult:
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    result = GateResult("staging.stg_feeds__offers", None)
+    if not table_exists(conn, "staging", "stg_feeds__offers"):
+        result.skipped = "staging.stg_feeds__offers does not exist yet"
+        return result
+    frame = _frame(conn, """
+        select cast(snapshot_date as varchar) as snapshot_date, source, distributor, sku, mpn, manufacturer,
+               manufacturer_raw,
+               case when manufacturer_is_known and manufacturer is not null then 'normalized'
+                    when manufacturer_is_known = false then 'flagged' end as manufacturer_state,
+               lifecycle_status, stock
+        from staging.stg_feeds__offers where snapshot_date between ? and ?""", _window(dates))
+    result.rows_checked = len(frame)
+    result.outcome = _validate("staging", "stg_feeds__offers", frame, suites.staging_offers_suite())
+    result.extra = {"manufacturers_flagged": int((frame["manufacturer_state"] == "flagged").sum())}
+    return result
+
+
+def gate_staging_price_breaks(conn: duckdb.DuckDBPyConnection, dates: list[date]) -> GateResult:
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    result = GateResult("staging.stg_feeds__price_breaks", None)
+    if not table_exists(conn, "staging", "stg_feeds__price_breaks"):
+        result.skipped = "staging.stg_feeds__price_breaks does not exist yet"
+        return result
+    frame = _frame(conn, """
+        select cast(snapshot_date as varchar) as snapshot_date, source, distributor, sku, quantity,
+               cast(unit_price_local as double) as unit_price_local, cast(unit_price_usd as double) as unit_price_usd,
+               lag(quantity) over w as prev_quantity,
+               cast(lag(unit_price_local) over w as double) as prev_unit_price
+        from staging.stg_feeds__price_breaks where snapshot_date between ? and ?
+        window w as (partition by snapshot_date, source, distributor, sku order by quantity)""", _window(dates))
+    result.rows_checked = len(frame)
+    result.outcome = _validate("staging", "stg_feeds__price_breaks", frame, suites.staging_price_breaks_suite())
+    return result
+
+
+# ------------------------------------------------------------------------------------------ features
+
+
+def gate_features(conn: duckdb.DuckDBPyConnection, dates: list[date]) -> GateResult:
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    result = GateResult("features.part_trends_daily", None)
+    if not table_exists(conn, "features", "part_trends_daily"):
+        result.skipped = "features.part_trends_daily does not exist yet"
+        return result
+    cols = conn.execute("""select column_name, data_type from information_schema.columns
+                           where table_schema = 'features' and table_name = 'part_trends_daily'""").fetchall()
+    floats = [c for c, t in cols if t in ("DOUBLE", "FLOAT", "REAL")]
+    nonfinite = ", ".join(f"case when not isfinite({c}) then '{c}' end" for c in floats) or "null"
+    frame = _frame(conn, f"""
+        select * replace (cast(snapshot_date as varchar) as snapshot_date),
+               nullif(concat_ws(',', {nonfinite}), '') as nonfinite_columns
+        from features.part_trends_daily where snapshot_date between ? and ?""", _window(dates))
+    result.rows_checked = len(frame)
+    result.outcome = _validate("features", "part_trends_daily", frame, suites.features_suite(frame.columns))
+    return result
+
+
+def gate_features_coverage(conn: duckdb.DuckDBPyConnection, dates: list[date]) -> GateResult:
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    result = GateResult("features.coverage", None)
+    if not (table_exists(conn, "features", "part_trends_daily") and table_exists(conn, "staging", "stg_feeds__offers")):
+        result.skipped = "features or staging not built yet"
+        return result
+    frame = _frame(conn, """
+        with listed as (
+            select distinct snapshot_date, mpn, manufacturer from staging.stg_feeds__offers
+            where snapshot_date between $1 and $2 and mpn is not null
+        ),
+        feature_rows as (
+            select snapshot_date, mpn, manufacturer from features.part_trends_daily where snapshot_date between $1 and $2
+        ),
+        matched as (
+            select listed.snapshot_date, count(*) as n from listed
+            join feature_rows on feature_rows.snapshot_date = listed.snapshot_date and feature_rows.mpn = listed.mpn
+                 and feature_rows.manufacturer is not distinct from listed.manufacturer
+            group by all
+        ),
+        per_day as (select snapshot_date, count(*) as parts_listed from listed group by all),
+        totals as (select snapshot_date, count(*) as feature_rows from feature_rows group by all)
+        select cast(coalesce(per_day.snapshot_date, totals.snapshot_date) as varchar) as snapshot_date,
+               coalesce(per_day.parts_listed, 0) as parts_listed,
+               coalesce(matched.n, 0) as feature_rows_for_listed_parts,
+               coalesce(totals.feature_rows, 0) as feature_rows
+        from per_day
+        full join totals on totals.snapshot_date = per_day.snapshot_date
+        left join matched on matched.snapshot_date = per_day.snapshot_date
+        order by 1""", _window(dates))
+    result.rows_checked = len(frame)
+    if frame.empty:
+        result.skipped = "no listed parts in the run's dates"
+        return result
+    result.outcome = _validate("features", "coverage", frame, suites.features_coverage_suite())
+    return result
+
+
+# --------------------------------------------------------------------------------------------- marts
+
+DATED_MARTS = {"part_risk_history"}
+
+
+def mart_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+
+
+def gate_mart(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date] | None) -> GateResult:
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    result = GateResult(f"marts.{table}", None)
+    if not table_exists(conn, "marts", table):
+        result.skipped = f"marts.{table} does not exist yet"
+        return result
+    if table in DATED_MARTS and dates:
+        frame = _frame(conn, f"select * from marts.{table} where snapshot_date between ? and ?", _window(dates))
+    else:
+        frame = _frame(conn, f"select * from marts.{table}")
+    result.rows_checked = len(frame)
+    result.outcome = _validate("marts", table, frame, suites.mart_suite(table, frame.columns))
+    return result
+
+
+def gate_mart_sums(conn: duckdb.DuckDBPyConnection) -> GateResult:
+    """BOM lines per product agree between staging, marts.bom_lines, marts.bom_risk and bom_ingest_report."""
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    result = GateResult("marts.bom_line_sums", None)
+    if not (table_exists(conn, "staging", "stg_boms__bom_lines") and table_exists(conn, "marts", "bom_lines")):
+        result.skipped = "staging.stg_boms__bom_lines or marts.bom_lines not built yet"
+        return result
+    risk = ("select product, lines as bom_risk_lines from marts.bom_risk" if table_exists(conn, "marts", "bom_risk")
+            else "select null::varchar as product, null::bigint as bom_risk_lines where false")
+    report = ("select product, lines as report_lines from marts.bom_ingest_report where status = 'loaded'"
+              if table_exists(conn, "marts", "bom_ingest_report")
+              else "select null::varchar as product, null::bigint as report_lines where false")
+    frame = _frame(conn, f"""
+        with staged as (
+            select product, count(*) as staged_lines,
+                   count(*) filter (where not coalesce(is_dnp, false)) as staged_built_lines
+            from staging.stg_boms__bom_lines group by all
+        ),
+        mart as (select product, count(*) as mart_lines from marts.bom_lines group by all),
+        risk as ({risk}),
+        report as ({report}),
+        products as (select product from staged union select product from mart)
+        select products.product, coalesce(staged.staged_lines, 0) as staged_lines,
+               coalesce(staged.staged_built_lines, 0) as staged_built_lines,
+               coalesce(mart.mart_lines, 0) as mart_lines, risk.bom_risk_lines, report.report_lines
+        from products
+        left join staged using (product) left join mart using (product)
+        left join risk using (product) left join report using (product)
+        order by 1""")
+    result.rows_checked = len(frame)
+    if frame.empty:
+        result.skipped = "no BOM lines"
+        return result
+    result.outcome = _validate("marts", "bom_line_sums", frame, suites.mart_sums_suite())
+    return result
+
+
+def gate_budget(conn: duckdb.DuckDBPyConnection) -> GateResult:
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    result = GateResult("marts.budget", None)
+    if not table_exists(conn, "marts", "buffer_plan"):
+        result.skipped = "marts.buffer_plan not built yet"
+        return result
+    frame = _frame(conn, """
+        select cast(max(budget_usd) as double) as budget_usd,
+               cast(coalesce(sum(buffer_capital) filter (where in_budget), 0) as double) as funded_capital,
+               count(*) filter (where in_budget and buffer_capital is null) as funded_without_capital
+        from marts.buffer_plan""")
+    result.rows_checked = len(frame)
+    result.outcome = _validate("marts", "budget", frame, suites.mart_budget_suite())
+    return result
+
+
+def quality_report_path() -> Path:
+    from orchestration.quality.runner import data_docs_index
+
+    return data_docs_index()

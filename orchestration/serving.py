@@ -1,0 +1,245 @@
+"""Write-audit-publish: the serving database BI tools read, swapped in whole, only after the gates pass.
+
+The pipeline builds and validates the marts in the working warehouse. `publish` then writes a NEW file
+next to the serving path (attached with STORAGE_VERSION 'v1.4.0', so DuckDB 1.4 LTS clients, which most
+BI tools embed, can open it), copies every `marts.*` table into it with a `refresh_id` column, adds the
+`refresh_log` (every refresh so far, this one included), checkpoints it, writes the same tables as
+Parquet, and only then `os.replace`s it over the serving file: one atomic rename. A reader that opened
+the old file keeps reading the old version to the end of its connection; the next connection sees the
+new one; nobody sees half a refresh, and the refresh never waits for a reader's lock.
+
+`record_refresh` writes a `blocked` or `failed` refresh to the warehouse's refresh_log and leaves the
+serving file untouched (byte-identical): BI keeps the last good version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.warehouse.connection import table_exists
+from orchestration.warehouse.raw_load import now_utc
+
+STORAGE_VERSION = "v1.4.0"
+REFRESH_LOG = "refresh_log"
+REFRESH_LOG_COLUMNS = (
+    ("refresh_id", "varchar"), ("started_at", "timestamp"), ("finished_at", "timestamp"), ("status", "varchar"),
+    ("snapshot_first", "date"), ("snapshot_last", "date"), ("failed_checks", "varchar"),
+    ("failed_inputs", "varchar"), ("failed_checks_count", "integer"), ("failed_inputs_count", "integer"),
+    ("tables_published", "integer"), ("rows_published", "bigint"), ("message", "varchar"),
+)
+REFRESH_LOG_DDL = (f"create table if not exists main.{REFRESH_LOG} ("
+                   + ", ".join(f"{name} {kind}" for name, kind in REFRESH_LOG_COLUMNS) + ")")
+STATUSES = ("published", "failed", "blocked")
+
+
+@dataclass
+class RefreshRecord:
+    refresh_id: str
+    status: str
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    snapshot_first: date | None = None
+    snapshot_last: date | None = None
+    failed_checks: list[str] = field(default_factory=list)
+    failed_inputs: list[str] = field(default_factory=list)
+    tables_published: int = 0
+    rows_published: int = 0
+    message: str | None = None
+
+    def row(self) -> list:
+        return [self.refresh_id, self.started_at, self.finished_at or now_utc(), self.status, self.snapshot_first,
+                self.snapshot_last, "\n".join(self.failed_checks) or None, "\n".join(self.failed_inputs) or None,
+                len(self.failed_checks), len(self.failed_inputs), self.tables_published, self.rows_published,
+                self.message]
+
+
+@dataclass
+class PublishResult:
+    refresh_id: str
+    serving_path: Path
+    parquet_dir: Path
+    tables: dict[str, int]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def ensure_refresh_log(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(REFRESH_LOG_DDL)
+
+
+def record_refresh(conn: duckdb.DuckDBPyConnection, record: RefreshRecord) -> None:
+    """One row per refresh in the warehouse's refresh_log (a second record of the same refresh replaces it)."""
+    if record.status not in STATUSES:
+        raise ValueError(f"refresh status {record.status!r} is not one of {', '.join(STATUSES)}")
+    ensure_refresh_log(conn)
+    conn.execute("begin transaction")
+    try:
+        conn.execute(f"delete from main.{REFRESH_LOG} where refresh_id = ?", [record.refresh_id])
+        conn.execute(f"insert into main.{REFRESH_LOG} values ({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})",
+                     record.row())
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+
+
+def refresh_status(conn: duckdb.DuckDBPyConnection, refresh_id: str) -> str | None:
+    if not table_exists(conn, "main", REFRESH_LOG):
+        return None
+    rows = conn.execute(f"select status from main.{REFRESH_LOG} where refresh_id = ?", [refresh_id]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def mart_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table of the marts schema (bom_ingest_report included); views are not published."""
+    return [r[0] for r in conn.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' "
+        "and table_type = 'BASE TABLE' order by table_name").fetchall()]
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _clean_leftovers(serving_path: Path) -> None:
+    """Temp files of a publish that died before its swap (never the serving file itself)."""
+    for leftover in serving_path.parent.glob(f".{serving_path.name}.tmp-*"):
+        leftover.unlink(missing_ok=True)
+    parquet = serving_path.parent / "parquet"
+    if parquet.is_dir():
+        for leftover in parquet.glob(".*.tmp-*"):
+            leftover.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(
+    warehouse: Path | duckdb.DuckDBPyConnection,
+    serving_path: Path,
+    refresh_id: str,
+    *,
+    started_at: datetime | None = None,
+    snapshot_range: tuple[date, date] | None = None,
+    failed_checks: list[str] | None = None,
+    failed_inputs: list[str] | None = None,
+    message: str | None = None,
+) -> PublishResult:
+    """Copy every marts table into a new serving file, then swap it in atomically (and the Parquet files).
+
+    `warehouse` is the warehouse path or an open read-write connection to it (the Dagster asset passes
+    its own, inside the duckdb pool). The warehouse's refresh_log gets this refresh's `published` row
+    after the swap; the new file carries it too.
+    """
+    if isinstance(warehouse, duckdb.DuckDBPyConnection):
+        return _publish(warehouse, Path(serving_path), refresh_id, started_at, snapshot_range, failed_checks,
+                        failed_inputs, message)
+    from orchestration.warehouse.connection import warehouse as open_warehouse
+
+    with open_warehouse(Path(warehouse)) as conn:
+        return _publish(conn, Path(serving_path), refresh_id, started_at, snapshot_range, failed_checks,
+                        failed_inputs, message)
+
+
+def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_range, failed_checks, failed_inputs,
+             message) -> PublishResult:
+    clock = time.perf_counter()
+    serving_path = serving_path.resolve()
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    parquet_dir = serving_path.parent / "parquet"
+    parquet_dir.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(serving_path)
+    token = uuid.uuid4().hex[:12]
+    temp = serving_path.parent / f".{serving_path.name}.tmp-{token}"
+    alias = f"serving_{token}"
+    tables = mart_tables(conn)
+    if not tables:
+        raise RuntimeError("there is no marts table to publish: build the marts first")
+    ensure_refresh_log(conn)
+    record = RefreshRecord(refresh_id, "published", started_at=started_at,
+                           snapshot_first=snapshot_range[0] if snapshot_range else None,
+                           snapshot_last=snapshot_range[1] if snapshot_range else None,
+                           failed_checks=list(failed_checks or []), failed_inputs=list(failed_inputs or []),
+                           message=message)
+    counts: dict[str, int] = {}
+    parquet_temps: dict[str, Path] = {}
+    conn.execute(f"attach {_quote(temp)} as {alias} (storage_version '{STORAGE_VERSION}')")
+    try:
+        for table in tables:
+            conn.execute(
+                f"create table {alias}.main.{table} as select *, cast(? as varchar) as refresh_id from marts.{table}",
+                [refresh_id])
+            counts[table] = conn.execute(f"select count(*) from {alias}.main.{table}").fetchall()[0][0]
+        record.tables_published = len(counts)
+        record.rows_published = sum(counts.values())
+        record.finished_at = now_utc()
+        conn.execute(f"create table {alias}.main.{REFRESH_LOG} as select * from main.{REFRESH_LOG} "
+                     "where refresh_id <> ?", [refresh_id])
+        conn.execute(f"insert into {alias}.main.{REFRESH_LOG} values "
+                     f"({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})", record.row())
+        for table in [*tables, REFRESH_LOG]:
+            target = parquet_dir / f".{table}.parquet.tmp-{token}"
+            conn.execute(f"copy (select * from {alias}.main.{table}) to {_quote(target)} (format parquet)")
+            parquet_temps[table] = target
+        conn.execute(f"checkpoint {alias}")
+    except Exception:
+        conn.execute(f"detach {alias}")
+        temp.unlink(missing_ok=True)
+        for path in parquet_temps.values():
+            path.unlink(missing_ok=True)
+        raise
+    conn.execute(f"detach {alias}")
+    Path(f"{temp}.wal").unlink(missing_ok=True)  # empty after the checkpoint; never shipped
+    _fsync(temp)
+    os.replace(temp, serving_path)  # the publish: one atomic rename
+    for table, path in parquet_temps.items():
+        os.replace(path, parquet_dir / f"{table}.parquet")
+    for stale in parquet_dir.glob("*.parquet"):
+        if stale.stem not in parquet_temps:
+            stale.unlink(missing_ok=True)
+    record_refresh(conn, record)
+    return PublishResult(refresh_id, serving_path, parquet_dir, counts, time.perf_counter() - clock)
+
+
+def read_refresh_log(path: Path) -> list[dict]:
+    """The refresh_log of a warehouse or serving file, read-only, newest first."""
+    if not Path(path).exists():
+        return []
+    with duckdb.connect(str(path), read_only=True) as conn:
+        if not table_exists(conn, "main", REFRESH_LOG):
+            return []
+        cursor = conn.execute(f"select * from main.{REFRESH_LOG} order by finished_at desc nulls last")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def serving_summary(serving_path: Path) -> str:
+    """One line on the serving copy: which refresh BI tools see."""
+    if not Path(serving_path).exists():
+        return f"serving copy {serving_path}: not published yet"
+    log = [r for r in read_refresh_log(serving_path) if r["status"] == "published"]
+    if not log:
+        return f"serving copy {serving_path}: no publish recorded"
+    last = log[0]
+    return (f"serving copy {serving_path}: refresh {last['refresh_id']} published {last['finished_at']:%Y-%m-%d %H:%M:%S} "
+            f"({last['tables_published']} tables, {last['rows_published']:,} rows)")
+
+
+def describe(record: dict) -> str:
+    return json.dumps(record, default=str, sort_keys=True)
