@@ -48,8 +48,9 @@ class Tier:
 
 TIERS = {
     "S": Tier("S", parts=500, days=120),
-    "M": Tier("M", parts=20_000, days=90),
-    "L": Tier("L", parts=100_000, days=90),
+    "M4": Tier("M4", parts=5_000, days=90),  # a quarter of M: the largest the pandas baseline fits
+    "M": Tier("M", parts=20_000, days=90),  # ≈ 15M offers, 81M price breaks with the simulator
+    "L": Tier("L", parts=50_000, days=130),  # ≈ 50M offers, ≈ 270M price breaks
 }
 END_DATE = date(2025, 12, 31)
 

@@ -27,18 +27,29 @@ OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def measured(args: list[str]) -> dict:
-    """Run `python -m bench.worker *args` in a fresh process; poll its RSS until it exits."""
+def measured(args: list[str], rss_limit_mb: float | None = None) -> dict:
+    """Run `python -m bench.worker *args` in a fresh process; poll its RSS until it exits.
+
+    Above `rss_limit_mb` the worker is stopped (the box is shared) and the result says so.
+    """
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.worker", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     watched = psutil.Process(proc.pid)
-    peak = 0
+    peak, started = 0, time.perf_counter()
     while proc.poll() is None:
         try:
             peak = max(peak, watched.memory_info().rss)
         except psutil.NoSuchProcess:
             break
+        if rss_limit_mb is not None and peak > rss_limit_mb * 2**20:
+            proc.terminate()
+            proc.wait()
+            return {
+                "aborted": f"stopped at {peak / 2**20:,.0f} MB RSS (limit {rss_limit_mb:,.0f} MB) "
+                f"after {time.perf_counter() - started:.0f}s",
+                "peak_rss_mb_psutil": peak / 2**20,
+            }
         time.sleep(0.05)
     out, _ = proc.communicate()
     if proc.returncode != 0:
@@ -48,7 +59,7 @@ def measured(args: list[str]) -> dict:
     return result
 
 
-def backfill(tier_name: str, skip_pandas: bool) -> dict:
+def backfill(tier_name: str, skip_pandas: bool, pandas_rss_limit_mb: float) -> dict:
     tier = TIERS[tier_name]
     data = OUT / f"tier_{tier_name}"
     t0 = time.perf_counter()
@@ -62,9 +73,11 @@ def backfill(tier_name: str, skip_pandas: bool) -> dict:
     print(f"[{tier_name}] polars {result['polars']}", flush=True)
     if not skip_pandas:
         pandas_out = data / "features_pandas.parquet"
-        result["pandas"] = measured(["pandas-backfill", str(data), "--out", str(pandas_out)])
+        result["pandas"] = measured(
+            ["pandas-backfill", str(data), "--out", str(pandas_out)], rss_limit_mb=pandas_rss_limit_mb
+        )
         print(f"[{tier_name}] pandas {result['pandas']}", flush=True)
-        if tier_name == "S":
+        if tier_name == "S" and "aborted" not in result["pandas"]:
             from bench.compare import compare_outputs
 
             result["polars_vs_pandas_diff"] = compare_outputs(polars_out, pandas_out)
@@ -131,12 +144,15 @@ def markdown(results: dict) -> str:
     for r in results["tiers"]:
         pl_, pd_ = r["polars"], r.get("pandas")
         offers = r["input"]["offers"]
-        pandas_cells = (
-            f"{pd_['wall_s']:.1f} ({pd_['cpu_s']:.1f}) | {pd_['peak_rss_mb_psutil']:.0f} | "
-            f"{pd_['wall_s'] / pl_['wall_s']:.1f}×"
-            if pd_
-            else "— | — | —"
-        )
+        if pd_ is None:
+            pandas_cells = "— | — | —"
+        elif "aborted" in pd_:
+            pandas_cells = f"{pd_['aborted']} | > {pd_['peak_rss_mb_psutil']:.0f} | —"
+        else:
+            pandas_cells = (
+                f"{pd_['wall_s']:.1f} ({pd_['cpu_s']:.1f}) | {pd_['peak_rss_mb_psutil']:.0f} | "
+                f"{pd_['wall_s'] / pl_['wall_s']:.1f}×"
+            )
         lines.append(
             f"| {r['tier']} | {offers:,} | {r['input']['price_breaks']:,} | {pl_['rows_out']:,} | "
             f"{pl_['wall_s']:.1f} ({pl_['cpu_s']:.1f}) | {offers / pl_['wall_s']:,.0f} | "
@@ -166,9 +182,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--tiers", default="S,M", help="comma-separated: S, M, L")
+    parser.add_argument("--tiers", default="S,M4,M", help="comma-separated: " + ", ".join(TIERS))
     parser.add_argument("--skip-pandas", action="store_true", help="Polars only (the pandas run dominates)")
-    parser.add_argument("--pandas-tiers", default="S,M", help="tiers that also run the pandas baseline")
+    parser.add_argument("--pandas-tiers", default="S,M4,M", help="tiers that also run the pandas baseline")
+    parser.add_argument(
+        "--pandas-rss-limit-gb", type=float, default=16.0, help="stop the pandas run above this RSS"
+    )
     parser.add_argument("--night-parts", type=int, default=4000, help="parts in the 365-day night history")
     parser.add_argument("--repeats", type=int, default=3, help="runs per night measurement")
     parser.add_argument("--no-nights", action="store_true")
@@ -180,7 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     pandas_tiers = set(args.pandas_tiers.split(","))
     for tier in args.tiers.split(","):
-        results["tiers"].append(backfill(tier, args.skip_pandas or tier not in pandas_tiers))
+        skip = args.skip_pandas or tier not in pandas_tiers
+        results["tiers"].append(backfill(tier, skip, args.pandas_rss_limit_gb * 1024))
     if not args.no_nights:
         results["nights"] = nights(args.night_parts, args.repeats)
     results["machine"] = {

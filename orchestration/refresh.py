@@ -30,6 +30,9 @@ class RefreshOutcome:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     summary: str = ""
+    publish_status: str | None = None  # issue 6: published | blocked | failed (the refresh_log row)
+    serving: str = ""  # issue 6: which version BI tools see
+    data_docs: str | None = None  # issue 6: the GX Data Docs index page
 
     @property
     def ok(self) -> bool:
@@ -50,10 +53,17 @@ class RefreshOutcome:
         if self.quarantined:
             lines.append(f"inputs with quarantined rows ({len(self.quarantined)}):")
             lines += [f"  {path}: {count} row(s), rules: {rules}" for path, count, rules in self.quarantined]
+        if self.publish_status:  # issue 6
+            lines.append(f"publish: {self.publish_status}"
+                         + ("" if self.publish_status == "published" else " (the serving copy was left unchanged)"))
+        if self.serving:
+            lines.append(self.serving)
+        if self.data_docs:
+            lines.append(f"quality reports (GX Data Docs): {self.data_docs}")
         return "\n".join(lines)
 
 
-def release_dead_runs(instance, progress: Callable[[str], None]) -> None:
+def release_dead_runs(instance, progress: Callable[[str], None], warehouse: Path | None = None) -> None:
     """A killed refresh leaves its run STARTED and its pool slot claimed; mark it failed and free the slot.
 
     In-process runs record their pid in a tag; a run whose process is gone is dead.
@@ -81,6 +91,10 @@ def release_dead_runs(instance, progress: Callable[[str], None]) -> None:
         progress(f"run {run.run_id} of a dead process ({pid}) is marked failed and its pool slot freed")
         instance.report_run_failed(run, message=f"process {pid} died during the run")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        if warehouse is not None and warehouse.exists():  # issue 6: the dead run is a failed refresh
+            from orchestration.defs.serving import record_unpublished_run
+
+            record_unpublished_run(instance, run.run_id, warehouse, message=f"process {pid} died during the run")
 
 
 def run_refresh(
@@ -101,16 +115,29 @@ def run_refresh(
     if not dates:
         return RefreshOutcome(None, False, 0.0, None, failed_inputs=[(str(landing), "no feeds/<source>/<YYYY-MM-DD>/ folders found")])
     first, last = dates[0], dates[-1]
+    import contextlib
+
+    from orchestration.progress import file_logger, step_progress_logger
+
     defs = build_definitions()
-    job = defs.resolve_job_def("refresh")
+    job = defs.resolve_job_def("refresh").with_logger_defs(
+        {"progress": step_progress_logger, "file": file_logger})
+    log_dir = settings.dagster_home() / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
     with dg.DagsterInstance.get() as instance:
-        release_dead_runs(instance, progress)
-        progress(f"refreshing {warehouse} from {landing}: snapshots {first}..{last} (one run)")
-        result = job.execute_in_process(
-            instance=instance,
-            tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat(), "partrisk/pid": str(os.getpid())},
-            raise_on_error=False,
-        )
+        release_dead_runs(instance, progress, warehouse)
+        progress(f"refreshing {warehouse} from {landing}: snapshots {first}..{last} (one run); "
+                 f"full log: {log_path}")
+        # dbt's own output (dagster-dbt writes it to stdout) goes to the log file, not the terminal.
+        with log_path.open("a", encoding="utf-8") as dbt_output, contextlib.redirect_stdout(dbt_output):
+            result = job.execute_in_process(
+                instance=instance,
+                run_config={"loggers": {"progress": {}, "file": {"config": {"path": str(log_path)}}}},
+                tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat(),
+                      "partrisk/pid": str(os.getpid())},
+                raise_on_error=False,
+            )
         failed_steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
         failed_checks = [
             f"{event.asset_check_evaluation_data.asset_key.to_user_string()}:{event.asset_check_evaluation_data.check_name}"
@@ -118,11 +145,43 @@ def run_refresh(
             if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.asset_check_evaluation_data.passed
             and event.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
         ]
+        publish_status = record_publish_status(instance, result.run_id, warehouse)  # issue 6
     outcome = RefreshOutcome(result.run_id, result.success, time.perf_counter() - started, (first, last),
                              failed_steps=failed_steps, failed_checks=failed_checks)
+    outcome.publish_status = publish_status
+    outcome.serving, outcome.data_docs = serving_and_docs(progress)
     outcome.failed_inputs, outcome.quarantined = input_problems(warehouse, first, last)
     outcome.summary = warehouse_summary(warehouse)
     return outcome
+
+
+def record_publish_status(instance, run_id: str, warehouse: Path) -> str | None:
+    """issue 6: the run's refresh_log status; a run that did not publish is recorded as blocked or failed."""
+    from orchestration import serving
+    from orchestration.defs.serving import record_unpublished_run
+    from orchestration.warehouse.connection import warehouse as open_warehouse
+
+    if not warehouse.exists():
+        return None
+    with open_warehouse(warehouse, read_only=True) as conn:
+        status = serving.refresh_status(conn, run_id)
+    if status == "published":
+        return status
+    return record_unpublished_run(instance, run_id, warehouse) or status
+
+
+def serving_and_docs(progress: Callable[[str], None]) -> tuple[str, str | None]:
+    """issue 6: which refresh the serving copy holds, and the GX Data Docs (rebuilt, even after a blocked run)."""
+    from orchestration import serving
+
+    docs = None
+    try:
+        from orchestration.quality import build_data_docs
+
+        docs = str(build_data_docs())
+    except Exception as error:  # noqa: BLE001 - a report, never a reason to fail the refresh
+        progress(f"GX Data Docs not built: {error}")
+    return serving.serving_summary(settings.serving_path()), docs
 
 
 def input_problems(warehouse: Path, first: date, last: date) -> tuple[list[tuple], list[tuple]]:

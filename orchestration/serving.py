@@ -179,8 +179,10 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
                            message=message)
     counts: dict[str, int] = {}
     parquet_temps: dict[str, Path] = {}
-    conn.execute(f"attach {_quote(temp)} as {alias} (storage_version '{STORAGE_VERSION}')")
+    attached = False
     try:
+        conn.execute(f"attach {_quote(temp)} as {alias} (storage_version '{STORAGE_VERSION}')")
+        attached = True
         for table in tables:
             conn.execute(
                 f"create table {alias}.main.{table} as select *, cast(? as varchar) as refresh_id from marts.{table}",
@@ -198,16 +200,18 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
             conn.execute(f"copy (select * from {alias}.main.{table}) to {_quote(target)} (format parquet)")
             parquet_temps[table] = target
         conn.execute(f"checkpoint {alias}")
-    except Exception:
         conn.execute(f"detach {alias}")
-        temp.unlink(missing_ok=True)
-        for path in parquet_temps.values():
+        attached = False
+        Path(f"{temp}.wal").unlink(missing_ok=True)  # empty after the checkpoint; never shipped
+        _fsync(temp)
+        os.replace(temp, serving_path)  # the publish: one atomic rename
+    except BaseException:
+        # Nothing was swapped: the serving file is untouched; remove what this attempt wrote.
+        if attached:
+            conn.execute(f"detach {alias}")
+        for path in [temp, Path(f"{temp}.wal"), *parquet_temps.values()]:
             path.unlink(missing_ok=True)
         raise
-    conn.execute(f"detach {alias}")
-    Path(f"{temp}.wal").unlink(missing_ok=True)  # empty after the checkpoint; never shipped
-    _fsync(temp)
-    os.replace(temp, serving_path)  # the publish: one atomic rename
     for table, path in parquet_temps.items():
         os.replace(path, parquet_dir / f"{table}.parquet")
     for stale in parquet_dir.glob("*.parquet"):

@@ -7,6 +7,7 @@ answer to "which warehouse?" at any moment.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +43,11 @@ TELEMETRY_ENV = {
 def apply_telemetry_off() -> None:
     for key, value in TELEMETRY_ENV.items():
         os.environ.setdefault(key, value)
+    # The dbt executable sits beside this interpreter (the project's .venv), even when the venv
+    # is not activated (`.venv/bin/partrisk refresh`).
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def export_paths() -> None:

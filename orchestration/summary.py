@@ -44,19 +44,34 @@ def render_summary(path: Path) -> str:
 def _marts_headlines(conn) -> list[str]:
     lines: list[str] = []
     if table_exists(conn, "marts", "part_risk"):
-        bands = conn.execute("select risk_band, count(*) from marts.part_risk group by 1 order by 1").fetchall()
-        lines.append("parts by risk band: " + ", ".join(f"{b}={n}" for b, n in bands))
+        latest = fetch_one(conn, "select max(snapshot_date) from marts.part_risk")[0]
+        bands = conn.execute("select risk_band, count(*) from marts.part_risk group by 1 order by min(risk_band_rank)").fetchall()
+        lines.append(f"parts by risk band on {latest}: " + ", ".join(f"{b}={n}" for b, n in bands))
     if table_exists(conn, "marts", "buffer_plan"):
+        strategies = conn.execute("select strategy, count(*) from marts.buffer_plan group by 1 order by 1").fetchall()
+        lines.append("buffer plan strategies: " + ", ".join(f"{s}={n}" for s, n in strategies))
         rows = conn.execute(
-            """select mpn, manufacturer, strategy, risk_band, buffer_units, buffer_capital, rationale
-               from marts.buffer_plan where in_budget and strategy <> 'JIT'
-               order by expected_stoppage_cost_avoided / nullif(buffer_capital, 0) desc nulls last limit 10"""
+            """select plan.mpn, plan.manufacturer, plan.strategy, plan.risk_band, plan.buffer_units,
+                      plan.buffer_capital, plan.expected_stoppage_cost_avoided, risk.risk_drivers
+               from marts.buffer_plan as plan
+               left join marts.part_risk as risk on risk.mpn = plan.mpn and risk.manufacturer = plan.manufacturer
+               where plan.in_budget and plan.strategy <> 'JIT'
+               order by plan.cost_avoided_per_buffer_dollar desc nulls last limit 10"""
         ).fetchall()
         if rows:
-            lines.append("top parts to buffer (in budget):")
-            for mpn, maker, strategy, band, units, capital, rationale in rows:
-                lines.append(f"  {mpn} ({maker}) {strategy} [{band}] {units:,.0f} units, ${capital:,.0f}: {rationale}")
-        budget = fetch_one(conn, "select sum(case when in_budget then buffer_capital else 0 end), max(budget_usd) from marts.buffer_plan")
+            lines.append("top parts to buffer (in budget, by stoppage cost avoided per buffer dollar):")
+            for mpn, maker, strategy, band, units, capital, avoided, drivers in rows:
+                lines.append(f"  {mpn} ({maker}) {strategy} [{band}]: {units or 0:,.0f} units, "
+                             f"${capital or 0:,.0f} capital, ${avoided or 0:,.0f} stoppage cost avoided; {drivers or ''}")
+        budget = fetch_one(conn, """select sum(case when in_budget then buffer_capital else 0 end), max(budget_usd)
+                                    from marts.buffer_plan""")
         if budget and budget[1]:
             lines.append(f"buffer budget used: ${budget[0] or 0:,.0f} of ${budget[1]:,.0f}")
+    if table_exists(conn, "marts", "bom_risk"):
+        rows = conn.execute(
+            """select product, risk_grade_actual, risk_grade_potential, revenue_at_risk, weakest_mpn
+               from marts.bom_risk order by revenue_at_risk desc nulls last""").fetchall()
+        lines.append("products (grade actual -> potential, revenue at risk over the horizon, weakest part):")
+        for product, actual, potential, revenue, weakest in rows:
+            lines.append(f"  {product}: {actual} -> {potential}, ${revenue or 0:,.0f}, {weakest}")
     return lines

@@ -1,12 +1,16 @@
 """When things run: the refresh job, the nightly schedule and the landing sensor."""
 
 
+import hashlib
 import json
+from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 
 from orchestration import landing as landing_tree
 from orchestration import settings
+from orchestration.defs.features import LOOKBACK_DAYS  # issue 6: a late file recomputes the lookback after it
 
 # Every asset: a partition range of the feed-dated assets plus the present-state assets once.
 refresh_job = dg.define_asset_job(
@@ -24,16 +28,62 @@ nightly_refresh = dg.build_schedule_from_partitioned_job(
 
 @dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
 def landing_sensor(context: dg.SensorEvaluationContext):
-    """Requests a partition when a snapshot folder appears or one of its files changes."""
+    """Requests a refresh when a snapshot folder appears or one of its files changes *in content*.
+
+    issue 6: each folder's fingerprint is the sha256 of its files' contents (re-hashed only when a file's
+    name, size or mtime moved), so a same-content re-send requests nothing. A changed or late file for a
+    past date requests that date AND the following days up to the feature lookback (a partition range
+    run), because their feature windows read it.
+    """
     landing = settings.landing_dir()
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    current: dict[str, str] = {}
+    seen = _load_cursor(context.cursor)
+    current: dict[str, list[str]] = {}
     for source in landing_tree.feed_sources(landing):
         folders, _bad = landing_tree.snapshot_folders(landing, source)
         for snapshot, folder in folders.items():
-            current[f"{source}/{snapshot.isoformat()}"] = landing_tree.folder_fingerprint(folder)
-    changed_dates = sorted({key.split("/")[1] for key, print_ in current.items() if seen.get(key) != print_})
-    for snapshot in changed_dates:
-        yield dg.RunRequest(run_key=f"{snapshot}:{hash(tuple(sorted(current.items()))) & 0xFFFFFFFF:x}",
-                            partition_key=snapshot)
+            key = f"{source}/{snapshot.isoformat()}"
+            stat_print = landing_tree.folder_fingerprint(folder)
+            previous = seen.get(key)
+            if previous and previous[0] == stat_print:
+                current[key] = previous
+            else:
+                current[key] = [stat_print, folder_content_fingerprint(folder)]
+    changed = sorted({date.fromisoformat(key.split("/")[1]) for key, (_stat, content) in current.items()
+                      if (seen.get(key) or [None, None])[1] != content})
+    request = changed_range(changed, landing_tree.snapshot_dates(landing))
+    if request is not None:
+        first, last = request
+        contents = hashlib.sha256(json.dumps({k: v[1] for k, v in current.items()}, sort_keys=True).encode())
+        yield dg.RunRequest(
+            run_key=f"{first}..{last}:{contents.hexdigest()[:16]}",
+            tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
+        )
     context.update_cursor(json.dumps(current, sort_keys=True))
+
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def _load_cursor(cursor: str | None) -> dict[str, list[str]]:
+    """The cursor maps source/date to [stat fingerprint, content fingerprint] (older cursors: one string)."""
+    if not cursor:
+        return {}
+    loaded = json.loads(cursor)
+    return {k: (v if isinstance(v, list) else [v, None]) for k, v in loaded.items()}
+
+
+def folder_content_fingerprint(folder: Path) -> str:
+    """sha256 over the folder's feed files' names and content hashes: mtime and re-sends do not change it."""
+    digest = hashlib.sha256()
+    for path in landing_tree.feed_files(folder):
+        digest.update(f"{path.name}:{landing_tree.file_sha256(path)};".encode())
+    return digest.hexdigest()[:32]
+
+
+def changed_range(changed: list[date], all_dates: list[date], lookback_days: int = LOOKBACK_DAYS) -> tuple[date, date] | None:
+    """The partition range to recompute: the first changed date to the last one's lookback, within the landing."""
+    if not changed:
+        return None
+    latest = max(all_dates) if all_dates else max(changed)
+    return min(changed), max(max(changed), min(max(changed) + timedelta(days=lookback_days), latest))

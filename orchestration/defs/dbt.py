@@ -2,9 +2,9 @@
 
 Four blocks, split by when they run, so that no block is both upstream and downstream of the
 Polars features:
-- daily staging (tag:daily): incremental by snapshot_date, partitioned like the feeds;
+- daily staging (tag:daily): incremental by snapshot_date, partitioned like the feeds, with the seeds it reads;
 - present-state staging: BOMs, plan, inventory, reference, seeds (everything not downstream of features);
-- risk history (tag:history): incremental by snapshot_date, downstream of the features;
+- risk history (tag:history and the models between the features and it): partitioned;
 - marts: everything else downstream of the features.
 """
 
@@ -79,10 +79,14 @@ def dbt_present_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(dbt_build_args(), context=context).stream()
 
 
+# The risk history and every model between the features and it (intersection: downstream of the
+# features AND upstream of a history model), so no block is both before and after another.
+HISTORY_SELECT = "source:features+,+tag:history"
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-    select="tag:history", partitions_def=daily_partitions, backfill_policy=single_run_backfill,
+    select=HISTORY_SELECT, partitions_def=daily_partitions, backfill_policy=single_run_backfill,
     name="dbt_risk_history", pool=DUCKDB_POOL,
 )
 def dbt_risk_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
@@ -91,7 +95,7 @@ def dbt_risk_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-    select="source:features+", exclude="tag:history", name="dbt_marts", pool=DUCKDB_POOL,
+    select="source:features+", exclude=HISTORY_SELECT, name="dbt_marts", pool=DUCKDB_POOL,
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(dbt_build_args(), context=context).stream()

@@ -159,9 +159,11 @@ def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]
     result.outcome = outcome
 
     def make_row(rowid, record, failure):
-        return QuarantineRow(rowid, record["source"], date.fromisoformat(record["snapshot_date"]),
-                             record["file_path"], record.get("record_path"), failure.rule,
-                             _raw_value(record, failure))
+        # The partition a row belongs to is its file's date folder (a reload of that partition replaces it).
+        folder = record.get("folder_date")
+        snapshot = date.fromisoformat(folder if isinstance(folder, str) and folder else record["snapshot_date"])
+        return QuarantineRow(rowid, record["source"], snapshot, record["file_path"], record.get("record_path"),
+                             failure.rule, _raw_value(record, failure))
 
     return _finish_raw(result, table, conn, frame, outcome, make_row)
 

@@ -76,8 +76,9 @@ def _not_empty(column: str, rule: str, severity: str = "error", what: str | None
 
 def _numeric_text(column: str, parsed: str, rule: str, description: str) -> gxe.Expectation:
     """`parsed` is try_cast(column): null where the text is present but not a number."""
-    return gxe.ExpectColumnValuesToNotBeNull(column=parsed, row_condition=f'{column}.notna()',
-                                             condition_parser="pandas",
+    from great_expectations.expectations.row_conditions import Column
+
+    return gxe.ExpectColumnValuesToNotBeNull(column=parsed, row_condition=Column(column).is_not_null(),
                                              meta=_meta("error", description, rule, raw_column=column))
 
 

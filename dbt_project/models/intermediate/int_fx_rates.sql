@@ -1,3 +1,4 @@
+{{ config(materialized="ephemeral") }}
 {#- Built-in rates, extended and overridden by the landing tree's reference/fx_rates.csv. -#}
 with
 

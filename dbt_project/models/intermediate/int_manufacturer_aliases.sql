@@ -1,3 +1,4 @@
+{{ config(materialized="ephemeral") }}
 {#- Alias key -> canonical manufacturer. raw.manufacturer_aliases already holds the built-in table
     (orchestration/partkey.py) plus reference/manufacturer_aliases.csv, keyed by the same
     manufacturer_key() the feeds and BOMs were keyed with; a landing alias wins over a built-in one. -#}
