@@ -265,7 +265,8 @@ DRIVER_CHECKS = [
     (re.compile(r"no authorized distributor in stock"), lambda f, m: f["distributors_in_stock"] == 0),
     (re.compile(r"only (\d+) authorized distributors? in stock"), lambda f, m: f["distributors_in_stock"] == int(m[1])),
     (re.compile(r"lifecycle (Active|NRND|EOL|Obsolete|Unknown)"), lambda f, m: f["lifecycle_status"] == m[1]),
-    (re.compile(r"no stock anywhere"), lambda f, m: f["market_stock"] == 0 and (f["broker_stock"] or 0) == 0),
+    (re.compile(r"no stock anywhere \(authorized or broker\)"),
+     lambda f, m: f["market_stock"] == 0 and (f["broker_stock"] or 0) == 0),
 ]
 FEATURE_COLUMNS = ["stock_change_7d_pct", "stock_change_30d_pct", "days_to_depletion", "price_spike_ratio",
                    "price_change_30d_pct", "lead_time_days", "lead_time_stretch_ratio", "distributors_in_stock",
@@ -348,7 +349,7 @@ def test_buffer_plan_arithmetic(built_warehouse):
         "unit_price_usd, annual_holding_cost, in_budget, budget_usd from marts.buffer_plan")
     assert rows
     holding_rate = annual = None
-    for (mpn, strategy, z, d, sd, lead, sl, ss, rop, units, moq, mult, capital, price, holding, in_budget,
+    for (mpn, strategy, z, d, sd, lead, sl, ss, rop, units, moq, mult, capital, price, holding, _in_budget,
          budget) in rows:
         assert math.isclose(ss, z * math.sqrt(lead * sd**2 + d**2 * sl**2), rel_tol=1e-9, abs_tol=1e-6), mpn
         assert math.isclose(rop, d * lead + ss, rel_tol=1e-9, abs_tol=1e-6), mpn

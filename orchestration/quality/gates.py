@@ -86,14 +86,14 @@ def _validate(stage: str, name: str, frame, suite) -> ValidationOutcome:
 
 def _quarantine_failures(outcome: ValidationOutcome, frame, make_row) -> list[QuarantineRow]:
     by_id = frame.set_index(ROW_ID, drop=False)
-    moved: list[QuarantineRow] = []
+    moved: dict[tuple[int, str], QuarantineRow] = {}  # one quarantine row per raw row and rule
     for failure in outcome.failed_expectations:
         if not failure.row_level or not failure.rule or not failure.row_ids:
             continue
         for rowid in failure.row_ids:
-            record = by_id.loc[rowid]
-            moved.append(make_row(int(rowid), record, failure))
-    return moved
+            if (int(rowid), failure.rule) not in moved:
+                moved[(int(rowid), failure.rule)] = make_row(int(rowid), by_id.loc[rowid], failure)
+    return list(moved.values())
 
 
 def _raw_value(record, failure) -> str | None:
