@@ -40,8 +40,9 @@ dev: install manifest
 test: install manifest
 	$(BIN)/python -m pytest -q
 
+# Trend-feature benchmark (not a test): tiers S, M4, M + one night at 120/365 days of history.
 bench: install manifest
-	$(BIN)/python bench/run_features.py --tiers S,M
+	$(BIN)/python -m bench.run_features --tiers S,M4,M
 
 lint: install
 	$(BIN)/ruff check .

@@ -11,9 +11,11 @@ Invariants (the tests check each one):
   carried forward from its last row for up to CARRY_FORWARD_DAYS days (flagged); after that it is
   dropped from the listing.
 - A part with no seller at all keeps its row (stock 0, no sellers, prices null) for lookback_days
-  after its last sighting. Those "delisted" days are reported but never enter a trailing window: a
-  window sees only the days on which the part was listed (observed or carried). That keeps the row for
-  D independent of sightings older than the input window.
+  after its last sighting. Those "delisted" days are reported but never serve as the past side of a
+  window or a lag: windows see only the days on which the part was listed (observed or carried). That
+  keeps the row for D independent of sightings older than the input window.
+- Windows: "(D-n, D]" includes today (slope, volatility, lags); "[D-90, D)" excludes today (the
+  price and lead-time baselines, so a spike does not dilute its own baseline).
 """
 
 from __future__ import annotations
