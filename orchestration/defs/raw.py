@@ -145,9 +145,9 @@ def boms(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         reports, failures = reference_load.load_boms(conn, warehouse.landing)
     for failure in failures:
         context.log.error(f"BOM {failure['file_path']} not loaded: {failure['reason']}")
-    per_bom = {r["product"]: r["status"] for r in reports}
     yield dg.MaterializeResult(asset_key=BOM_ASSET_KEY, metadata={
-        "boms": len(reports), "boms_failed": len(failures), "status": dg.MetadataValue.json(per_bom)})
+        "boms": len(reports), "boms_failed": len(failures),
+        "ingest_report": dg.MetadataValue.md(reference_load.bom_reports_markdown(reports))})
     yield dg.MaterializeResult(asset_key=["raw", "bom_files"], metadata={"boms": len(reports)})
     yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=BOM_ASSET_KEY, passed=not failures,
                               severity=dg.AssetCheckSeverity.ERROR,

@@ -114,7 +114,7 @@ def build_serving_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     "blocking check passed; otherwise the last good version stays byte-identical.",
     )
     def serving_partrisk(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        run_id = context.run_id
+        run_id = context.run.run_id
         snapshot_range = run_snapshot_range(context.run.tags)
         failed = failed_checks_in_run(context.instance, run_id)
         blocking, errors = _split(failed)

@@ -219,3 +219,19 @@ def log_present_state_load(
         "insert into raw.load_log values (?, null, ?, null, ?, ?, 0, ?, ?)",
         [source, file_path, "failed" if error else "loaded", rows or 0, error, now_utc()],
     )
+
+
+def bom_reports_markdown(reports: list[dict]) -> str:
+    """The per-BOM ingestion report as a Markdown table (the Dagster asset's metadata)."""
+    import json
+
+    lines = ["| BOM | status | format | encoding | lines | designators | DNP | with MPN | problems |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for report in reports:
+        detail = json.loads(report["report_json"]) if report.get("report_json") else {}
+        problems = (report.get("reason") or "").replace("|", "/")[:200]
+        lines.append(
+            f"| {report['product']} | {report['status']} | {detail.get('format', '')} | {detail.get('encoding', '')} "
+            f"| {detail.get('lines', '')} | {detail.get('designators', '')} | {detail.get('dnp_lines', '')} "
+            f"| {detail.get('lines_with_mpn', '')} | {problems} |")
+    return "\n".join(lines)
