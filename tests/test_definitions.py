@@ -94,7 +94,8 @@ def test_partition_window_of_a_range_run():
 
 
 def test_sensor_requests_new_and_changed_snapshot_folders(tmp_path, monkeypatch):
-    from orchestration.defs.automation import landing_sensor
+    """Details (same-content re-sends, late files and their lookback) are in test_reliability_sensor.py."""
+    from orchestration.defs.automation import RANGE_END_TAG, RANGE_START_TAG, landing_sensor
 
     day = tmp_path / "feeds" / "mouser" / "2025-10-01"
     day.mkdir(parents=True)
@@ -102,8 +103,9 @@ def test_sensor_requests_new_and_changed_snapshot_folders(tmp_path, monkeypatch)
     monkeypatch.setenv("PARTRISK_LANDING", str(tmp_path))
     context = dg.build_sensor_context()
     first = list(landing_sensor(context))
-    assert [r.partition_key for r in first] == ["2025-10-01"]
+    assert [(r.tags[RANGE_START_TAG], r.tags[RANGE_END_TAG]) for r in first] == [("2025-10-01", "2025-10-01")]
     assert list(landing_sensor(context)) == []  # nothing changed
     (tmp_path / "feeds" / "mouser" / "2025-10-02").mkdir()
     (tmp_path / "feeds" / "mouser" / "2025-10-02" / "a.json").write_text("{}")
-    assert [r.partition_key for r in landing_sensor(context)] == ["2025-10-02"]
+    requests = list(landing_sensor(context))
+    assert [(r.tags[RANGE_START_TAG], r.tags[RANGE_END_TAG]) for r in requests] == [("2025-10-02", "2025-10-02")]

@@ -117,10 +117,12 @@ def test_raw_row_rules_move_rows_to_quarantine(loaded):
     assert again.rows_quarantined == 0 and again.passed and not again.has_warnings
 
 
-def test_reloading_the_partition_replaces_gx_quarantine(loaded, base_landing):
+def test_reloading_the_partition_replaces_gx_quarantine(loaded, base_landing, monkeypatch):
     conn, dates = loaded
     conn.execute("update raw.offers_mouser set stock = -1 where rowid = (select min(rowid) from raw.offers_mouser)")
     assert gates.gate_raw_feed(conn, "raw.offers_mouser", dates).rows_quarantined == 1
+    # The files did not change (the row was edited in the warehouse), so only a forced reload re-parses them.
+    monkeypatch.setenv("PARTRISK_FORCE_RELOAD", "1")
     raw_load.load_feed_partitions(conn, base_landing, "raw.offers_mouser", ["mouser"], dates)
     assert _count(conn, "select count(*) from quarantine.rows where source = 'mouser'") == 0
     assert gates.gate_raw_feed(conn, "raw.offers_mouser", dates).rows_quarantined == 0

@@ -126,3 +126,20 @@ def test_a_bom_that_cannot_be_read_is_reported_and_the_others_load(tmp_path, con
     assert "boms/bad.csv" in failures[0]["reason"] or "bad.csv" in failures[0]["reason"]
     assert rows(conn, "select product, refdes, qty_per_unit from raw.bom_lines") == [("good", "R1,R2", 2.0)]
     assert rows(conn, "select status from raw.load_log where file_path = 'boms/bad.csv'") == [("failed",)]
+
+
+def test_an_unchanged_folder_is_not_parsed_again_but_a_changed_one_is(landing, conn, monkeypatch):
+    first = raw_load.load_feed_partitions(conn, landing, "raw.offers_tme", ["tme"], [DAY, date(2025, 10, 15)])
+    before = rows(conn, "select snapshot_date, count(*), min(loaded_at) from raw.offers_tme group by 1 order by 1")
+    again = raw_load.load_feed_partitions(conn, landing, "raw.offers_tme", ["tme"], [DAY, date(2025, 10, 15)])
+    assert sorted(again.unchanged) == [("tme", DAY), ("tme", date(2025, 10, 15))] and not first.unchanged
+    assert rows(conn, "select snapshot_date, count(*), min(loaded_at) from raw.offers_tme group by 1 order by 1") == before
+    # a changed file reloads its own partition only
+    changed = sorted((landing / "feeds" / "tme" / "2025-10-15").glob("*.json"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    third = raw_load.load_feed_partitions(conn, landing, "raw.offers_tme", ["tme"], [DAY, date(2025, 10, 15)])
+    assert third.unchanged == [("tme", DAY)]
+    assert rows(conn, "select count(*) from raw.offers_tme") == [(sum(n for _, n, _ in before),)]
+    # forcing a reload (or a new parser) parses everything again
+    monkeypatch.setenv("PARTRISK_FORCE_RELOAD", "1")
+    assert raw_load.load_feed_partitions(conn, landing, "raw.offers_tme", ["tme"], [DAY]).unchanged == []

@@ -28,7 +28,8 @@ from orchestration.warehouse.connection import table_exists
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
     source varchar, snapshot_date date, file_path varchar, file_sha256 varchar,
-    status varchar, rows_loaded bigint, rows_quarantined bigint, reason varchar, loaded_at timestamp
+    status varchar, rows_loaded bigint, rows_quarantined bigint, reason varchar, loaded_at timestamp,
+    parser_fingerprint varchar
 )
 """
 QUARANTINE_DDL = """
@@ -57,6 +58,7 @@ class LoadResult:
     rows_by_date: dict[str, int] = field(default_factory=dict)
     files: list[FileOutcome] = field(default_factory=list)
     quarantined: list[dict] = field(default_factory=list)
+    unchanged: list[tuple[str, date]] = field(default_factory=list)
 
     @property
     def rows_loaded(self) -> int:
@@ -75,6 +77,7 @@ class LoadResult:
             "files_failed": statuses.get("failed", 0),
             "files_duplicate": statuses.get("duplicate", 0),
             "snapshot_dates": len(self.rows_by_date),
+            "partitions_unchanged": len(self.unchanged),
             "failures": [f"{f.file_path}: {f.reason}" for f in self.failed_files][:50],
         }
 
@@ -85,7 +88,19 @@ def now_utc() -> datetime:
 
 def ensure_log_tables(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(LOAD_LOG_DDL)
+    conn.execute("alter table raw.load_log add column if not exists parser_fingerprint varchar")
     conn.execute(QUARANTINE_DDL)
+
+
+def parser_fingerprint() -> str:
+    """A hash of the code that turns landing files into raw rows: a new parser reloads every partition."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "feeds").glob("*.py"), root / "partkey.py", Path(__file__)]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def add_part_keys(
@@ -139,11 +154,12 @@ def _write_logs(
         [*sources, *params],
     )
     if files:
+        fingerprint = parser_fingerprint()
         conn.executemany(
-            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into raw.load_log by position values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [f.source, f.snapshot_date, f.file_path, f.file_sha256, f.status, f.rows_loaded,
-                 f.rows_quarantined, f.reason, loaded_at]
+                 f.rows_quarantined, f.reason, loaded_at, fingerprint]
                 for f in files
             ],
         )
@@ -179,15 +195,20 @@ class ParsedFolder:
     file_hashes: list[tuple[str, str]]
 
 
-def parse_folder(source: str, snapshot: date, folder: Path, landing: Path) -> ParsedFolder:
+def folder_hashes(folder: Path, landing: Path) -> list[tuple[str, str]]:
+    return [(str(path.relative_to(landing)), landing_tree.file_sha256(path)) for path in landing_tree.feed_files(folder)]
+
+
+def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
+                 hashes: list[tuple[str, str]] | None = None) -> ParsedFolder:
     from orchestration.feeds.registry import parse_snapshot
 
     parsed = parse_snapshot(source, folder, snapshot, landing)
-    hashes = [(str(path.relative_to(landing)), landing_tree.file_sha256(path)) for path in landing_tree.feed_files(folder)]
-    return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files), hashes)
+    return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files),
+                        hashes if hashes is not None else folder_hashes(folder, landing))
 
 
-def _parse_task(task: tuple[str, date, Path, Path]) -> ParsedFolder:
+def _parse_task(task: tuple) -> ParsedFolder:
     return parse_folder(*task)
 
 
@@ -196,9 +217,9 @@ def parse_workers() -> int:
     return max(1, int(os.environ.get("PARTRISK_PARSE_WORKERS", os.cpu_count() or 1)))
 
 
-def _parse_all(tasks: list[tuple[str, date, Path]], landing: Path) -> Iterator[ParsedFolder]:
+def _parse_all(tasks: list[tuple[str, date, Path, list]], landing: Path) -> Iterator[ParsedFolder]:
     """Parse folders in order; a backfill spreads them over worker processes (parsing is CPU-bound)."""
-    jobs = [(source, snapshot, folder, landing) for source, snapshot, folder in tasks]
+    jobs = [(source, snapshot, folder, landing, hashes) for source, snapshot, folder, hashes in tasks]
     workers = min(parse_workers(), len(jobs))
     if workers <= 1 or len(jobs) < 8:
         yield from map(_parse_task, jobs)
@@ -220,14 +241,23 @@ def load_feed_partitions(
     loaded_at = now_utc()
     result = LoadResult(table=table)
     tables: list[pa.Table] = []
-    tasks: list[tuple[str, date, Path]] = []
+    tasks: list[tuple[str, date, Path, list]] = []
+    window = [min(dates), max(dates)]
+    previous = _previous_loads(conn, table, sources, window)
     for source in sources:
         folders, bad_folders = landing_tree.snapshot_folders(landing, source)
         for bad in bad_folders:
             result.files.append(FileOutcome(source, None, str(bad.path.relative_to(landing)), None, "failed",
                                             reason=bad.reason))
-        tasks += [(source, snapshot, folders[snapshot]) for snapshot in dates if snapshot in folders]
-    for (source, snapshot, _folder), parsed in zip(tasks, _parse_all(tasks, landing), strict=True):
+        for snapshot in dates:
+            if snapshot not in folders:
+                continue
+            hashes = folder_hashes(folders[snapshot], landing)
+            if previous.get((source, snapshot)) == set(hashes):
+                result.unchanged.append((source, snapshot))
+            else:
+                tasks.append((source, snapshot, folders[snapshot], hashes))
+    for (source, snapshot, _folder, _hashes), parsed in zip(tasks, _parse_all(tasks, landing), strict=True):
         offers = parsed.offers
         failed = {f.file_path: f.reason for f in parsed.failed_files}
         quarantined_by_file = Counter(q.file_path for q in parsed.quarantined)
@@ -261,18 +291,52 @@ def load_feed_partitions(
         if log is not None:
             log(f"{source} {snapshot}: {offers.num_rows} offers, {len(failed)} failed files")
     data = _finish_offers(pa.concat_tables(tables) if tables else _empty_offers(), loaded_at)
-    window_sql = "snapshot_date between ? and ?"
-    window = [min(dates), max(dates)]
+    # Replace every (source, date) of the window except the unchanged ones, which keep their rows.
+    kept = pa.table({"source": [s for s, _ in result.unchanged],
+                     "snapshot_date": pa.array([d for _, d in result.unchanged], pa.date32())})
+    window_sql = ("snapshot_date between ? and ? and (source, snapshot_date) not in "
+                  "(select source, snapshot_date from unchanged_partitions)")
     source_list = ", ".join("?" for _ in sources) or "null"
+    conn.register("unchanged_partitions", kept)
     conn.execute("begin transaction")
     try:
         ensure_log_tables(conn)
         replace_rows(conn, table, data, f"source in ({source_list}) and {window_sql}", [*sources, *window])
         if sources:
-            _write_logs(conn, sources, f"{window_sql} or snapshot_date is null", window, result.files,
+            _write_logs(conn, sources, f"({window_sql}) or snapshot_date is null", window, result.files,
                         result.quarantined, loaded_at)
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
         raise
+    finally:
+        conn.unregister("unchanged_partitions")
     return result
+
+
+def _previous_loads(
+    conn: duckdb.DuckDBPyConnection, table: str, sources: list[str], window: list[date]
+) -> dict[tuple[str, date], set[tuple[str, str]]]:
+    """(source, date) -> the files and hashes it was loaded from, for partitions that loaded cleanly
+    with the current parser and still have their rows (PARTRISK_FORCE_RELOAD=1 reloads everything)."""
+    schema, name = table.split(".")
+    if (os.environ.get("PARTRISK_FORCE_RELOAD") or not sources or not table_exists(conn, schema, name)
+            or not table_exists(conn, "raw", "load_log")):
+        return {}
+    ensure_log_tables(conn)
+    marks = ", ".join("?" for _ in sources)
+    rows = conn.execute(
+        f"""select log.source, log.snapshot_date, log.file_path, log.file_sha256
+            from raw.load_log as log
+            where log.source in ({marks}) and log.snapshot_date between ? and ?
+              and log.snapshot_date in (select distinct snapshot_date from {table} where source = log.source)
+              and (log.source, log.snapshot_date) not in (
+                  select source, snapshot_date from raw.load_log
+                  where source in ({marks}) and snapshot_date between ? and ?
+                    and (status not in ('loaded', 'duplicate') or parser_fingerprint is distinct from ?))""",
+        [*sources, *window, *sources, *window, parser_fingerprint()],
+    ).fetchall()
+    previous: dict[tuple[str, date], set[tuple[str, str]]] = {}
+    for source, snapshot, path, sha in rows:
+        previous.setdefault((source, snapshot), set()).add((path, sha))
+    return previous

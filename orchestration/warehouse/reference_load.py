@@ -216,7 +216,7 @@ def log_present_state_load(
     if rows is None and error is None:
         return
     conn.execute(
-        "insert into raw.load_log values (?, null, ?, null, ?, ?, 0, ?, ?)",
+        "insert into raw.load_log values (?, null, ?, null, ?, ?, 0, ?, ?, null)",
         [source, file_path, "failed" if error else "loaded", rows or 0, error, now_utc()],
     )
 
