@@ -51,7 +51,10 @@ def _marts_headlines(conn) -> list[str]:
         strategies = conn.execute("select strategy, count(*) from marts.buffer_plan group by 1 order by 1").fetchall()
         lines.append("buffer plan strategies: " + ", ".join(f"{s}={n}" for s, n in strategies))
         rows = conn.execute(
-            """select plan.mpn, plan.manufacturer, plan.strategy, plan.risk_band, plan.buffer_units,
+            """select plan.mpn, plan.manufacturer, plan.strategy,
+                      case when plan.planning_band = plan.risk_band then plan.risk_band
+                           else plan.risk_band || ' now, ' || plan.planning_band || ' in the last 90 days' end,
+                      plan.buffer_units,
                       plan.buffer_capital, plan.expected_stoppage_cost_avoided, risk.risk_drivers
                from marts.buffer_plan as plan
                left join marts.part_risk as risk on risk.mpn = plan.mpn and risk.manufacturer = plan.manufacturer
