@@ -222,7 +222,7 @@ _ALIASES_BY_CANONICAL: dict[str, tuple[str, ...]] = {
             "TDK EPCOS", "InvenSense"),
     "YAGEO": ("Yageo", "YAGEO (VA)", "Yageo Corporation", "Phycomp"),
     "KEMET": ("Kemet", "KEMET Corporation", "Kemet Electronics"),
-    "Vishay": ("Vishay Intertechnology", "Vishay Dale", "Vishay/Dale", "Dale", "Vishay Siliconix",
+    "Vishay": ("Vishay Intertechnology", "Vishay Intertech", "Vishay Dale", "Vishay/Dale", "Dale", "Vishay Siliconix",
                "Siliconix", "Vishay Semiconductors", "Vishay General Semiconductor", "Vishay Sprague",
                "Vishay BC Components", "BC Components", "Vishay Beyschlag", "Vishay Draloric"),
     "Samsung Electro-Mechanics": ("Samsung Electro Mechanics", "SEMCO", "Samsung EM"),
