@@ -50,6 +50,7 @@ stock; bad breaks are dropped one by one). Completely empty lines are skipped si
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import os
 import tempfile
@@ -66,7 +67,7 @@ import yaml
 from . import text
 from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 25_000
 _COLUMN_FIELDS = {
     "sku",
     "mpn_raw",
@@ -401,8 +402,13 @@ def parse_file_to_arrow(
     file_path: str,
     snapshot_date: date,
     batch_rows: int = BATCH_ROWS,
+    sink: Callable[[pa.Table], None] | None = None,
 ) -> tuple[pa.Table, list[QuarantinedRow]]:
-    """One CSV (or .csv.gz) -> (OFFER_SCHEMA table, quarantined rows); FeedFileError if unreadable."""
+    """One CSV (or .csv.gz) -> (OFFER_SCHEMA table, quarantined rows); FeedFileError if unreadable.
+
+    With a `sink`, each batch goes to it as soon as it is parsed and the returned table is empty: a
+    file of any size then loads in bounded memory.
+    """
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="partrisk_csv_") as tmpdir:
         csv_path = _prepare(path, mapping, tmpdir, file_path)
@@ -415,6 +421,7 @@ def parse_file_to_arrow(
                 file_path=file_path,
                 snapshot_date=snapshot_date,
                 batch_rows=batch_rows,
+                sink=sink,
             )
         except pl.exceptions.NoDataError as e:
             raise FeedFileError(file_path, f"empty CSV: {e}") from e
@@ -441,6 +448,7 @@ def _parse_prepared(
     file_path: str,
     snapshot_date: date,
     batch_rows: int,
+    sink: Callable[[pa.Table], None] | None = None,
 ) -> tuple[pa.Table, list[QuarantinedRow]]:
     lf = pl.scan_csv(
         csv_path,
@@ -459,28 +467,63 @@ def _parse_prepared(
         raise FeedFileError(
             file_path, f"columns named in mapping.yml are not in the header: {missing} (header: {header})"
         )
-    header_lines = 1 + sum(c.count("\n") for c in header)
     needed = m.referenced_columns()
-    newline_expr = pl.sum_horizontal(
-        [pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in header]
-    ).alias("__nl")
-    query = lf.select(pl.col("__row"), newline_expr, *[pl.col(c) for c in needed])
-
     tables: list[pa.Table] = []
     quarantined: list[QuarantinedRow] = []
-    nl_offset = 0
-    for batch in query.collect_batches(chunk_size=batch_rows):
-        if batch.height == 0:
-            continue
-        nl = batch["__nl"].cast(pl.Int64)
-        line = (batch["__row"].cast(pl.Int64) + 1 + header_lines) + nl_offset + (nl.cum_sum() - nl)
-        nl_offset += int(nl.sum())
-        tbl, q = _parse_batch(batch, line, m, source=source, file_path=file_path, snapshot_date=snapshot_date)
-        tables.append(tbl)
-        quarantined.extend(q)
+    try:
+        for batch, line in _csv_batches(csv_path, m, header, needed, batch_rows, file_path):
+            tbl, q = _parse_batch(batch, line, m, source=source, file_path=file_path, snapshot_date=snapshot_date)
+            if sink is not None:
+                sink(tbl)
+            else:
+                tables.append(tbl)
+            quarantined.extend(q)
+    except UnicodeDecodeError:
+        reason = _decode_error_reason(csv_path, lambda p: open(p, "rb"), "utf-8")
+        raise FeedFileError(file_path, reason or "not valid UTF-8") from None
     if not tables:
         return OFFER_SCHEMA.empty_table(), quarantined
     return pa.concat_tables(tables), quarantined
+
+
+def _csv_batches(
+    csv_path: Path, m: BrokerMapping, header: list[str], needed: list[str], batch_rows: int, file_path: str
+) -> Iterable[tuple[pl.DataFrame, pl.Series]]:
+    """The needed columns in batches of `batch_rows` records, with each record's first physical line.
+
+    Python's csv reader streams the file record by record (quoted newlines included), so memory holds
+    one batch whatever the file's size; formulas stay text. Polars then parses each batch vectorised.
+    """
+    positions = [header.index(c) for c in needed]
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in needed]
+    lines: list[int] = []
+    with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=m.delimiter)
+        next(reader, None)  # the header, validated by the caller
+        previous_end = reader.line_num
+        for record in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not record:
+                continue  # a blank line is no record
+            if len(record) > width and m.ragged_lines != "truncate":
+                raise FeedFileError(
+                    file_path,
+                    f"line {start}: a row has more fields than the header ({len(record)} > {width}); unquoted "
+                    "delimiter inside a value? (set ragged_lines: truncate in mapping.yml to accept)",
+                )
+            for values, position in zip(columns, positions, strict=True):
+                values.append(record[position] if position < len(record) else None)
+            lines.append(start)
+            if len(lines) >= batch_rows:
+                yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64)
+                columns, lines = [[] for _ in needed], []
+    if lines:
+        yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64)
+
+
+def _batch_frame(needed: list[str], columns: list[list[str | None]]) -> pl.DataFrame:
+    return pl.DataFrame({name: pl.Series(name, values, dtype=pl.String) for name, values in zip(needed, columns, strict=True)})
 
 
 def _parse_batch(

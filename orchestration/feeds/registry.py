@@ -207,12 +207,15 @@ def parse_snapshot(
     landing_root: Path | str | None = None,
     *,
     max_json_bytes: int | None = None,
+    spill=None,
 ) -> SnapshotParse:
     """Parse every file of one `feeds/<source>/<YYYY-MM-DD>/` folder.
 
     `snapshot_date` defaults to the folder name; `landing_root` (for the relative `file_path`s) defaults
     to the folder above `feeds/`. JSON sources return Offer objects in `.offers`; broker CSV sources
-    return an OFFER_SCHEMA table in `.arrow`. Use `.to_arrow()` for either.
+    return an OFFER_SCHEMA table in `.arrow`. Use `.to_arrow()` for either. A broker CSV can instead
+    stream its batches to `spill` (an object with open_file(file_path), write(table), close_file(ok):
+    see orchestration.warehouse.raw_load.BatchSpill), so a file of any size loads in bounded memory.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -222,7 +225,7 @@ def parse_snapshot(
     root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)
     mapping_path = _mapping_path(folder)
     if mapping_path is not None:
-        return _parse_broker(source, folder, snapshot_date, root, mapping_path)
+        return _parse_broker(source, folder, snapshot_date, root, mapping_path, spill)
     if source not in SOURCES:
         raise ValueError(
             f"unknown feed source {source!r}: not in registry.SOURCES ({', '.join(SOURCES)}) and no {MAPPING_FILE}"
@@ -287,7 +290,7 @@ def _reports(source: str, shas: dict[str, str], loaded: Counter, result: Snapsho
 
 
 def _parse_broker(
-    source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path
+    source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path, spill=None
 ) -> SnapshotParse:
     import pyarrow as pa
 
@@ -308,15 +311,23 @@ def _parse_broker(
     loaded: Counter = Counter()
     for path in files:
         rel = _relative(path, root)
+        if spill is not None:
+            spill.open_file(rel)
         try:
             table, quarantined = broker_csv.parse_file_to_arrow(
-                path, mapping, source=source, file_path=rel, snapshot_date=snapshot_date
+                path, mapping, source=source, file_path=rel, snapshot_date=snapshot_date,
+                sink=spill.write if spill is not None else None,
             )
         except FeedFileError as e:
+            if spill is not None:
+                spill.close_file(ok=False)  # a failed file leaves no partial rows behind
             result.failed_files.append(FailedFile(source, rel, e.reason))
             continue
-        tables.append(table)
-        loaded[rel] = table.num_rows
+        if spill is not None:
+            loaded[rel] = spill.close_file(ok=True)
+        else:
+            tables.append(table)
+            loaded[rel] = table.num_rows
         result.quarantined.extend(quarantined)
     result.arrow = pa.concat_tables(tables) if tables else OFFER_SCHEMA.empty_table()
     result.file_reports = _reports(source, shas, loaded, result)

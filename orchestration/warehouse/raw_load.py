@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -187,12 +189,59 @@ def _finish_offers(table: pa.Table, loaded_at: datetime) -> pa.Table:
 
 @dataclass
 class ParsedFolder:
-    """One feeds/<source>/<date>/ folder parsed (picklable, so folders can parse in worker processes)."""
+    """One feeds/<source>/<date>/ folder parsed (picklable, so folders can parse in worker processes).
+
+    Broker CSVs (any size) arrive as Parquet files spilled batch by batch (`spilled`), with their row
+    counts per landing file (`spilled_rows`); API responses arrive as an Arrow table (`offers`).
+    """
 
     offers: pa.Table
     quarantined: list
     failed_files: list
     file_hashes: list[tuple[str, str]]
+    spilled: list[str] = field(default_factory=list)
+    spilled_rows: dict[str, int] = field(default_factory=dict)
+
+
+class BatchSpill:
+    """Writes each landing file's parsed batches to its own Parquet file, part keys added per batch.
+
+    A 200 MB broker export never sits in memory whole: each batch is keyed and written as it is parsed,
+    and DuckDB inserts the Parquet files by streaming them. A file that fails midway is discarded.
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.paths: list[str] = []
+        self.rows: dict[str, int] = {}
+        self._writer = None
+        self._path: Path | None = None
+        self._file: str | None = None
+
+    def open_file(self, file_path: str) -> None:
+        self._file, self._writer = file_path, None
+        self._path = self.directory / f"part-{len(self.rows):05d}.parquet"
+        self.rows[file_path] = 0
+
+    def write(self, batch: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
+        keyed = add_part_keys(batch)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._path, keyed.schema)
+        self._writer.write_table(keyed)
+        self.rows[self._file] += batch.num_rows
+
+    def close_file(self, ok: bool) -> int:
+        if self._writer is not None:
+            self._writer.close()
+        rows = self.rows.pop(self._file) if not ok else self.rows[self._file]
+        if ok and self._writer is not None:
+            self.paths.append(str(self._path))
+        elif self._path is not None:
+            self._path.unlink(missing_ok=True)
+        self._writer = None
+        return rows
 
 
 def folder_hashes(folder: Path, landing: Path) -> list[tuple[str, str]]:
@@ -200,12 +249,17 @@ def folder_hashes(folder: Path, landing: Path) -> list[tuple[str, str]]:
 
 
 def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
-                 hashes: list[tuple[str, str]] | None = None) -> ParsedFolder:
+                 hashes: list[tuple[str, str]] | None = None, spill_dir: Path | None = None) -> ParsedFolder:
     from orchestration.feeds.registry import parse_snapshot
 
+    hashes = hashes if hashes is not None else folder_hashes(folder, landing)
+    if spill_dir is not None and landing_tree.is_broker_source(landing, source):
+        spill = BatchSpill(Path(tempfile.mkdtemp(prefix=f"{source}-{snapshot}-", dir=spill_dir)))
+        parsed = parse_snapshot(source, folder, snapshot, landing, spill=spill)
+        return ParsedFolder(_empty_offers(), list(parsed.quarantined), list(parsed.failed_files), hashes,
+                            spilled=spill.paths, spilled_rows=dict(spill.rows))
     parsed = parse_snapshot(source, folder, snapshot, landing)
-    return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files),
-                        hashes if hashes is not None else folder_hashes(folder, landing))
+    return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files), hashes)
 
 
 def _parse_task(task: tuple) -> ParsedFolder:
@@ -217,9 +271,9 @@ def parse_workers() -> int:
     return max(1, int(os.environ.get("PARTRISK_PARSE_WORKERS", os.cpu_count() or 1)))
 
 
-def _parse_all(tasks: list[tuple[str, date, Path, list]], landing: Path) -> Iterator[ParsedFolder]:
+def _parse_all(tasks: list[tuple[str, date, Path, list]], landing: Path, spill_dir: Path) -> Iterator[ParsedFolder]:
     """Parse folders in order; a backfill spreads them over worker processes (parsing is CPU-bound)."""
-    jobs = [(source, snapshot, folder, landing, hashes) for source, snapshot, folder, hashes in tasks]
+    jobs = [(source, snapshot, folder, landing, hashes, spill_dir) for source, snapshot, folder, hashes in tasks]
     workers = min(parse_workers(), len(jobs))
     if workers <= 1 or len(jobs) < 8:
         yield from map(_parse_task, jobs)
@@ -257,13 +311,16 @@ def load_feed_partitions(
                 result.unchanged.append((source, snapshot))
             else:
                 tasks.append((source, snapshot, folders[snapshot], hashes))
-    for (source, snapshot, _folder, _hashes), parsed in zip(tasks, _parse_all(tasks, landing), strict=True):
+    spill_dir = Path(tempfile.mkdtemp(prefix="partrisk-spill-"))
+    spilled: list[tuple[str, list[str]]] = []  # (parquet file, landing files to skip as duplicates)
+    for (source, snapshot, _folder, _hashes), parsed in zip(tasks, _parse_all(tasks, landing, spill_dir), strict=True):
         offers = parsed.offers
         failed = {f.file_path: f.reason for f in parsed.failed_files}
         quarantined_by_file = Counter(q.file_path for q in parsed.quarantined)
         seen_hashes: dict[str, str] = {}
         duplicate_paths: list[str] = []
         rows_by_file = Counter(offers.column("file_path").to_pylist()) if offers.num_rows else Counter()
+        rows_by_file.update(parsed.spilled_rows)
         for relative, sha in parsed.file_hashes:
             if relative in failed:
                 outcome = FileOutcome(source, snapshot, relative, sha, "failed", reason=failed[relative])
@@ -280,12 +337,15 @@ def load_feed_partitions(
         if duplicate_paths and offers.num_rows:
             keep = pc.invert(pc.is_in(offers.column("file_path"), value_set=pa.array(duplicate_paths)))
             offers = offers.filter(keep)
+        spilled += [(path, duplicate_paths) for path in parsed.spilled]
         result.quarantined.extend(
             {"source": q.source, "snapshot_date": snapshot, "file_path": q.file_path, "location": q.location,
              "rule": q.rule, "raw_value": q.raw_value}
             for q in parsed.quarantined if q.file_path not in duplicate_paths
         )
-        result.rows_by_date[snapshot.isoformat()] = result.rows_by_date.get(snapshot.isoformat(), 0) + offers.num_rows
+        spilled_kept = sum(n for path, n in parsed.spilled_rows.items() if path not in duplicate_paths)
+        result.rows_by_date[snapshot.isoformat()] = (
+            result.rows_by_date.get(snapshot.isoformat(), 0) + offers.num_rows + spilled_kept)
         if offers.num_rows:
             tables.append(offers)
         if log is not None:
@@ -302,6 +362,16 @@ def load_feed_partitions(
     try:
         ensure_log_tables(conn)
         replace_rows(conn, table, data, f"source in ({source_list}) and {window_sql}", [*sources, *window])
+        if spilled:
+            # Big broker exports: DuckDB streams the Parquet and spills past this limit, so the load's
+            # memory stays bounded whatever the file size (PARTRISK_LOAD_MEMORY_LIMIT, default 512MB).
+            conn.execute(f"set memory_limit = '{os.environ.get('PARTRISK_LOAD_MEMORY_LIMIT', '512MB')}'")
+        for path, skip in spilled:
+            conn.execute(
+                f"""insert into {table} by name
+                    select *, cast(? as timestamp) as loaded_at from read_parquet(?)
+                    where file_path not in (select unnest(?::varchar[]))""",
+                [loaded_at, path, skip])
         if sources:
             _write_logs(conn, sources, f"({window_sql}) or snapshot_date is null", window, result.files,
                         result.quarantined, loaded_at)
@@ -311,6 +381,9 @@ def load_feed_partitions(
         raise
     finally:
         conn.unregister("unchanged_partitions")
+        if spilled:
+            conn.execute("reset memory_limit")
+        shutil.rmtree(spill_dir, ignore_errors=True)
     return result
 
 
