@@ -170,45 +170,37 @@ def present_state_check(table: str) -> dg.AssetChecksDefinition:
     return raw_suite
 
 
+def dated_gate_check(asset: dg.AssetKey, name: str, blocking: bool, summary: str, gate) -> dg.AssetChecksDefinition:
+    """A gate over the run's partition range of a daily-partitioned asset (one night validates one day)."""
+
+    @dg.asset_check(asset=asset, name=name, blocking=blocking, partitions_def=daily_partitions, pool=DUCKDB_POOL,
+                    description=_description(asset, name, summary))
+    def check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as conn:
+            return to_check_result(gate(conn, run_dates(context)))
+
+    return check
+
+
 def staging_checks() -> list[dg.AssetChecksDefinition]:
     offers = dg.AssetKey(["staging", "stg_feeds__offers"])
     breaks = dg.AssetKey(["staging", "stg_feeds__price_breaks"])
-
-    @dg.asset_check(asset=offers, name=STAGING_CHECK, blocking=True, partitions_def=daily_partitions, pool=DUCKDB_POOL,
-                    description=_description(offers, STAGING_CHECK, "GX suite: unique offer grain, part key, "
-                                             "every manufacturer normalized or flagged, lifecycle enum"))
-    def offers_suite(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
-            return to_check_result(gates.gate_staging_offers(conn, run_dates(context)))
-
-    @dg.asset_check(asset=breaks, name=STAGING_CHECK, blocking=False, partitions_def=daily_partitions, pool=DUCKDB_POOL,
-                    description=_description(breaks, STAGING_CHECK, "GX suite: price breaks rise in quantity and "
-                                             "do not rise in unit price"))
-    def breaks_suite(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
-            return to_check_result(gates.gate_staging_price_breaks(conn, run_dates(context)))
-
-    return [offers_suite, breaks_suite]
+    return [
+        dated_gate_check(offers, STAGING_CHECK, True, "GX suite: unique offer grain, part key, every manufacturer "
+                         "normalized or flagged, lifecycle enum", gates.gate_staging_offers),
+        dated_gate_check(breaks, STAGING_CHECK, False, "GX suite: price breaks rise in quantity and do not rise in "
+                         "unit price", gates.gate_staging_price_breaks),
+    ]
 
 
 def features_checks() -> list[dg.AssetChecksDefinition]:
     key = dg.AssetKey(["features", "part_trends_daily"])
-
-    @dg.asset_check(asset=key, name=FEATURES_CHECK, blocking=True, partitions_def=daily_partitions, pool=DUCKDB_POOL,
-                    description=_description(key, FEATURES_CHECK, "GX suite: no NaN or inf, ratios within physical "
-                                             "bounds, one row per part and day"))
-    def features_suite(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
-            return to_check_result(gates.gate_features(conn, run_dates(context)))
-
-    @dg.asset_check(asset=key, name=COVERAGE_CHECK, blocking=True, partitions_def=daily_partitions, pool=DUCKDB_POOL,
-                    description=_description(key, COVERAGE_CHECK, "GX suite: the rows of each day cover the parts "
-                                             "staging lists that day"))
-    def coverage(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect() as conn:
-            return to_check_result(gates.gate_features_coverage(conn, run_dates(context)))
-
-    return [features_suite, coverage]
+    return [
+        dated_gate_check(key, FEATURES_CHECK, True, "GX suite: no NaN or inf, ratios within physical bounds, one "
+                         "row per part and day", gates.gate_features),
+        dated_gate_check(key, COVERAGE_CHECK, True, "GX suite: the rows of each day cover the parts staging lists "
+                         "that day", gates.gate_features_coverage),
+    ]
 
 
 def mart_checks(mart_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
