@@ -171,7 +171,8 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
         line_tables.append(lines)
         reports.append({"product": parsed.product, "file_path": relative, "status": "loaded",
                         "reason": "; ".join(parsed.problems) or None,
-                        "report_json": json.dumps(parsed.report, default=str, sort_keys=True)})
+                        # relative to the landing root, so the warehouse does not depend on where it lives
+                        "report_json": json.dumps({**parsed.report, "file": relative}, default=str, sort_keys=True)})
     if line_tables:
         lines_table = pa.concat_tables(line_tables)
     else:
