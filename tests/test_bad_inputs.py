@@ -24,6 +24,7 @@ import duckdb
 import pytest
 
 from orchestration.warehouse import raw_load, reference_load
+from orchestration.warehouse.connection import ensure_schemas
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 DAY = date(2025, 9, 1)
@@ -45,10 +46,7 @@ def base_landing(tmp_path_factory) -> Path:
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
-    conn = duckdb.connect(str(path))
-    for schema in ("raw", "staging", "features", "marts", "quarantine"):
-        conn.execute(f"create schema if not exists {schema}")
-    return conn
+    return ensure_schemas(duckdb.connect(str(path)))
 
 
 def _table(source: str) -> str:

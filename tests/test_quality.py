@@ -17,6 +17,7 @@ import pytest
 from orchestration.quality import gates, suites
 from orchestration.quality.runner import ValidationOutcome, build_data_docs, data_docs_index, validate_batch
 from orchestration.warehouse import raw_load
+from orchestration.warehouse.connection import ensure_schemas
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = date(2025, 9, 1)
@@ -40,10 +41,7 @@ def base_landing(tmp_path_factory) -> Path:
 
 
 def _conn(path: Path) -> duckdb.DuckDBPyConnection:
-    conn = duckdb.connect(str(path))
-    for schema in ("raw", "staging", "features", "marts", "quarantine"):
-        conn.execute(f"create schema if not exists {schema}")
-    return conn
+    return ensure_schemas(duckdb.connect(str(path)))
 
 
 @pytest.fixture()

@@ -11,6 +11,7 @@ import pytest
 
 from orchestration import landing as landing_tree
 from orchestration.warehouse import raw_load, reference_load
+from orchestration.warehouse.connection import ensure_schemas
 
 FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "feeds" / "landing"
 DAY = date(2025, 10, 14)
@@ -25,9 +26,7 @@ def landing(tmp_path) -> Path:
 
 @pytest.fixture()
 def conn(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    for schema in ("raw", "quarantine"):
-        connection.execute(f"create schema {schema}")
+    connection = ensure_schemas(duckdb.connect(str(tmp_path / "w.duckdb")))
     yield connection
     connection.close()
 

@@ -41,11 +41,17 @@ def warehouse(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
     conn = _connect(str(path), read_only)
     try:
         if not read_only:
-            for schema in SCHEMAS:
-                conn.execute(f"create schema if not exists {schema}")
+            ensure_schemas(conn)
         yield conn
     finally:
         conn.close()
+
+
+def ensure_schemas(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The project's schemas (raw, staging, features, marts, quarantine) exist on this connection."""
+    for schema in SCHEMAS:
+        conn.execute(f"create schema if not exists {schema}")
+    return conn
 
 
 def fetch_one(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
