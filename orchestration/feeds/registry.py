@@ -20,7 +20,6 @@ import gzip
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -44,7 +43,6 @@ FOLDER_PARSERS = {"tme": tme.parse_many}
 MAPPING_FILE = "mapping.yml"
 DEFAULT_MAX_JSON_BYTES = 100 * 1024 * 1024
 MAX_JSON_BYTES_ENV = "PARTRISK_MAX_JSON_BYTES"
-_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def max_json_bytes() -> int:
@@ -93,17 +91,11 @@ def list_sources(landing_root: Path | str) -> list[str]:
 
 
 def list_snapshot_dates(landing_root: Path | str, source: str) -> list[date]:
-    """Dates of the `<YYYY-MM-DD>` folders of one source, sorted."""
-    src = _feeds_dir(Path(landing_root)) / source
-    out = []
-    if src.is_dir():
-        for d in src.iterdir():
-            if d.is_dir() and _DATE_DIR.match(d.name):
-                try:
-                    out.append(date.fromisoformat(d.name))
-                except ValueError:
-                    continue
-    return sorted(out)
+    """Dates of the `<YYYY-MM-DD>` folders of one source, sorted (orchestration.landing owns the rule)."""
+    from orchestration.landing import snapshot_folders
+
+    root = Path(landing_root)
+    return sorted(snapshot_folders(root.parent if root.name == "feeds" else root, source)[0])
 
 
 def snapshot_files(folder: Path | str, *, broker: bool = False) -> list[Path]:
