@@ -2,26 +2,78 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from orchestration import settings
+from orchestration.errors import UserError
 
 app = typer.Typer(help="partrisk: a supply-risk warehouse for electronics manufacturers.", no_args_is_help=True,
-                  add_completion=False)
+                  add_completion=False, pretty_exceptions_enable=False)
+bom_app = typer.Typer(help="Check a BOM against the market the warehouse holds.", no_args_is_help=True)
+app.add_typer(bom_app, name="bom")
+
+# Exit code of an error the user can fix (a bad path, date or file); 1 stays "the refresh found problems".
+USER_ERROR_EXIT = 2
 
 
 def _echo(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def user_errors(command: Callable) -> Callable:
+    """A UserError becomes one line on stderr and exit code 2, not a traceback."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except UserError as error:
+            _echo(f"partrisk: error: {error}")
+            raise typer.Exit(code=USER_ERROR_EXIT) from None
+
+    return run
+
+
+def parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise UserError(f"{option} {value!r} is not a date in the form YYYY-MM-DD ({error})") from None
+
+
+def existing_folder(path: Path, what: str) -> Path:
+    path = path.resolve()
+    if not path.is_dir():
+        raise UserError(f"no such folder: {path} ({what})")
+    return path
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"partrisk {package_version('partrisk')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """partrisk: a supply-risk warehouse for electronics manufacturers."""
+
+
 @app.command()
+@user_errors
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the landing tree into.")],
     parts: Annotated[int, typer.Option(help="Number of parts.")] = 300,
@@ -33,9 +85,10 @@ def simulate(
     """Write a complete landing tree for a simulated market, with truth.json."""
     from orchestration.simulate import simulate as run_simulation
 
+    first = parse_date(start, "--start")
     started = time.perf_counter()
     summary = run_simulation(out, parts=parts, distributors=distributors, days=days,
-                             start=date.fromisoformat(start), seed=seed, progress=_echo)
+                             start=first, seed=seed, progress=_echo)
     typer.echo(f"wrote {out} in {time.perf_counter() - started:.1f}s: {summary.describe()}")
 
 
@@ -63,35 +116,61 @@ def sample() -> None:
 
 
 @app.command()
+@user_errors
 def refresh(
     landing: Annotated[Path | None, typer.Option(help="Landing tree (default: PARTRISK_LANDING or the sample).")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="Warehouse file (default: PARTRISK_WAREHOUSE or data/warehouse/partrisk.duckdb).")] = None,
     snapshot: Annotated[str | None, typer.Option("--date", help="One night: this snapshot date and everything downstream.")] = None,
 ) -> None:
     """Materialize every asset through Dagster for every snapshot date in the landing tree, then summarise."""
+    night = parse_date(snapshot, "--date") if snapshot else None
     if landing is not None:
-        os.environ["PARTRISK_LANDING"] = str(landing.resolve())
+        os.environ["PARTRISK_LANDING"] = str(existing_folder(landing, "--landing"))
     if warehouse is not None:
         os.environ["PARTRISK_WAREHOUSE"] = str(warehouse.resolve())
     landing_path = settings.landing_dir()
     ensure_sample(landing_path)
+    existing_folder(landing_path, "the landing tree, PARTRISK_LANDING")
+    from orchestration import landing as landing_tree
     from orchestration.refresh import run_refresh
 
-    outcome = run_refresh(landing_path, settings.warehouse_path(),
-                          date.fromisoformat(snapshot) if snapshot else None, progress=_echo)
+    if night is None and not landing_tree.snapshot_dates(landing_path):
+        raise UserError(f"{landing_path} has no feed snapshot folders (feeds/<source>/<YYYY-MM-DD>/); "
+                        "to check one BOM without feeds, run `partrisk bom check FILE`")
+    outcome = run_refresh(landing_path, settings.warehouse_path(), night, progress=_echo)
     typer.echo(outcome.render())
     raise typer.Exit(code=0 if outcome.ok else 1)
 
 
 @app.command()
+@user_errors
 def summary(
     warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
 ) -> None:
-    """Print what the warehouse holds: rows per layer and the top risks."""
+    """Print what the warehouse holds: what changed, what to do today, what is unfunded, what could not be read."""
     from orchestration.refresh import warehouse_summary
 
     path = warehouse.resolve() if warehouse else settings.warehouse_path()
     typer.echo(warehouse_summary(path))
+
+
+@bom_app.command("check")
+@user_errors
+def bom_check(
+    file: Annotated[Path, typer.Argument(help="One BOM: .csv, .tsv or .xlsx (a boms/<product>.yml beside it is used).")],
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse to match against (read-only; default: "
+                                                        "PARTRISK_WAREHOUSE or data/warehouse/partrisk.duckdb).")] = None,
+) -> None:
+    """Match one BOM against the latest market in the warehouse: each line, how it matched, its band, what to do.
+
+    Writes nothing: the warehouse is opened read-only.
+    """
+    from orchestration.boms.check import check_bom
+
+    if not file.is_file():
+        raise UserError(f"no such file: {file.resolve()}")
+    path = warehouse.resolve() if warehouse else settings.warehouse_path()
+    typer.echo(check_bom(file.resolve(), path).render())
 
 
 def main() -> None:  # pragma: no cover - console entry point

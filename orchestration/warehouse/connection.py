@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponential
 
+from orchestration.errors import WarehouseUnreadable
+
 SCHEMAS = ("raw", "staging", "features", "marts", "quarantine")
 
 
@@ -36,9 +38,15 @@ def warehouse(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
     """A connection to the warehouse file, with the project's schemas present (when writable)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    elif not path.exists():
-        raise FileNotFoundError(f"warehouse {path} does not exist yet: run `partrisk refresh` first")
-    conn = _connect(str(path), read_only)
+    elif not path.is_file():
+        raise WarehouseUnreadable(f"no warehouse at {path}: run `partrisk refresh` first, or pass --warehouse")
+    try:
+        conn = _connect(str(path), read_only)
+    except duckdb.IOException as error:
+        if _is_lock_error(error):
+            raise
+        raise WarehouseUnreadable(f"{path} is not a DuckDB warehouse ({str(error).removeprefix('IO Error: ')})") \
+            from error
     try:
         if not read_only:
             ensure_schemas(conn)

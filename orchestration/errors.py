@@ -1,0 +1,9 @@
+"""Errors a user can fix: the CLI prints them as one line in words and exits non-zero, never a traceback."""
+
+
+class UserError(Exception):
+    """Bad input from the person at the keyboard: a missing path, a malformed date, a file that is not a warehouse."""
+
+
+class WarehouseUnreadable(UserError, FileNotFoundError):
+    """The warehouse file is missing or is not a DuckDB database."""
