@@ -151,7 +151,8 @@ def run_refresh(
     outcome.publish_status = publish_status
     outcome.serving, outcome.data_docs = serving_and_docs(progress)
     outcome.failed_inputs, outcome.quarantined = input_problems(warehouse, first, last)
-    outcome.summary = warehouse_summary(warehouse)
+    if warehouse.is_file():
+        outcome.summary = warehouse_summary(warehouse)
     return outcome
 
 

@@ -1,80 +1,176 @@
-"""The short summary `make demo` and `partrisk refresh` print: what loaded, what was found."""
+"""The short report `make demo`, `partrisk refresh` and `partrisk summary` print.
+
+What changed, what to do today, what is unfunded, what could not be read. Each part is one small
+section function (connection -> lines); SECTIONS lists them in print order, so a new part of the
+report is one function and one entry. The detail stays in the marts, the report and the run's log.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import duckdb
 
 from orchestration.warehouse.connection import fetch_one, table_exists, warehouse
 
+Section = Callable[[duckdb.DuckDBPyConnection], list[str]]
+LIST_LIMIT = 8  # rows a section lists before it points at the mart for the rest
 
-def _count(conn, schema: str, table: str) -> int | None:
-    if not table_exists(conn, schema, table):
+
+def _money(value: float | None) -> str:
+    return f"${value or 0:,.0f}"
+
+
+def _part(mpn: str, manufacturer: str | None) -> str:
+    return f"{mpn} ({manufacturer})" if manufacturer else mpn
+
+
+def _more(total: int, shown: int, where: str) -> list[str]:
+    return [f"  … and {total - shown} more in {where}"] if total > shown else []
+
+
+def market_date(conn: duckdb.DuckDBPyConnection):
+    if not table_exists(conn, "marts", "part_risk"):
         return None
-    return fetch_one(conn, f"select count(*) from {schema}.{table}")[0]
+    return fetch_one(conn, "select max(snapshot_date) from marts.part_risk")[0]
+
+
+def what_changed(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    if not table_exists(conn, "marts", "daily_changes"):
+        return []
+    rows = conn.execute(
+        """select change_kind, mpn, manufacturer, risk_band, previous_risk_band, detail, previous_snapshot_date
+           from marts.daily_changes order by change_kind, risk_score desc nulls last, mpn""").fetchall()
+    latest = market_date(conn)
+    previous = next((r[6] for r in rows if r[6] is not None), None)
+    since = f" (since {previous})" if previous else ""
+    lines = [f"What changed on {latest}{since}:"]
+    if not rows:
+        return [*lines, "  nothing: no part became High or Critical, no lifecycle downgrade, no deadline, no lost source"]
+    new_high = [r for r in rows if r[0] == "new_high_risk"]
+    for _kind, mpn, maker, band, before, _detail, _prev in new_high[:LIST_LIMIT]:
+        lines.append(f"  now {band}, was {before or 'not scored'}: {_part(mpn, maker)}")
+    lines += _more(len(new_high), min(len(new_high), LIST_LIMIT), "marts.daily_changes")
+    words = {"lifecycle_downgrade": "lifecycle downgrade(s)", "last_time_buy_due": "last-time-buy deadline(s) ahead",
+             "lost_last_authorized_source": "part(s) lost their last authorized source in stock"}
+    others = [f"{sum(r[0] == kind for r in rows)} {text}" for kind, text in words.items()
+              if any(r[0] == kind for r in rows)]
+    if others:
+        lines.append("  also " + ", ".join(others) + " (marts.daily_changes)")
+    return lines
+
+
+def what_to_do_today(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    if not table_exists(conn, "marts", "buffer_plan"):
+        return []
+    budget = fetch_one(conn, """select sum(case when in_budget then buffer_capital else 0 end), max(budget_usd),
+                                       count(*) filter (where strategy = 'JIT')
+                                from marts.buffer_plan""")
+    rows = conn.execute(
+        """select mpn, manufacturer, strategy, buffer_units, buffer_capital, expected_stoppage_cost_avoided,
+                  best_alternate_mpn, best_alternate_manufacturer, last_buy_date
+           from marts.buffer_plan where in_budget and strategy <> 'JIT'
+           order by cost_avoided_per_buffer_dollar desc nulls last, mpn""").fetchall()
+    lines = [f"What to do today (the {_money(budget[1])} buffer budget, most stoppage cost avoided per dollar first):",
+             "  A buffer is stock held Just-in-Case (JIC) against a shortage; other parts stay Just-in-Time (JIT), "
+             "bought as needed."]
+    for mpn, maker, strategy, units, capital, avoided, alt_mpn, alt_maker, last_buy in rows[:LIST_LIMIT]:
+        buffer = f"{units or 0:,.0f} units for {_money(capital)} (avoids {_money(avoided)})"
+        if strategy == "DUAL_SOURCE" and alt_mpn:
+            lines.append(f"  {_part(mpn, maker)}: qualify {_part(alt_mpn, alt_maker)}; buffer {buffer}")
+        elif strategy == "LAST_TIME_BUY":
+            lines.append(f"  {_part(mpn, maker)}: last-time buy of {buffer}, before {last_buy}")
+        else:
+            lines.append(f"  {_part(mpn, maker)}: buffer {buffer}")
+    lines += _more(len(rows), min(len(rows), LIST_LIMIT), "marts.buffer_plan (in_budget)")
+    lines.append(f"  funded: {_money(budget[0])} of {_money(budget[1])}; {budget[2]} parts stay Just-in-Time")
+    return lines
+
+
+def what_is_unfunded(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    if not table_exists(conn, "marts", "buffer_plan"):
+        return []
+    latest = market_date(conn)
+    rows = conn.execute(
+        """select mpn, manufacturer, strategy, buffer_capital, risk_band, lifecycle_status, last_buy_date
+           from marts.buffer_plan where not in_budget and strategy <> 'JIT' and buffer_capital > 0
+           order by strategy <> 'LAST_TIME_BUY', buffer_capital desc, mpn""").fetchall()
+    lines = ["What is unfunded (needed, but over the budget):"]
+    if not rows:
+        return [*lines, "  nothing: the budget covers every buffer the plan asks for"]
+    last_time = [r for r in rows if r[2] == "LAST_TIME_BUY"]
+    if last_time:
+        critical_ending = sum(r[4] == "Critical" and r[5] == "Obsolete" for r in last_time)
+        lines.append(f"  last-time buys: {_money(sum(r[3] for r in last_time))} for {len(last_time)} part(s), "
+                     f"{critical_ending} of them Obsolete and Critical:")
+        for mpn, maker, _strategy, capital, band, lifecycle, last_buy in last_time[:LIST_LIMIT]:
+            deadline = (f"last buy date {last_buy} has passed" if last_buy and latest and last_buy < latest
+                        else f"last buy by {last_buy}")
+            lines.append(f"    {_part(mpn, maker)}: {_money(capital)}, {lifecycle}, {band}; {deadline}")
+    others = [r for r in rows if r[2] != "LAST_TIME_BUY"]
+    if others:
+        lines.append(f"  other buffers: {_money(sum(r[3] for r in others))} for {len(others)} part(s) "
+                     "(marts.buffer_plan where not in_budget)")
+    return lines
+
+
+def products_at_risk(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    if not table_exists(conn, "marts", "bom_risk"):
+        return []
+    rows = conn.execute(
+        """select product, risk_grade_actual, risk_grade_potential, revenue_at_risk, weakest_mpn
+           from marts.bom_risk order by revenue_at_risk desc nulls last, product""").fetchall()
+    lines = ["Products (risk grade now -> grade once the suggested alternates are qualified; revenue at risk):",
+             "  revenue at risk = the planned units over the horizon that the market cannot supply, times the unit price"]
+    for product, actual, potential, revenue, weakest in rows[:LIST_LIMIT]:
+        lines.append(f"  {product}: {actual} -> {potential}, {_money(revenue)} at risk, weakest part {weakest}")
+    return lines + _more(len(rows), min(len(rows), LIST_LIMIT), "marts.bom_risk")
+
+
+def what_could_not_be_read(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    lines = ["What could not be read:"]
+    if table_exists(conn, "raw", "load_log"):
+        failed = fetch_one(conn, "select count(*) from raw.load_log where status = 'failed'")[0]
+        lines.append(f"  landing files that failed: {failed}" + (" (raw.load_log, reasons below)" if failed else ""))
+    if table_exists(conn, "quarantine", "rows"):
+        quarantined = fetch_one(conn, "select count(*) from quarantine.rows")[0]
+        lines.append(f"  rows set aside in quarantine: {quarantined:,}" + (" (quarantine.rows)" if quarantined else ""))
+    if table_exists(conn, "marts", "bom_lines"):
+        total, unmatched = fetch_one(conn, "select count(*), count(*) filter (where mpn is null) from marts.bom_lines")
+        lines.append(f"  BOM lines not matched to a part in the feeds: {unmatched} of {total}")
+        rows = conn.execute(
+            """select product, line_number, coalesce(mpn_raw, refdes, ''), unmatched_reason from marts.bom_lines
+               where mpn is null order by product, line_number limit ?""", [LIST_LIMIT]).fetchall()
+        lines += [f"    {product} line {line} {written}: {reason}" for product, line, written, reason in rows]
+        lines += _more(unmatched, len(rows), "marts.bom_lines (mpn is null)")
+    return lines
+
+
+def data_loaded(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    if not table_exists(conn, "staging", "stg_feeds__offers"):
+        return []
+    sources = conn.execute(
+        """select source, count(distinct snapshot_date) from staging.stg_feeds__offers
+           group by source order by source""").fetchall()
+    span = fetch_one(conn, "select min(snapshot_date), max(snapshot_date), count(*) from staging.stg_feeds__offers")
+    listed = ", ".join(f"{source} {days}" for source, days in sources)
+    return [f"Feeds read: {span[2]:,} offers, {span[0]}..{span[1]}", f"  days per source: {listed}"]
+
+
+SECTIONS: list[Section] = [
+    what_changed,
+    what_to_do_today,
+    what_is_unfunded,
+    products_at_risk,
+    what_could_not_be_read,
+    data_loaded,
+]
 
 
 def render_summary(path: Path) -> str:
-    if not path.exists():
-        return f"warehouse {path} does not exist"
-    lines: list[str] = [f"warehouse: {path}"]
+    """The report, read-only; a missing or unreadable warehouse is a WarehouseUnreadable error."""
     with warehouse(path, read_only=True) as conn:
-        raw_tables = [r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by table_name").fetchall()]
-        feed_counts = []
-        for table in raw_tables:
-            if table.startswith("offers_"):
-                row = fetch_one(conn, f"select count(*), count(distinct snapshot_date) from raw.{table}")
-                feed_counts.append(f"{table.removeprefix('offers_')}={row[0]:,} ({row[1]} days)")
-        lines.append("raw offers loaded: " + (", ".join(feed_counts) or "none"))
-        others = [f"{t}={_count(conn, 'raw', t):,}" for t in raw_tables if not t.startswith("offers_") and t != "load_log"]
-        lines.append("raw present-state rows: " + ", ".join(others))
-        if table_exists(conn, "raw", "load_log"):
-            status = conn.execute("select status, count(*) from raw.load_log group by status order by status").fetchall()
-            lines.append("landing files: " + ", ".join(f"{s}={n:,}" for s, n in status))
-        for schema, table in [("staging", "stg_feeds__offers"), ("staging", "stg_feeds__price_breaks"),
-                              ("staging", "stg_boms__bom_lines"), ("features", "part_trends_daily"),
-                              ("quarantine", "rows")]:
-            count = _count(conn, schema, table)
-            if count is not None:
-                lines.append(f"{schema}.{table}: {count:,} rows")
-        lines.extend(_marts_headlines(conn))
-    return "\n".join(lines)
-
-
-def _marts_headlines(conn) -> list[str]:
-    lines: list[str] = []
-    if table_exists(conn, "marts", "part_risk"):
-        latest = fetch_one(conn, "select max(snapshot_date) from marts.part_risk")[0]
-        bands = conn.execute("select risk_band, count(*) from marts.part_risk group by 1 order by min(risk_band_rank)").fetchall()
-        lines.append(f"parts by risk band on {latest}: " + ", ".join(f"{b}={n}" for b, n in bands))
-    if table_exists(conn, "marts", "buffer_plan"):
-        strategies = conn.execute("select strategy, count(*) from marts.buffer_plan group by 1 order by 1").fetchall()
-        lines.append("buffer plan strategies: " + ", ".join(f"{s}={n}" for s, n in strategies))
-        rows = conn.execute(
-            """select plan.mpn, plan.manufacturer, plan.strategy,
-                      case when plan.planning_band = plan.risk_band then plan.risk_band
-                           else plan.risk_band || ' now, ' || plan.planning_band || ' in the last 90 days' end,
-                      plan.buffer_units,
-                      plan.buffer_capital, plan.expected_stoppage_cost_avoided, risk.risk_drivers
-               from marts.buffer_plan as plan
-               left join marts.part_risk as risk on risk.mpn = plan.mpn and risk.manufacturer = plan.manufacturer
-               where plan.in_budget and plan.strategy <> 'JIT'
-               order by plan.cost_avoided_per_buffer_dollar desc nulls last limit 10"""
-        ).fetchall()
-        if rows:
-            lines.append("top parts to buffer (in budget, by stoppage cost avoided per buffer dollar):")
-            for mpn, maker, strategy, band, units, capital, avoided, drivers in rows:
-                lines.append(f"  {mpn} ({maker}) {strategy} [{band}]: {units or 0:,.0f} units, "
-                             f"${capital or 0:,.0f} capital, ${avoided or 0:,.0f} stoppage cost avoided; {drivers or ''}")
-        budget = fetch_one(conn, """select sum(case when in_budget then buffer_capital else 0 end), max(budget_usd)
-                                    from marts.buffer_plan""")
-        if budget and budget[1]:
-            lines.append(f"buffer budget used: ${budget[0] or 0:,.0f} of ${budget[1]:,.0f}")
-    if table_exists(conn, "marts", "bom_risk"):
-        rows = conn.execute(
-            """select product, risk_grade_actual, risk_grade_potential, revenue_at_risk, weakest_mpn
-               from marts.bom_risk order by revenue_at_risk desc nulls last""").fetchall()
-        lines.append("products (grade actual -> potential, revenue at risk over the horizon, weakest part):")
-        for product, actual, potential, revenue, weakest in rows:
-            lines.append(f"  {product}: {actual} -> {potential}, ${revenue or 0:,.0f}, {weakest}")
-    return lines
+        sections = [section(conn) for section in SECTIONS]
+    head = [f"warehouse: {path}"]
+    return "\n".join(head + [line for lines in sections for line in lines])
