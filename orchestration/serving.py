@@ -2,9 +2,11 @@
 
 The pipeline builds and validates the marts in the working warehouse. `publish` then writes a NEW file
 next to the serving path (attached with STORAGE_VERSION 'v1.4.0', so DuckDB 1.4 LTS clients, which most
-BI tools embed, can open it), copies every `marts.*` table into it with a `refresh_id` column, adds the
-`refresh_log` (every refresh so far, this one included), checkpoints it, writes the same tables as
-Parquet, and only then `os.replace`s it over the serving file: one atomic rename. A reader that opened
+BI tools embed, can open it), copies every `marts.*` table into the same `marts` schema there (so one
+query works on both files) with a `refresh_id` column and the dbt descriptions as table and column
+comments, adds `main.refresh_log` (every refresh so far, this one included), checkpoints it, writes the
+same tables as Parquet with the descriptions as key-value metadata, and only then `os.replace`s it over
+the serving file: one atomic rename. A reader that opened
 the old file keeps reading the old version to the end of its connection; the next connection sees the
 new one; nobody sees half a refresh, and the refresh never waits for a reader's lock.
 
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse.connection import table_exists
+from orchestration.warehouse.connection import fetch_one, table_exists
 from orchestration.warehouse.raw_load import now_utc
 
 STORAGE_VERSION = "v1.4.0"
@@ -38,6 +40,20 @@ REFRESH_LOG_COLUMNS = (
 REFRESH_LOG_DDL = (f"create table if not exists main.{REFRESH_LOG} ("
                    + ", ".join(f"{name} {kind}" for name, kind in REFRESH_LOG_COLUMNS) + ")")
 STATUSES = ("published", "failed", "blocked")
+SERVING_SCHEMA = "marts"
+REFRESH_ID_COMMENT = "The Dagster run that published this row (refresh_log.refresh_id)."
+REFRESH_LOG_COMMENTS = {
+    "": "One row per refresh: published, failed (a step failed) or blocked (a blocking check failed).",
+    "refresh_id": "The Dagster run id of the refresh.",
+    "status": "published, failed or blocked; only a published refresh replaced the serving copy.",
+    "snapshot_first": "First snapshot date the refresh covered.",
+    "snapshot_last": "Last snapshot date the refresh covered: how fresh the data is.",
+    "failed_checks": "The checks that failed with ERROR severity, one per line.",
+    "failed_inputs": "Landing files that could not be read, with the reason, one per line.",
+    "tables_published": "Tables in the serving copy after this refresh (0 unless published).",
+    "rows_published": "Rows in those tables.",
+    "message": "Why the refresh did not publish, in words.",
+}
 
 
 @dataclass
@@ -108,8 +124,34 @@ def mart_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
         "and table_type = 'BASE TABLE' order by table_name").fetchall()]
 
 
-def _quote(path: Path) -> str:
+def _quote(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def mart_comments(conn: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """The table's comment (key "") and its columns' comments in the warehouse: dbt's descriptions (persist_docs)."""
+    row = fetch_one(conn, "select comment from duckdb_tables() where database_name = current_database() "
+                          "and schema_name = 'marts' and table_name = ?", [table])
+    comments = {"": row[0] if row else None}
+    comments |= dict(conn.execute(
+        "select column_name, comment from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'marts' and table_name = ? and comment is not null", [table]).fetchall())
+    comments["refresh_id"] = REFRESH_ID_COMMENT
+    return {key: value for key, value in comments.items() if value}
+
+
+def _write_comments(conn: duckdb.DuckDBPyConnection, relation: str, comments: dict[str, str]) -> None:
+    for column, text in comments.items():
+        if column:
+            conn.execute(f'comment on column {relation}."{column}" is {_quote(text)}')
+        else:
+            conn.execute(f"comment on table {relation} is {_quote(text)}")
+
+
+def _kv_metadata(comments: dict[str, str]) -> str:
+    """Parquet key-value metadata: `description` for the table, `description:<column>` for each column."""
+    pairs = [(f"description:{column}" if column else "description", text) for column, text in comments.items()]
+    return "{" + ", ".join(f"{_quote(key)}: {_quote(text)}" for key, text in pairs) + "}"
 
 
 def _clean_leftovers(serving_path: Path) -> None:
@@ -183,11 +225,15 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
     try:
         conn.execute(f"attach {_quote(temp)} as {alias} (storage_version '{STORAGE_VERSION}')")
         attached = True
+        conn.execute(f"create schema {alias}.{SERVING_SCHEMA}")
+        comments: dict[str, dict[str, str]] = {REFRESH_LOG: REFRESH_LOG_COMMENTS}
         for table in tables:
-            conn.execute(
-                f"create table {alias}.main.{table} as select *, cast(? as varchar) as refresh_id from marts.{table}",
-                [refresh_id])
-            counts[table] = conn.execute(f"select count(*) from {alias}.main.{table}").fetchall()[0][0]
+            relation = f"{alias}.{SERVING_SCHEMA}.{table}"
+            conn.execute(f"create table {relation} as select *, cast(? as varchar) as refresh_id from marts.{table}",
+                         [refresh_id])
+            comments[table] = mart_comments(conn, table)
+            _write_comments(conn, relation, comments[table])
+            counts[table] = conn.execute(f"select count(*) from {relation}").fetchall()[0][0]
         record.tables_published = len(counts)
         record.rows_published = sum(counts.values())
         record.finished_at = now_utc()
@@ -195,9 +241,12 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
                      "where refresh_id <> ?", [refresh_id])
         conn.execute(f"insert into {alias}.main.{REFRESH_LOG} values "
                      f"({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})", record.row())
+        _write_comments(conn, f"{alias}.main.{REFRESH_LOG}", REFRESH_LOG_COMMENTS)
         for table in [*tables, REFRESH_LOG]:
             target = parquet_dir / f".{table}.parquet.tmp-{token}"
-            conn.execute(f"copy (select * from {alias}.main.{table}) to {_quote(target)} (format parquet)")
+            schema = "main" if table == REFRESH_LOG else SERVING_SCHEMA
+            conn.execute(f"copy (select * from {alias}.{schema}.{table}) to {_quote(target)} "
+                         f"(format parquet, kv_metadata {_kv_metadata(comments[table])})")
             parquet_temps[table] = target
         conn.execute(f"checkpoint {alias}")
         conn.execute(f"detach {alias}")

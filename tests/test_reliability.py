@@ -144,11 +144,11 @@ READER = textwrap.dedent("""
             conn = duckdb.connect(path, read_only=True)
             try:
                 tables = [r[0] for r in conn.execute(
-                    "select table_name from information_schema.tables where table_name <> 'refresh_log'").fetchall()]
+                    "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()]
                 stats["queries"] += 1
                 ids = set()
                 for table in tables:
-                    ids |= {r[0] for r in conn.execute(f'select distinct refresh_id from "{table}"').fetchall()}
+                    ids |= {r[0] for r in conn.execute(f'select distinct refresh_id from marts."{table}"').fetchall()}
                     stats["queries"] += 1
             finally:
                 conn.close()

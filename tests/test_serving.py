@@ -29,7 +29,31 @@ def make_warehouse(path: Path, version: int = 1) -> Path:
                      "[1, 2] as a_list, current_date as d from range(100)")
         conn.execute(f"create or replace table marts.bom_ingest_report as select 'P{version}' as product, 3 as lines")
         conn.execute("create or replace view marts.not_published as select 1 as x")
+        conn.execute("comment on table marts.part_risk is 'One row per part, it''s the latest snapshot.'")
+        conn.execute("comment on column marts.part_risk.id is 'The part id.'")
     return path
+
+
+def test_descriptions_reach_the_serving_copy_and_the_parquet_files(tmp_path):
+    warehouse = make_warehouse(tmp_path / "w.duckdb")
+    target = tmp_path / "serving" / "partrisk.duckdb"
+    serving.publish(warehouse, target, "refresh-1")
+    with duckdb.connect(str(target), read_only=True) as conn:
+        assert conn.execute("select comment from duckdb_tables() where schema_name = 'marts' "
+                            "and table_name = 'part_risk'").fetchall() == [("One row per part, it's the latest snapshot.",)]
+        columns = dict(conn.execute("select column_name, comment from duckdb_columns() where schema_name = 'marts' "
+                                    "and table_name = 'part_risk'").fetchall())
+        assert columns["id"] == "The part id."
+        assert columns["refresh_id"] == serving.REFRESH_ID_COMMENT
+        assert columns["version"] is None  # no description in the warehouse: none invented
+        log = dict(conn.execute("select column_name, comment from duckdb_columns() "
+                                "where table_name = 'refresh_log'").fetchall())
+        assert log["status"] == serving.REFRESH_LOG_COMMENTS["status"]
+    kv = dict(duckdb.sql(f"select decode(key), decode(value) from "
+                         f"parquet_kv_metadata('{target.parent / 'parquet' / 'part_risk.parquet'}')").fetchall())
+    assert kv["description"] == "One row per part, it's the latest snapshot."
+    assert kv["description:id"] == "The part id."
+    assert kv["description:refresh_id"] == serving.REFRESH_ID_COMMENT
 
 
 def test_publish_copies_every_mart_with_refresh_id_log_and_parquet(tmp_path):
@@ -38,10 +62,10 @@ def test_publish_copies_every_mart_with_refresh_id_log_and_parquet(tmp_path):
     result = serving.publish(warehouse, target, "refresh-1", failed_inputs=["feeds/x/2025-09-01/a.json: empty file"])
     assert result.tables == {"bom_ingest_report": 1, "part_risk": 100}
     with duckdb.connect(str(target), read_only=True) as conn:
-        tables = {r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()}
-        assert tables == {"part_risk", "bom_ingest_report", "refresh_log"}
+        tables = set(conn.execute("select table_schema, table_name from information_schema.tables").fetchall())
+        assert tables == {("marts", "part_risk"), ("marts", "bom_ingest_report"), ("main", "refresh_log")}
         for table in ("part_risk", "bom_ingest_report"):
-            assert conn.execute(f"select distinct refresh_id from {table}").fetchall() == [("refresh-1",)]
+            assert conn.execute(f"select distinct refresh_id from marts.{table}").fetchall() == [("refresh-1",)]
         log = conn.execute("select refresh_id, status, tables_published, rows_published, failed_inputs_count "
                            "from refresh_log").fetchall()
         assert log == [("refresh-1", "published", 2, 101, 1)]
@@ -62,10 +86,12 @@ def test_a_reader_keeps_its_version_and_the_next_one_sees_the_new(tmp_path):
     reader = duckdb.connect(str(target), read_only=True)  # a BI tool holding the file open
     make_warehouse(warehouse, version=2)
     serving.publish(warehouse, target, "refresh-2")  # never waits for the reader's lock
-    assert reader.execute("select distinct version, refresh_id from part_risk").fetchall() == [("v1", "refresh-1")]
+    assert reader.execute("select distinct version, refresh_id from marts.part_risk").fetchall() == [
+        ("v1", "refresh-1")]
     reader.close()
     with duckdb.connect(str(target), read_only=True) as fresh:
-        assert fresh.execute("select distinct version, refresh_id from part_risk").fetchall() == [("v2", "refresh-2")]
+        assert fresh.execute("select distinct version, refresh_id from marts.part_risk").fetchall() == [
+            ("v2", "refresh-2")]
         assert [r[0] for r in fresh.execute("select refresh_id from refresh_log order by refresh_id").fetchall()] == [
             "refresh-1", "refresh-2"]
 
@@ -140,7 +166,7 @@ def test_the_serving_asset_publishes_only_after_the_blocking_checks(tmp_path, mo
         assert result.success and status is None
         assert log[result.run_id]["status"] == "published"
         with duckdb.connect(str(target), read_only=True) as conn:
-            assert conn.execute("select distinct refresh_id from part_risk").fetchall() == [(result.run_id,)]
+            assert conn.execute("select distinct refresh_id from marts.part_risk").fetchall() == [(result.run_id,)]
     else:
         assert not result.success and status == "blocked"
         assert sha(target) == before, "a blocked refresh never touches the serving copy"
@@ -173,9 +199,9 @@ READ_EVERY_TABLE = textwrap.dedent("""
     import json, sys, duckdb
     conn = duckdb.connect(sys.argv[1], read_only=True)
     out = {"version": duckdb.__version__, "tables": {}}
-    for (table,) in conn.execute("select table_name from information_schema.tables order by 1").fetchall():
-        rows = conn.execute(f'select * from "{table}"').fetchall()
-        ids = conn.execute(f'select distinct refresh_id from "{table}"').fetchall() if table != "refresh_log" else []
+    for (schema, table) in conn.execute("select table_schema, table_name from information_schema.tables order by 2").fetchall():
+        rows = conn.execute(f'select * from "{schema}"."{table}"').fetchall()
+        ids = conn.execute(f'select distinct refresh_id from "{schema}"."{table}"').fetchall() if table != "refresh_log" else []
         out["tables"][table] = {"rows": len(rows), "refresh_ids": sorted(str(r[0]) for r in ids)}
     print(json.dumps(out))
 """)
