@@ -12,9 +12,12 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
-.PHONY: install manifest demo dev test bench lint clean
+.PHONY: help install manifest demo dev docs test bench lint clean
 
-install: $(STAMP)
+help: ## list every target with one line each
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(STAMP) ## create .venv and install the locked dependencies
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "partrisk needs Python 3.11, found " + sys.version' 
@@ -24,28 +27,34 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # dbt's manifest, which the Dagster definitions load; rebuilt when a dbt file changes.
-manifest: dbt_project/target/manifest.json
+manifest: dbt_project/target/manifest.json ## parse the dbt project (the manifest Dagster loads)
 dbt_project/target/manifest.json: $(STAMP) $(DBT_FILES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 	@touch $@
 
-demo: install manifest
+demo: install manifest ## run the whole pipeline on the sample market and print the summary
 	@mkdir -p $(DAGSTER_HOME)
 	time $(BIN)/partrisk refresh
 
-dev: install manifest
+dev: install manifest ## open the Dagster UI and daemon at http://127.0.0.1:3000
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions
 
-test: install manifest
+test: install manifest ## run the test suite
 	$(BIN)/python -m pytest -q
 
 # Trend-feature benchmark (not a test): tiers S, M4, M + one night at 120/365 days of history.
-bench: install manifest
+bench: install manifest ## run the trend-feature benchmark (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
 
-lint: install
+# dbt's documentation site (lineage, every model and column) from the warehouse `make demo` built.
+docs: install manifest ## generate the dbt docs from the warehouse and serve them at http://127.0.0.1:8080
+	@test -f $(PARTRISK_WAREHOUSE) || { echo "no warehouse at $(PARTRISK_WAREHOUSE): run make demo first"; exit 2; }
+	cd dbt_project && ../$(BIN)/dbt docs generate --quiet --profiles-dir .
+	cd dbt_project && ../$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080 --no-browser
+
+lint: install ## ruff on the Python code
 	$(BIN)/ruff check .
 
-clean:
+clean: ## remove everything generated (warehouse, serving copy, quality reports, Dagster home, dbt target)
 	rm -rf data/warehouse data/serving data/quality data/.dagster dbt_project/target dbt_project/logs

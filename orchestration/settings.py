@@ -26,8 +26,8 @@ SAMPLE_PARAMS = {
     "seed": 7,
 }
 
-# Daily partitions start here; snapshot folders before it are refused with a clear error.
-PARTITIONS_START = os.environ.get("PARTRISK_PARTITIONS_START", "2024-01-01")
+# Daily partitions start when the data does, so Dagster shows no years of empty partitions.
+FALLBACK_PARTITIONS_START = "2024-01-01"
 
 # Telemetry is off everywhere: the machine has no network and users did not opt in.
 TELEMETRY_ENV = {
@@ -62,6 +62,20 @@ def landing_dir() -> Path:
 
 def warehouse_path() -> Path:
     return Path(os.environ.get("PARTRISK_WAREHOUSE", str(DATA_DIR / "warehouse" / "partrisk.duckdb"))).resolve()
+
+
+def partitions_start() -> str:
+    """PARTRISK_PARTITIONS_START, else the landing tree's first snapshot date, else 2024-01-01 (no landing yet).
+
+    Snapshot folders before it are refused by `partrisk refresh` with a clear error.
+    """
+    configured = os.environ.get("PARTRISK_PARTITIONS_START")
+    if configured:
+        return configured
+    from orchestration.landing import snapshot_dates
+
+    dates = snapshot_dates(landing_dir())
+    return dates[0].isoformat() if dates else FALLBACK_PARTITIONS_START
 
 
 def serving_path() -> Path:

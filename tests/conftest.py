@@ -15,6 +15,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+# Test landings with different first dates share one process (one partitions definition): pin its start.
+os.environ.setdefault("PARTRISK_PARTITIONS_START", "2024-01-01")
 
 
 def real_fixtures_path() -> Path:

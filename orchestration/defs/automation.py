@@ -26,7 +26,11 @@ nightly_refresh = dg.build_schedule_from_partitioned_job(
 )
 
 
-@dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Every minute, looks at the landing tree's feeds/<source>/<YYYY-MM-DD>/ folders and requests "
+                       "a refresh when a snapshot folder appears or a file in it changes in content (sha256); "
+                       "a late or changed past date also recomputes the following days up to the feature "
+                       "lookback. Off until you turn it on.")
 def landing_sensor(context: dg.SensorEvaluationContext):
     """Requests a refresh when a snapshot folder appears or one of its files changes *in content*.
 

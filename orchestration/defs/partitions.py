@@ -7,7 +7,7 @@ import dagster as dg
 
 from orchestration import settings
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=settings.PARTITIONS_START, end_offset=1)
+daily_partitions = dg.DailyPartitionsDefinition(start_date=settings.partitions_start(), end_offset=1)
 
 # A backfill of many dates is one run that loads the whole range in one pass.
 single_run_backfill = dg.BackfillPolicy.single_run()
