@@ -32,7 +32,7 @@ class RefreshOutcome:
     summary: str = ""
     publish_status: str | None = None  # issue 6: published | blocked | failed (the refresh_log row)
     serving: str = ""  # issue 6: which version BI tools see
-    data_docs: str | None = None  # issue 6: the GX Data Docs index page
+    quality_report: str | None = None  # the offline HTML report of every quality gate
 
     @property
     def ok(self) -> bool:
@@ -58,8 +58,8 @@ class RefreshOutcome:
                          + ("" if self.publish_status == "published" else " (the serving copy was left unchanged)"))
         if self.serving:
             lines.append(self.serving)
-        if self.data_docs:
-            lines.append(f"quality reports (GX Data Docs): {self.data_docs}")
+        if self.quality_report:
+            lines.append(f"quality report: {self.quality_report}")
         return "\n".join(lines)
 
 
@@ -156,7 +156,7 @@ def run_refresh(
     outcome = RefreshOutcome(result.run_id, result.success, time.perf_counter() - started, (first, last),
                              failed_steps=failed_steps, failed_checks=failed_checks)
     outcome.publish_status = publish_status
-    outcome.serving, outcome.data_docs = serving_and_docs(progress)
+    outcome.serving, outcome.quality_report = serving_and_report(progress)
     outcome.failed_inputs, outcome.quarantined = input_problems(warehouse, first, last)
     if warehouse.is_file():
         outcome.summary = warehouse_summary(warehouse)
@@ -178,18 +178,18 @@ def record_publish_status(instance, run_id: str, warehouse: Path) -> str | None:
     return record_unpublished_run(instance, run_id, warehouse) or status
 
 
-def serving_and_docs(progress: Callable[[str], None]) -> tuple[str, str | None]:
-    """issue 6: which refresh the serving copy holds, and the GX Data Docs (rebuilt, even after a blocked run)."""
+def serving_and_report(progress: Callable[[str], None]) -> tuple[str, str | None]:
+    """Which refresh the serving copy holds, and the quality report (rebuilt, even after a blocked run)."""
     from orchestration import serving
 
-    docs = None
+    report = None
     try:
-        from orchestration.quality import build_data_docs
+        from orchestration.quality import build_quality_report
 
-        docs = str(build_data_docs())
+        report = str(build_quality_report())
     except Exception as error:  # noqa: BLE001 - a report, never a reason to fail the refresh
-        progress(f"GX Data Docs not built: {error}")
-    return serving.serving_summary(settings.serving_path()), docs
+        progress(f"quality report not built: {error}")
+    return serving.serving_summary(settings.serving_path()), report
 
 
 def input_problems(warehouse: Path, first: date, last: date) -> tuple[list[tuple], list[tuple]]:

@@ -15,7 +15,12 @@ import duckdb
 import pytest
 
 from orchestration.quality import gates, suites
-from orchestration.quality.runner import ValidationOutcome, build_data_docs, data_docs_index, validate_batch
+from orchestration.quality.runner import (
+    ValidationOutcome,
+    build_quality_report,
+    quality_report_path,
+    validate_batch,
+)
 from orchestration.warehouse import raw_load
 from orchestration.warehouse.connection import ensure_schemas
 
@@ -74,9 +79,10 @@ def test_validate_batch_returns_outcome_with_failing_rows(tmp_path):
     [failure] = outcome.failed_expectations
     assert failure.rule == "negative_stock" and failure.row_ids == [11] and failure.unexpected_count == 1
     assert outcome.result_json["success"] is False
-    index = build_data_docs()
-    assert index == data_docs_index() and index.is_file()
-    assert any(index.parent.joinpath("validations").rglob("*.html")), "the validation result is rendered"
+    report = build_quality_report()
+    assert report == quality_report_path() and report.is_file()
+    html = report.read_text(encoding="utf-8")
+    assert "test.stock" in html and "no negative stock" in html, "the failed expectation is rendered with its reason"
 
 
 def test_clean_raw_feed_passes_and_moves_nothing(loaded):
@@ -326,4 +332,4 @@ def test_the_built_warehouse_ran_every_gate(built_warehouse):
             "gx_features_cover_listed_parts", "gx_mart_suite"} <= names
     assert not [f for f in failed if f[1]], f"blocking checks failed: {failed}"
     assert outcome.publish_status == "published"
-    assert outcome.data_docs and Path(outcome.data_docs).is_file()
+    assert outcome.quality_report and Path(outcome.quality_report).is_file()

@@ -134,18 +134,18 @@ def build_serving_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                                      snapshot_range=snapshot_range, failed_checks=errors, failed_inputs=inputs)
         docs = None
         try:
-            from orchestration.quality import build_data_docs
+            from orchestration.quality import build_quality_report
 
-            docs = str(build_data_docs())
-        except Exception as error:  # noqa: BLE001 - the docs are a report, never a reason to fail a publish
-            context.log.warning(f"GX Data Docs not rebuilt: {error}")
+            docs = str(build_quality_report())
+        except Exception as error:  # noqa: BLE001 - the report is a report, never a reason to fail a publish
+            context.log.warning(f"quality report not rebuilt: {error}")
         context.log.info(f"published {result.serving_path} (refresh {run_id}): {len(result.tables)} tables, "
                          f"{result.rows:,} rows")
         return dg.MaterializeResult(metadata={
             "refresh_id": run_id, "serving_path": str(result.serving_path), "parquet_dir": str(result.parquet_dir),
             "tables": dg.MetadataValue.json(result.tables), "rows": result.rows,
             "failed_inputs": len(inputs), "non_blocking_errors": dg.MetadataValue.json(errors),
-            "data_docs": docs or "not built", "seconds": round(result.seconds, 2),
+            "quality_report": docs or "not built", "seconds": round(result.seconds, 2),
         })
 
     return serving_partrisk

@@ -475,6 +475,6 @@ def gate_budget(conn: duckdb.DuckDBPyConnection) -> GateResult:
 
 
 def quality_report_path() -> Path:
-    from orchestration.quality.runner import data_docs_index
+    from orchestration.quality.runner import quality_report_path as report_path
 
-    return data_docs_index()
+    return report_path()

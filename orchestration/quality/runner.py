@@ -3,8 +3,9 @@
 GX 1.x's SQL datasource returns failures with an empty unexpected_count on DuckDB, so every batch is
 fetched from the warehouse by the caller (only the run's rows: the partition, never the history) and
 validated here through GX's pandas datasource. The GX project is a file context under the quality
-directory (PARTRISK_QUALITY_DIR, default data/quality): suites, validation results and the Data Docs
-site (`<quality dir>/gx/uncommitted/data_docs/local_site/index.html`).
+directory (PARTRISK_QUALITY_DIR, default data/quality): suites and validation results. The results are
+rendered into the project's own offline report (`<quality dir>/report.html`, orchestration.quality.report),
+not GX's Data Docs, whose pages load their scripts and styles from public CDNs.
 """
 
 from __future__ import annotations
@@ -84,8 +85,10 @@ def quality_root() -> Path:
     return settings.quality_dir()
 
 
-def data_docs_index(root: Path | None = None) -> Path:
-    return (root or quality_root()) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+def quality_report_path(root: Path | None = None) -> Path:
+    from orchestration.quality.report import report_path
+
+    return report_path((root or quality_root()).resolve())
 
 
 def get_context(root: Path | None = None):
@@ -192,14 +195,14 @@ def _compact_result(result) -> dict:
     return _jsonable(data)
 
 
-def build_data_docs(root: Path | None = None) -> Path:
-    """Prune old validation results and (re)build the HTML Data Docs; returns the index page."""
+def build_quality_report(root: Path | None = None) -> Path:
+    """Prune old validation results and (re)write the offline HTML quality report; returns its path."""
+    from orchestration.quality.report import build_report
+
     root = (root or quality_root()).resolve()
-    context = get_context(root)
     _prune_results(root / "gx" / "uncommitted" / "validations")
     with _lock:
-        context.build_data_docs()
-    return data_docs_index(root)
+        return build_report(root)
 
 
 def _prune_results(folder: Path) -> None:
