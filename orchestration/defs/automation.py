@@ -55,7 +55,11 @@ serving_freshness_hourly = dg.ScheduleDefinition(
                                    "(PARTRISK_ALERT_WEBHOOK, PARTRISK_ALERT_COMMAND).")
 def refresh_log_on_failure(context: dg.RunFailureSensorContext):
     run_id = context.dagster_run.run_id
-    status = record_unpublished_run(context.instance, run_id)
+    try:
+        status = record_unpublished_run(context.instance, run_id)
+    except Exception as error:  # noqa: BLE001 - a warehouse that cannot be written is one more reason to alert
+        context.log.error(f"refresh_log not written for run {run_id}: {error}")
+        status = None
     steps = [event.step_key for event in context.get_step_failure_events() if event.step_key]
     send_alert(failure_alert(context.instance, run_id, status, steps), context.log)
 
