@@ -75,12 +75,13 @@ class Deployment:
                 os.killpg(process.pid, signal.SIGKILL)
         return process.wait(timeout)
 
-    def launch(self, tags: dict[str, str], job: str = "refresh") -> str:
-        """Submit a run to the instance's run coordinator (queued); returns its run id."""
+    def launch(self, tags: dict[str, str], job: str = "refresh", steps: str | None = None) -> str:
+        """Submit a run (of only `steps`, an op selection, if given) to the instance's queued run coordinator."""
         run_id = str(uuid.uuid4())
-        completed = subprocess.run([str(BIN / "dagster"), "job", "launch", *CODE_LOCATION, "-j", job, "--run-id", run_id,
-                                    "--tags", json.dumps(tags)], cwd=REPO, env=self.environ(), capture_output=True,
-                                   text=True)
+        selection = ["-o", steps] if steps else []
+        completed = subprocess.run([str(BIN / "dagster"), "job", "launch", *CODE_LOCATION, "-j", job, *selection,
+                                    "--run-id", run_id, "--tags", json.dumps(tags)], cwd=REPO, env=self.environ(),
+                                   capture_output=True, text=True)
         if completed.returncode != 0:
             raise RuntimeError(f"dagster job launch exited {completed.returncode}: {completed.stderr[-2000:]}")
         return run_id
