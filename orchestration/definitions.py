@@ -13,7 +13,14 @@ settings.apply_telemetry_off()
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 settings.export_paths()
 
-from orchestration.defs.automation import landing_sensor, nightly_refresh, refresh_job  # noqa: E402
+from orchestration.defs.automation import (  # noqa: E402
+    landing_sensor,
+    nightly_refresh,
+    refresh_job,
+    refresh_log_on_failure,
+    serving_freshness_hourly,
+    serving_freshness_job,
+)
 from orchestration.defs.dbt import dbt_blocks  # noqa: E402
 from orchestration.defs.features import part_trends_daily  # noqa: E402
 
@@ -21,7 +28,7 @@ from orchestration.defs.features import part_trends_daily  # noqa: E402
 from orchestration.defs.quality import build_quality_checks  # noqa: E402
 from orchestration.defs.raw import raw_assets  # noqa: E402
 from orchestration.defs.resources import build_resources  # noqa: E402
-from orchestration.defs.serving import build_serving_asset, refresh_log_on_failure  # noqa: E402
+from orchestration.defs.serving import build_serving_asset, serving_fresh  # noqa: E402
 
 
 def quality_and_serving(assets: list) -> tuple[list, list]:
@@ -37,9 +44,9 @@ def build_definitions() -> dg.Definitions:
     checks, serving_assets = quality_and_serving(assets)  # issue 6
     return dg.Definitions(
         assets=[*assets, *serving_assets],
-        asset_checks=checks,
-        jobs=[refresh_job],
-        schedules=[nightly_refresh],
+        asset_checks=[*checks, serving_fresh],
+        jobs=[refresh_job, serving_freshness_job],
+        schedules=[nightly_refresh, serving_freshness_hourly],
         sensors=[landing_sensor, refresh_log_on_failure],
         resources=build_resources(),
     )

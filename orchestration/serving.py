@@ -21,7 +21,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -286,13 +286,31 @@ def serving_summary(serving_path: Path) -> str:
     """One line on the serving copy: which refresh BI tools see."""
     if not Path(serving_path).exists():
         return f"serving copy {serving_path}: not published yet"
-    log = [r for r in read_refresh_log(serving_path) if r["status"] == "published"]
-    if not log:
+    last = last_publish(serving_path)
+    if last is None:
         return f"serving copy {serving_path}: no publish recorded"
-    last = log[0]
     return (f"serving copy {serving_path}: refresh {last['refresh_id']} published {last['finished_at']:%Y-%m-%d %H:%M:%S} "
             f"({last['tables_published']} tables, {last['rows_published']:,} rows)")
 
 
 def describe(record: dict) -> str:
     return json.dumps(record, default=str, sort_keys=True)
+
+
+def last_publish(serving_path: Path) -> dict | None:
+    """The refresh_log row of the serving copy's current version, or None if it was never published."""
+    published = [r for r in read_refresh_log(serving_path) if r["status"] == "published" and r["finished_at"]]
+    return max(published, key=lambda r: r["finished_at"]) if published else None
+
+
+def freshness(published_at: datetime | None, now: datetime, max_age: timedelta) -> tuple[bool, str]:
+    """(fresh?, why): the serving copy is stale when its last publish is older than max_age, or missing."""
+    if published_at is None:
+        return False, "the serving copy has never been published"
+    age = now - published_at
+    hours = age.total_seconds() / 3600
+    limit = max_age.total_seconds() / 3600
+    if age > max_age:
+        return False, f"the serving copy was last published {published_at:%Y-%m-%d %H:%M} UTC, {hours:.1f} h ago " \
+                      f"(limit {limit:g} h)"
+    return True, f"published {hours:.1f} h ago (limit {limit:g} h)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -100,3 +100,21 @@ def ensure_dagster_home() -> Path:
         target.write_bytes(source.read_bytes())
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+SERVING_MAX_AGE_ENV = "PARTRISK_SERVING_MAX_AGE_HOURS"
+DEFAULT_SERVING_MAX_AGE_HOURS = 36.0
+
+
+def serving_max_age() -> timedelta:
+    """How old the serving copy may get before the freshness check fails (a missed night plus slack)."""
+    raw = os.environ.get(SERVING_MAX_AGE_ENV, "").strip()
+    if not raw:
+        return timedelta(hours=DEFAULT_SERVING_MAX_AGE_HOURS)
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours < 100_000:
+        raise ValueError(f"{SERVING_MAX_AGE_ENV}={raw!r}: expected a positive number of hours, e.g. 36")
+    return timedelta(hours=hours)

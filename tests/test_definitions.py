@@ -76,6 +76,19 @@ def test_schedule_and_sensor(defs):
     assert sensor.job_name == "refresh"
 
 
+def test_the_nightly_tick_requests_yesterday_and_the_refresh_runs_in_process(defs):
+    from datetime import datetime
+
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    with dg.build_schedule_context(scheduled_execution_time=datetime(2026, 1, 1, 2, 0),
+                                   repository_def=defs.get_repository_def()) as context:
+        [request] = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2025-12-31"
+    assert defs.resolve_job_def("refresh").executor_def.name == "in_process"
+    freshness = defs.resolve_schedule_def("serving_freshness_hourly")
+    assert freshness.job_name == "serving_freshness" and freshness.cron_schedule == "30 * * * *"
+
+
 def test_dbt_args_pass_the_partition_window():
     assert dbt_build_args() == ["build"]
     args = dbt_build_args({"min_date": "2025-10-01", "max_date": "2025-10-03"})

@@ -1,4 +1,4 @@
-"""When things run: the refresh job, the nightly schedule and the landing sensor."""
+"""When things run: the refresh job, the nightly schedule, the landing sensor, and the watch on both."""
 
 
 import hashlib
@@ -10,20 +10,58 @@ import dagster as dg
 
 from orchestration import landing as landing_tree
 from orchestration import settings
-from orchestration.defs.features import LOOKBACK_DAYS  # issue 6: a late file recomputes the lookback after it
+from orchestration.defs.features import LOOKBACK_DAYS
+from orchestration.defs.serving import failure_alert, record_unpublished_run, send_alert, serving_fresh
 
-# Every asset: a partition range of the feed-dated assets plus the present-state assets once.
+# The night's work: every asset and check. Assets added to the code location (the landing pulls among
+# them) join it; the partition range picks the feed-dated partitions, the present-state assets run once.
+NIGHTLY_SELECTION = dg.AssetSelection.all()
+
+# In-process: the duckdb pool runs the steps one at a time anyway, so a process per step would only add
+# an interpreter start and the Dagster/dbt/GX imports to every step of the scheduled night.
 refresh_job = dg.define_asset_job(
     name="refresh",
-    selection=dg.AssetSelection.all(),
-    description="Load the landing tree for the partition range, build staging, features and marts, run the checks.",
+    selection=NIGHTLY_SELECTION,
+    executor_def=dg.in_process_executor,
+    description="Load the landing tree for the partition range, build staging, features and marts, run the checks, "
+                "publish the serving copy.",
 )
 
-# One scheduled night: yesterday's snapshot partition and everything downstream of it.
-nightly_refresh = dg.build_schedule_from_partitioned_job(
-    refresh_job, name="nightly_refresh", hour_of_day=2, minute_of_hour=0,
-    description="Every night at 02:00: the previous day's snapshot partition and everything downstream.",
+
+@dg.schedule(job=refresh_job, cron_schedule="0 2 * * *", name="nightly_refresh",
+             description="Every night at 02:00: the previous day's snapshot partition and everything downstream.")
+def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """Yesterday's partition (the partitions reach today, for the landing sensor, so the last one is not it)."""
+    night = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
+    return dg.RunRequest(run_key=night, partition_key=night)
+
+
+# A night that never ran leaves no failed run to report; the serving copy's age does show it.
+serving_freshness_job = dg.define_asset_job(
+    name="serving_freshness", selection=dg.AssetSelection.checks(serving_fresh),
+    executor_def=dg.in_process_executor,
+    description="The serving copy's freshness check alone (it reads the serving file, not the warehouse).",
 )
+serving_freshness_hourly = dg.ScheduleDefinition(
+    name="serving_freshness_hourly", job=serving_freshness_job, cron_schedule="30 * * * *",
+    description="Every hour at :30: fail and alert when the serving copy is older than PARTRISK_SERVING_MAX_AGE_HOURS.",
+)
+
+
+@dg.run_failure_sensor(name="refresh_log_on_failure", default_status=dg.DefaultSensorStatus.RUNNING,
+                       monitored_jobs=[refresh_job],
+                       description="Writes a failed or blocked refresh to the warehouse's refresh_log (the serving "
+                                   "copy stays at the last good version) and sends the alert "
+                                   "(PARTRISK_ALERT_WEBHOOK, PARTRISK_ALERT_COMMAND).")
+def refresh_log_on_failure(context: dg.RunFailureSensorContext):
+    run_id = context.dagster_run.run_id
+    try:
+        status = record_unpublished_run(context.instance, run_id)
+    except Exception as error:  # noqa: BLE001 - a warehouse that cannot be written is one more reason to alert
+        context.log.error(f"refresh_log not written for run {run_id}: {error}")
+        status = None
+    steps = [event.step_key for event in context.get_step_failure_events() if event.step_key]
+    send_alert(failure_alert(context.instance, run_id, status, steps), context.log)
 
 
 @dg.sensor(job=refresh_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,

@@ -9,7 +9,11 @@ When it does not publish, the refresh is written to the warehouse's refresh_log 
 blocking check failed) or `failed` (a step failed, the process died) and the serving file is left
 byte-identical. The asset records that itself when it runs; when it never gets to run (an upstream step
 failed or a blocking check stopped the run), `record_unpublished_run` does it: `partrisk refresh` calls
-it after the job, and the run-failure sensor below calls it for runs launched from the UI or schedule.
+it after the job, and the run-failure sensor (defs/automation.py) calls it, then `failure_alert` and
+`send_alert`, for runs launched by the daemon or the UI.
+
+The `fresh` check fails, and alerts, when the serving copy's last publish is older than the allowed age:
+the night that never ran at all is noticed too.
 """
 
 
@@ -17,8 +21,9 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from orchestration import serving, settings
+from orchestration import alerts, serving, settings
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
+from orchestration.warehouse.raw_load import now_utc
 
 SERVING_KEY = dg.AssetKey(["serving", "partrisk"])
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -151,8 +156,41 @@ def build_serving_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     return serving_partrisk
 
 
-@dg.run_failure_sensor(name="refresh_log_on_failure", default_status=dg.DefaultSensorStatus.RUNNING,
-                       description="Writes a failed or blocked refresh to the warehouse's refresh_log (the serving "
-                                   "copy stays at the last good version).")
-def refresh_log_on_failure(context: dg.RunFailureSensorContext):
-    record_unpublished_run(context.instance, context.dagster_run.run_id)
+def failure_alert(instance, run_id: str, status: str | None, step_failures: list[str]) -> alerts.Alert:
+    """What a person needs about a night that did not publish: the night, what failed, the run's page."""
+    run = instance.get_run_by_id(run_id)
+    snapshot_range = run_snapshot_range(run.tags if run is not None else {})
+    blocking, errors = _split(failed_checks_in_run(instance, run_id))
+    failed = [f"step {step}" for step in step_failures] + [f"check {check}" for check in blocking or errors]
+    message = ("not published: blocking check(s) failed; BI keeps the last good serving copy" if status == "blocked"
+               else "the refresh failed; BI keeps the last good serving copy")
+    return alerts.Alert("refresh_blocked" if status == "blocked" else "refresh_failed",
+                        alerts.night_label(*(snapshot_range or (None, None))), failed, alerts.run_url(run_id), message)
+
+
+def send_alert(alert: alerts.Alert, log) -> None:
+    """An alert channel that fails is logged, never raised: the failure it reports is already recorded."""
+    try:
+        sent = alerts.send(alert)
+    except alerts.AlertError as error:
+        log.error(f"alert not delivered: {error}")
+        return
+    log.info(f"alert sent ({', '.join(sent)})" if sent else "no alert channel configured "
+             f"({alerts.WEBHOOK_ENV}, {alerts.COMMAND_ENV})")
+
+
+@dg.asset_check(asset=SERVING_KEY, name="fresh", blocking=False, pool=DUCKDB_POOL,
+                description="Fails when the serving copy's last publish is older than PARTRISK_SERVING_MAX_AGE_HOURS "
+                            "(default 36 h: a missed night plus slack), and sends the alert.")
+def serving_fresh(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    last = serving.last_publish(settings.serving_path())
+    published_at = last["finished_at"] if last else None
+    max_age = settings.serving_max_age()
+    fresh, why = serving.freshness(published_at, now_utc(), max_age)
+    if not fresh:
+        night = alerts.night_label(last["snapshot_first"], last["snapshot_last"]) if last else None
+        send_alert(alerts.Alert("serving_stale", night, ["check serving/partrisk:fresh"],
+                                alerts.run_url(context.run.run_id), why), context.log)
+    return dg.AssetCheckResult(passed=fresh, severity=dg.AssetCheckSeverity.ERROR, description=why, metadata={
+        "published_at": str(published_at) if published_at else "never",
+        "max_age_hours": max_age.total_seconds() / 3600})
