@@ -114,7 +114,7 @@ def read_watchlist(conn: duckdb.DuckDBPyConnection, source: str, tonight: date) 
         from {WATCHLIST_RELATION} as w
         left join last_seen as l on l.mpn = w.mpn and l.manufacturer = w.manufacturer
         order by w.mpn, w.manufacturer
-    """, {"source": source, "tonight": tonight}).fetchall()
+    """, {"source": source, "tonight": tonight} if sightings else {}).fetchall()
     return [Candidate(WatchedPart(mpn, manufacturer, mpn_raw, manufacturer_raw), band_value, last)
             for mpn, manufacturer, mpn_raw, manufacturer_raw, band_value, last in rows]
 
