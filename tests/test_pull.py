@@ -528,3 +528,43 @@ def test_pull_log_schema_is_created_once(tmp_path):
         columns = [r[0] for r in conn.execute("describe raw.pull_log").fetchall()]
     assert columns[:4] == ["pull_id", "source", "snapshot_date", "request_number"]
     assert {"parts", "http_status", "attempts", "bytes", "file_path", "seconds"} <= set(columns)
+
+
+# --- the watchlist model, built by `partrisk pull`'s own bootstrap on the session warehouse ---------
+
+def test_watchlist_model_holds_bom_parts_alternates_and_watchlist_csv(built_warehouse, tmp_path, monkeypatch):
+    import shutil
+
+    from orchestration.cli import build_watchlist
+    from orchestration.pull.runner import read_watchlist
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "partrisk.duckdb"
+    for folder in ("boms", "reference"):
+        shutil.copytree(built_warehouse.landing / folder, landing / folder)
+    (landing / "reference" / "watchlist.csv").write_text("mpn,manufacturer\nlm358baipwr ,TI\n", encoding="utf-8")
+    shutil.copy(built_warehouse.warehouse, warehouse)
+    for name, value in (("DAGSTER_HOME", tmp_path / "home"), ("PARTRISK_LANDING", landing),
+                        ("PARTRISK_WAREHOUSE", warehouse)):
+        monkeypatch.setenv(name, str(value))
+    build_watchlist(landing, warehouse)
+
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        watched = {(m, f): flags for m, f, *flags in conn.execute(
+            "select mpn, manufacturer, is_bom_part, is_alternate, is_listed from staging.int_pull_watchlist").fetchall()}
+        bom_parts = set(conn.execute("select distinct mpn, manufacturer from staging.stg_boms__bom_lines "
+                                     "where not is_dnp and mpn is not null and manufacturer is not null "
+                                     "and not mpn_is_distributor_sku").fetchall())
+        alternates = set(conn.execute(
+            "select distinct a.alt_mpn, a.alt_manufacturer from staging.stg_reference__alternates as a "
+            "join staging.stg_boms__bom_lines as b on b.mpn = a.mpn and b.manufacturer = a.manufacturer "
+            "where not b.is_dnp").fetchall())
+        last_day = conn.execute("select max(snapshot_date) from staging.stg_feeds__offers").fetchall()[0][0]
+        candidates = read_watchlist(conn, "digikey", last_day)
+    assert bom_parts and alternates - bom_parts
+    assert bom_parts | alternates <= set(watched)
+    assert all(watched[key][0] for key in bom_parts)
+    assert watched[("LM358BAIPWR", "Texas Instruments")] == [False, False, True]
+    # Last snapshots come from the feeds up to tonight, bands from marts.part_risk.
+    assert any(c.last_snapshot == last_day for c in candidates)
+    assert all(c.last_snapshot is None or c.last_snapshot <= last_day for c in candidates)
+    assert {c.risk_band for c in candidates} - {None}
