@@ -121,8 +121,12 @@ def pull(
     from datetime import UTC, datetime
 
     from orchestration.policy import PolicyError
-    from orchestration.pull.runner import PullError, run_pull
+    from orchestration.pull.runner import SOURCES, PullError, run_pull
 
+    unknown = sorted(set(source or ()) - set(SOURCES))
+    if unknown:
+        _echo(f"pull failed: unknown source(s) {', '.join(unknown)}: choose from {', '.join(SOURCES)}")
+        raise typer.Exit(code=2)
     if landing is not None:
         os.environ["PARTRISK_LANDING"] = str(landing.resolve())
     if warehouse is not None:
