@@ -12,7 +12,7 @@ import json
 import logging
 import stat
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -568,3 +568,36 @@ def test_watchlist_model_holds_bom_parts_alternates_and_watchlist_csv(built_ware
     assert any(c.last_snapshot == last_day for c in candidates)
     assert all(c.last_snapshot is None or c.last_snapshot <= last_day for c in candidates)
     assert {c.risk_band for c in candidates} - {None}
+
+
+def test_mouser_html_instead_of_json_fails_that_batch_only(night, providers):
+    providers.scripts["mouser"] = [lambda: Response("<html>maintenance</html>", 200, content_type="text/html")]
+    result = pull(night, providers, ["mouser"]).results[0]
+    assert (result.parts_failed, result.parts_saved) == (10, 15)
+    assert "not a mouser response" in pull_log(night[1])[0]["reason"]
+
+
+# --- the Dagster asset ------------------------------------------------------------------------------
+
+def test_pull_asset_materializes_tonights_partition_through_dagster(night, providers, monkeypatch):
+    import dagster as dg
+
+    from orchestration.defs.pull import build_pull_asset
+    from orchestration.defs.resources import WarehouseResource
+
+    landing, warehouse, home = night
+    for name, value in {**providers.environ(), "DAGSTER_HOME": str(home)}.items():
+        monkeypatch.setenv(name, value)
+    today = datetime.now(UTC).date()
+    resources = {"warehouse": WarehouseResource(warehouse_path=str(warehouse), landing_path=str(landing))}
+    result = dg.materialize([build_pull_asset("mouser")], partition_key=today.isoformat(), resources=resources)
+    metadata = result.asset_materializations_for_node("landing__pull_mouser")[0].metadata
+    assert metadata["status"].value == "pulled" and metadata["parts_saved"].value == 25 and metadata["calls"].value == 3
+    assert len(list((landing / "feeds" / "mouser" / today.isoformat()).glob("pull-*.json.gz"))) == 3
+    assert SECRETS["MOUSER_API_KEY"] not in json.dumps({k: str(v.value) for k, v in metadata.items()})
+    # An old partition (a backfill, `make demo`) is a quick skip that calls nothing.
+    calls = len(providers.requests)
+    old = dg.materialize([build_pull_asset("mouser")], partition_key="2025-12-31", resources=resources)
+    skipped = old.asset_materializations_for_node("landing__pull_mouser")[0].metadata
+    assert skipped["status"].value == "skipped" and "not tonight's" in skipped["reason"].value
+    assert len(providers.requests) == calls

@@ -25,7 +25,7 @@ from orchestration.policy import PullPolicy, load_policy
 from orchestration.pull import http
 from orchestration.pull.credentials import Redactor, load_credentials, missing_variables
 from orchestration.pull.planner import Candidate, SourcePlan, plan_source
-from orchestration.pull.providers import PROVIDERS, AuthError, Provider, WatchedPart
+from orchestration.pull.providers import PROVIDERS, AuthError, Provider, Verdict, WatchedPart
 from orchestration.pull.tokens import TokenCache
 from orchestration.warehouse.connection import fetch_one, table_exists, warehouse
 
@@ -242,6 +242,14 @@ def _pull_source(conn, landing: Path, source: str, tonight: date, policy: PullPo
     return result
 
 
+def _read(provider: Provider, response: httpx.Response) -> Verdict:
+    """The provider's verdict; a body that is not the JSON it documents fails the batch, not the pull."""
+    try:
+        return provider.verdict(response)
+    except (ValueError, AttributeError, TypeError) as error:
+        return Verdict("failed", f"HTTP {response.status_code}: not a {provider.source} response ({type(error).__name__})")
+
+
 def _pull_batch(client, limiter, provider: Provider, batch: list[WatchedPart], log: _Log, result: SourceResult,
                 landing: Path, tonight: date, redactor: Redactor, sleep) -> str | None:
     """One request (renewing an expired token once); returns why the source must stop, or None."""
@@ -250,14 +258,14 @@ def _pull_batch(client, limiter, provider: Provider, batch: list[WatchedPart], l
     try:
         sent = http.send(client, limiter, lambda: provider.request(client, batch), sleep=sleep)
         attempts += sent.attempts
-        verdict = provider.verdict(sent.response)
+        verdict = _read(provider, sent.response)
         if verdict.outcome == "auth":
             provider.renew(client)
             sent = http.send(client, limiter, lambda: provider.request(client, batch), sleep=sleep)
             attempts += sent.attempts
-            verdict = provider.verdict(sent.response)
+            verdict = _read(provider, sent.response)
             if verdict.outcome == "auth":
-                verdict = type(verdict)("stop", f"{verdict.reason} again after a new token")
+                verdict = Verdict("stop", f"{verdict.reason} again after a new token")
     except http.QuotaSpent as spent:
         result.calls += max(attempts, 1)
         result.parts_failed += len(batch)
