@@ -601,3 +601,23 @@ def test_pull_asset_materializes_tonights_partition_through_dagster(night, provi
     skipped = old.asset_materializations_for_node("landing__pull_mouser")[0].metadata
     assert skipped["status"].value == "skipped" and "not tonight's" in skipped["reason"].value
     assert len(providers.requests) == calls
+
+
+def test_first_pull_of_a_new_landing_tree_builds_its_watchlist_without_a_warehouse(small_market, tmp_path, monkeypatch):
+    import shutil
+
+    from orchestration.cli import build_watchlist
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "new" / "partrisk.duckdb"
+    for folder in ("boms", "reference"):
+        shutil.copytree(small_market / folder, landing / folder)
+    for name, value in (("DAGSTER_HOME", tmp_path / "home"), ("PARTRISK_LANDING", landing),
+                        ("PARTRISK_WAREHOUSE", warehouse)):
+        monkeypatch.setenv(name, str(value))
+    build_watchlist(landing, warehouse)
+    lines: list[str] = []
+    report = run_pull(landing, warehouse, TONIGHT, None, dry_run=True, dagster_home=tmp_path / "home",
+                      environ={}, progress=lines.append)
+    planned = report.results[0].plan
+    assert planned.watchlist_parts > 0 and len(planned.chosen) == planned.watchlist_parts  # never pulled: all due
+    assert "a real pull would skip digikey" in lines[0]
