@@ -188,7 +188,7 @@ def run_pull(landing: Path, warehouse_path: Path, tonight: date, sources: list[s
              dry_run: bool = False, dagster_home: Path, environ: dict[str, str] | None = None,
              progress: Callable[[str], None] = print, rate_period_seconds: float = 60.0,
              transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep,
-             clock: Callable[[], datetime] = _utc_now) -> PullReport:
+             monotonic: Callable[[], float] = time.monotonic, clock: Callable[[], datetime] = _utc_now) -> PullReport:
     """Plan (and unless `dry_run`, run) tonight's pull for each source; every line is redacted."""
     environ = dict(os.environ) if environ is None else environ
     policy = load_policy(landing).pull
@@ -203,7 +203,8 @@ def run_pull(landing: Path, warehouse_path: Path, tonight: date, sources: list[s
         for source in sources or SOURCES:
             result = _pull_source(conn, landing, source, tonight, policy, dry_run=dry_run, environ=environ,
                                   redactor=redactor, dagster_home=dagster_home, rate_period_seconds=rate_period_seconds,
-                                  transport=transport, sleep=sleep, clock=clock, progress=progress)
+                                  transport=transport, sleep=sleep, monotonic=monotonic, clock=clock,
+                                  progress=progress)
             progress(redactor(result.render()))
             results.append(result)
     return PullReport(tonight, dry_run, results)
@@ -211,7 +212,7 @@ def run_pull(landing: Path, warehouse_path: Path, tonight: date, sources: list[s
 
 def _pull_source(conn, landing: Path, source: str, tonight: date, policy: PullPolicy, *, dry_run: bool,
                  environ: dict[str, str], redactor: Redactor, dagster_home: Path, rate_period_seconds: float,
-                 transport, sleep, clock, progress) -> SourceResult:
+                 transport, sleep, monotonic, clock, progress) -> SourceResult:
     credentials = load_credentials(source, environ)
     missing = missing_variables(source, environ)
     if credentials is None and not dry_run:
@@ -226,7 +227,7 @@ def _pull_source(conn, landing: Path, source: str, tonight: date, policy: PullPo
         note = f"no credentials ({', '.join(missing)} not set): a real pull would skip {source}" if credentials is None else ""
         return SourceResult(source, "planned", note, plan)
     provider = provider_class(credentials, token_cache(dagster_home), redactor, environ)
-    limiter = http.RateLimiter(quota.calls_per_minute, rate_period_seconds, sleep=sleep)
+    limiter = http.RateLimiter(quota.calls_per_minute, rate_period_seconds, clock=monotonic, sleep=sleep)
     log = _Log(conn, str(uuid.uuid4()), source, tonight, clock)
     result = SourceResult(source, "pulled", plan=plan)
     with http.new_client(transport) as client:
