@@ -142,6 +142,70 @@ def refresh(
     raise typer.Exit(code=0 if outcome.ok else 1)
 
 
+def build_watchlist(landing: Path, warehouse: Path) -> None:
+    """Materialize the pull watchlist and its BOM/reference inputs through Dagster (the refresh's own assets)."""
+    settings.apply_telemetry_off()
+    settings.ensure_dagster_home()
+    os.environ["PARTRISK_LANDING"] = str(landing)
+    os.environ["PARTRISK_WAREHOUSE"] = str(warehouse)
+    import contextlib
+
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.pull import WATCHLIST_KEY
+
+    defs = build_definitions()
+    log_path = settings.dagster_home() / "logs" / f"pull-watchlist-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.get() as instance, log_path.open("a", encoding="utf-8") as dbt_output, \
+            contextlib.redirect_stdout(dbt_output):
+        result = dg.materialize(defs.assets, selection=dg.AssetSelection.assets(WATCHLIST_KEY).upstream().required_multi_asset_neighbors(),
+                                resources=defs.resources, instance=instance, raise_on_error=False,
+                                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    if not result.success:
+        _echo(f"building the watchlist failed; full log: {log_path}")
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def pull(
+    landing: Annotated[Path | None, typer.Option(help="Landing tree to write feeds/<source>/<date>/ into (default: PARTRISK_LANDING or the sample).")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse holding the watchlist and raw.pull_log.")] = None,
+    snapshot: Annotated[str | None, typer.Option("--date", help="Snapshot date of the pull, YYYY-MM-DD (default: today, UTC).")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="digikey, mouser or nexar; repeat for several (default: all three).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print tonight's plan (parts, calls, quota left) and call nothing.")] = False,
+) -> None:
+    """Fetch tonight's DigiKey, Mouser and Nexar responses for the watchlist into the landing tree, within the quotas."""
+    from datetime import UTC, datetime
+
+    from orchestration.policy import PolicyError
+    from orchestration.pull.runner import SOURCES, PullError, run_pull
+
+    unknown = sorted(set(source or ()) - set(SOURCES))
+    if unknown:
+        _echo(f"pull failed: unknown source(s) {', '.join(unknown)}: choose from {', '.join(SOURCES)}")
+        raise typer.Exit(code=2)
+    if landing is not None:
+        os.environ["PARTRISK_LANDING"] = str(landing.resolve())
+    if warehouse is not None:
+        os.environ["PARTRISK_WAREHOUSE"] = str(warehouse.resolve())
+    landing_path, warehouse_path = settings.landing_dir(), settings.warehouse_path()
+    ensure_sample(landing_path)
+    tonight = date.fromisoformat(snapshot) if snapshot else datetime.now(UTC).date()
+    _echo(f"building the watchlist from the BOMs of {landing_path}…")
+    build_watchlist(landing_path, warehouse_path)
+    try:
+        report = run_pull(landing_path, warehouse_path, tonight, source, dry_run=dry_run,
+                          dagster_home=settings.dagster_home(), progress=_echo)
+    except (PullError, PolicyError) as error:
+        _echo(f"pull failed: {error}")
+        raise typer.Exit(code=2) from None
+    typer.echo(f"pull {'plan' if dry_run else 'done'} for {tonight}: " + ", ".join(
+        f"{r.source} {r.status}" for r in report.results))
+    raise typer.Exit(code=0 if report.ok else 1)
+
+
 @app.command()
 @user_errors
 def summary(

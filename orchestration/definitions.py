@@ -23,6 +23,7 @@ from orchestration.defs.automation import (  # noqa: E402
 )
 from orchestration.defs.dbt import dbt_blocks  # noqa: E402
 from orchestration.defs.features import part_trends_daily  # noqa: E402
+from orchestration.defs.pull import pull_assets  # noqa: E402
 
 # --- issue 6 (quality gates + serving copy): begin -----------------------------------------------
 from orchestration.defs.quality import build_quality_checks  # noqa: E402
@@ -40,7 +41,7 @@ def quality_and_serving(assets: list) -> tuple[list, list]:
 
 
 def build_definitions() -> dg.Definitions:
-    assets = [*raw_assets, *dbt_blocks, part_trends_daily]
+    assets = [*pull_assets, *raw_assets, *dbt_blocks, part_trends_daily]
     checks, serving_assets = quality_and_serving(assets)  # issue 6
     return dg.Definitions(
         assets=[*assets, *serving_assets],

@@ -122,3 +122,35 @@ def test_sensor_requests_new_and_changed_snapshot_folders(tmp_path, monkeypatch)
     (tmp_path / "feeds" / "mouser" / "2025-10-02" / "a.json").write_text("{}")
     requests = list(landing_sensor(context))
     assert [(r.tags[RANGE_START_TAG], r.tags[RANGE_END_TAG]) for r in requests] == [("2025-10-02", "2025-10-02")]
+
+
+def test_pulls_come_before_the_raw_feeds_and_after_the_watchlist(defs, graph):
+    watchlist = dg.AssetKey(["staging", "int_pull_watchlist"])
+    for source in ("digikey", "mouser", "nexar"):
+        pull = graph.get(dg.AssetKey(["landing", f"pull_{source}"]))
+        assert pull.partitions_def == daily_partitions and pull.backfill_policy == dg.BackfillPolicy.single_run()
+        assert watchlist in pull.parent_keys
+        assert pull.key in graph.get(dg.AssetKey(["raw", f"offers_{source}"])).parent_keys
+    # The nightly job selects the pulls, so a scheduled night pulls first, then refreshes.
+    refresh = defs.resolve_job_def("refresh")
+    assert dg.AssetKey(["landing", "pull_mouser"]) in refresh.asset_layer.selected_asset_keys
+    # The watchlist reads the BOMs as written, never the feeds: it can run before the first pull.
+    upstream, frontier = set(), [watchlist]
+    while frontier:
+        for parent in graph.get(frontier.pop()).parent_keys:
+            if parent not in upstream:
+                upstream.add(parent)
+                frontier.append(parent)
+    names = {k.to_user_string() for k in upstream}
+    assert "raw/bom_lines" in names and not any(name.startswith("raw/offers_") for name in names)
+
+
+def test_a_pull_partition_that_is_not_tonight_or_has_no_keys_is_skipped():
+    from orchestration.defs.pull import skip_reason
+
+    today = date(2026, 3, 10)
+    keys = {"MOUSER_API_KEY": "k"}
+    assert skip_reason("mouser", today, today, keys) is None
+    assert skip_reason("mouser", date(2026, 3, 9), today, keys) is None
+    assert "not tonight's" in skip_reason("mouser", date(2025, 12, 31), today, keys)
+    assert skip_reason("mouser", today, today, {}) == "MOUSER_API_KEY not set in the environment"

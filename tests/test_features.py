@@ -106,6 +106,23 @@ def test_gap_day_carried_forward_three_days_then_dropped():
     assert row(df, 16)["carried_forward_distributors"] == 0
 
 
+def test_carry_forward_follows_the_pull_planners_longest_gap():
+    from orchestration.features.part_trends import carry_forward_days_for
+
+    # A part pulled every 6th night (max_days_between_pulls=6) misses 5 days between snapshots.
+    assert carry_forward_days_for(3) == 3 and carry_forward_days_for(6) == 5
+    offers = []
+    for n in range(30):
+        offers.append(offer(n, distributor="Mouser", stock=100))
+        if n % 6 == 0:
+            offers.append(offer(n, distributor="DigiKey", stock=700 + n))
+    carried = trends(offers, carry_forward_days=carry_forward_days_for(6))
+    default = trends(offers)
+    for n in range(7, 12):  # DigiKey last seen on day 6, next on day 12
+        assert row(carried, n)["market_stock"] == 100 + 706 and row(carried, n)["carried_forward_distributors"] == 1
+    assert row(default, 10)["market_stock"] == 100 and row(default, 10)["carried_forward_distributors"] == 0
+
+
 def test_shared_stock_pool_counted_once():
     offers = []
     for n in range(3):

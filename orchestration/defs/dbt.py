@@ -1,7 +1,8 @@
 """dbt models as Dagster assets, and dbt tests as asset checks.
 
-Four blocks, split by when they run, so that no block is both upstream and downstream of the
-Polars features:
+Five blocks, split by when they run, so that no block is both upstream and downstream of the
+Polars features or of the live pulls:
+- the pull watchlist (int_pull_watchlist and the BOM/alternates staging it reads), before the pulls;
 - daily staging (tag:daily): incremental by snapshot_date, partitioned like the feeds, with the seeds it reads;
 - present-state staging: BOMs, plan, inventory, reference, seeds (everything not downstream of features);
 - risk history (tag:history and the models between the features and it): partitioned;
@@ -71,9 +72,22 @@ def dbt_daily_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(dbt_build_args(dbt_window_vars(context)), context=context).stream()
 
 
+# The pull's watchlist and the staging models it reads: upstream of the pulls, so its own block.
+WATCHLIST_SELECT = "+int_pull_watchlist"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-    select="fqn:*", exclude="tag:daily source:features+", name="dbt_present_staging", pool=DUCKDB_POOL,
+    select=WATCHLIST_SELECT, name="dbt_pull_watchlist", pool=DUCKDB_POOL,
+)
+def dbt_pull_watchlist(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(dbt_build_args(), context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+    select="fqn:*", exclude=f"tag:daily source:features+ {WATCHLIST_SELECT}", name="dbt_present_staging",
+    pool=DUCKDB_POOL,
 )
 def dbt_present_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(dbt_build_args(), context=context).stream()
@@ -101,4 +115,4 @@ def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(dbt_build_args(), context=context).stream()
 
 
-dbt_blocks = [dbt_daily_staging, dbt_present_staging, dbt_risk_history, dbt_marts]
+dbt_blocks = [dbt_pull_watchlist, dbt_daily_staging, dbt_present_staging, dbt_risk_history, dbt_marts]

@@ -13,6 +13,8 @@ from orchestration.defs.partitions import daily_partitions, partition_dates, sin
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.features import compute_part_trends
 from orchestration.features.io import read_inputs, write_features
+from orchestration.features.part_trends import carry_forward_days_for
+from orchestration.policy import load_policy
 
 FEATURES_KEY = dg.AssetKey(["features", "part_trends_daily"])
 LOOKBACK_DAYS = 90
@@ -34,12 +36,13 @@ def part_trends_daily(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     dates = partition_dates(context)
     start, end = dates[0], dates[-1]
     started = time.perf_counter()
+    carry_days = carry_forward_days_for(load_policy(warehouse.landing).pull.max_days_between_pulls)
     with warehouse.connect() as conn:
-        inputs = read_inputs(conn, start, end, LOOKBACK_DAYS)
-        frame = compute_part_trends(inputs.offers, inputs.price_breaks, start=start, end=end,
-                                    demand=inputs.demand, lookback_days=LOOKBACK_DAYS).collect()
+        inputs = read_inputs(conn, start, end, LOOKBACK_DAYS, carry_days)
+        frame = compute_part_trends(inputs.offers, inputs.price_breaks, start=start, end=end, demand=inputs.demand,
+                                    lookback_days=LOOKBACK_DAYS, carry_forward_days=carry_days).collect()
         rows = write_features(conn, frame, start, end)
     return dg.MaterializeResult(metadata={
         "rows_written": rows, "rows_read": inputs.rows_read, "dates": len(dates),
-        "window": f"{start}..{end}", "seconds": round(time.perf_counter() - started, 2),
+        "window": f"{start}..{end}", "carry_forward_days": carry_days, "seconds": round(time.perf_counter() - started, 2),
     })

@@ -10,8 +10,10 @@ import dagster as dg
 
 from orchestration import landing as landing_tree
 from orchestration.defs.partitions import daily_partitions, partition_dates, single_run_backfill
+from orchestration.defs.pull import pull_asset_key
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.feeds.registry import SOURCES
+from orchestration.pull.runner import SOURCES as PULL_SOURCES
 from orchestration.warehouse import raw_load, reference_load
 
 RAW_GROUP = "raw"
@@ -47,11 +49,11 @@ def _feed_check_results(asset_key: dg.AssetKey, result: raw_load.LoadResult):
     )
 
 
-def build_feed_asset(table: str, description: str, sources_for) -> dg.AssetsDefinition:
+def build_feed_asset(table: str, description: str, sources_for, deps=()) -> dg.AssetsDefinition:
     asset_key = dg.AssetKey(["raw", table])
 
     @dg.asset(
-        key=asset_key, group_name=RAW_GROUP, description=description, partitions_def=daily_partitions,
+        key=asset_key, group_name=RAW_GROUP, description=description, partitions_def=daily_partitions, deps=deps,
         backfill_policy=single_run_backfill, pool=DUCKDB_POOL, check_specs=_feed_checks(asset_key),
         kinds={"duckdb", "python"},
     )
@@ -80,7 +82,7 @@ def broker_sources(landing) -> list[str]:
 
 feed_assets = [
     build_feed_asset(f"offers_{name}", f"{name} API responses under feeds/{name}/<date>/, one row per offer.",
-                     _api_source(name))
+                     _api_source(name), deps=[pull_asset_key(name)] if name in PULL_SOURCES else ())
     for name in SOURCES
 ] + [
     build_feed_asset("offers_broker", "Broker/ERP CSV exports under feeds/<name>/<date>/, mapped by feeds/<name>/mapping.yml.",

@@ -11,7 +11,7 @@ from typing import NamedTuple
 import duckdb
 import polars as pl
 
-from orchestration.features.part_trends import PART_TRENDS_SCHEMA, required_input_window
+from orchestration.features.part_trends import CARRY_FORWARD_DAYS, PART_TRENDS_SCHEMA, required_input_window
 
 OFFERS_RELATION = "staging.stg_feeds__offers"
 PRICE_BREAKS_RELATION = "staging.stg_feeds__price_breaks"
@@ -74,10 +74,11 @@ def _read_window(
 
 
 def read_inputs(
-    conn: duckdb.DuckDBPyConnection, start: date, end: date, lookback_days: int = 90
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, lookback_days: int = 90,
+    carry_forward_days: int = CARRY_FORWARD_DAYS,
 ) -> FeatureInputs:
     """The staging rows that `compute_part_trends(start=start, end=end)` needs, and nothing older."""
-    first, last = required_input_window(start, end, lookback_days)
+    first, last = required_input_window(start, end, lookback_days, carry_forward_days)
     offers = _read_window(conn, OFFERS_RELATION, OFFER_COLUMNS, first, last)
     price_breaks = _read_window(conn, PRICE_BREAKS_RELATION, PRICE_BREAK_COLUMNS, first, last)
     rows_read = offers.height + price_breaks.height

@@ -5,11 +5,12 @@ no DuckDB here; `orchestration.features.io` reads and writes the warehouse.
 
 Invariants (the tests check each one):
 - No look-ahead: the row for day D is a function of input rows dated in
-  [D - lookback_days - INPUT_MARGIN_DAYS, D] only. So a backfill of [start, end] in one pass, a nightly
+  [D - lookback_days - input_margin_days(carry_forward_days), D] only. So a backfill of [start, end] in one pass, a nightly
   run (start == end) and a run on data truncated at D all give the same row for D.
 - Seller state: a seller (distributor × market/broker segment) that has no row for a part on a day is
-  carried forward from its last row for up to CARRY_FORWARD_DAYS days (flagged); after that it is
-  dropped from the listing.
+  carried forward from its last row for up to `carry_forward_days` days (flagged; default
+  CARRY_FORWARD_DAYS, and at least the live pull's longest planned gap, `carry_forward_days_for`);
+  after that it is dropped from the listing.
 - A part with no seller at all keeps its row (stock 0, no sellers, prices null) for lookback_days
   after its last sighting. Those "delisted" days are reported but never serve as the past side of a
   window or a lag: windows see only the days on which the part was listed (observed or carried). That
@@ -35,9 +36,17 @@ SPIKE_QUANTITY = 100
 CARRY_FORWARD_DAYS = 3
 # A lifecycle change at day t compares with the last known status in [t - 3, t - 1].
 STATUS_COMPARE_DAYS = 3
-# Rows older than start - lookback_days that the row for `start` still depends on:
-# carried seller state (3 days) behind the status comparison (3 days), plus one day of slack.
-INPUT_MARGIN_DAYS = CARRY_FORWARD_DAYS + STATUS_COMPARE_DAYS + 1
+
+
+def input_margin_days(carry_forward_days: int = CARRY_FORWARD_DAYS) -> int:
+    """Days older than start - lookback_days that the row for `start` still depends on: carried seller
+    state behind the status comparison (3 days), plus one day of slack."""
+    return carry_forward_days + STATUS_COMPARE_DAYS + 1
+
+
+def carry_forward_days_for(max_days_between_pulls: int) -> int:
+    """A round-robin pull leaves a part up to max_days_between_pulls - 1 days without a snapshot; carry over them."""
+    return max(CARRY_FORWARD_DAYS, max_days_between_pulls - 1)
 LONG_WINDOW_DAYS = 90
 SHORT_WINDOW_DAYS = 30
 WEEK_DAYS = 7
@@ -87,14 +96,15 @@ PART_TRENDS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def required_input_window(start: date, end: date, lookback_days: int = LONG_WINDOW_DAYS) -> tuple[date, date]:
+def required_input_window(start: date, end: date, lookback_days: int = LONG_WINDOW_DAYS,
+                          carry_forward_days: int = CARRY_FORWARD_DAYS) -> tuple[date, date]:
     """Snapshot dates [first, last] the caller must read to compute rows for [start, end].
 
     The width depends on lookback_days only, never on how much history exists: one new night costs
     the same with 120 or 365 days behind it.
     """
     _check_args(start, end, lookback_days)
-    return start - timedelta(days=lookback_days + INPUT_MARGIN_DAYS), end
+    return start - timedelta(days=lookback_days + input_margin_days(carry_forward_days)), end
 
 
 def compute_part_trends(
@@ -105,14 +115,15 @@ def compute_part_trends(
     end: date,
     demand: pl.LazyFrame | None = None,
     lookback_days: int = LONG_WINDOW_DAYS,
+    carry_forward_days: int = CARRY_FORWARD_DAYS,
 ) -> pl.LazyFrame:
     """Rows of `features.part_trends_daily` for snapshot dates in [start, end].
 
-    `offers` / `price_breaks` must cover `required_input_window(start, end, lookback_days)`; rows
+    `offers` / `price_breaks` must cover `required_input_window(start, end, lookback_days, carry_forward_days)`; rows
     outside it are ignored. `demand` (mpn, manufacturer, daily_demand_units, daily_demand_std) is the
     current plan, joined as is (see `orchestration.features.demand`).
     """
-    read_from, read_to = required_input_window(start, end, lookback_days)
+    read_from, read_to = required_input_window(start, end, lookback_days, carry_forward_days)
     in_window = pl.col("snapshot_date").is_between(read_from, read_to)
     # Keys as Categorical: every group-by, join and window below hashes u32 codes, not strings.
     offers = offers.with_columns(pl.col(OFFER_KEYS).cast(pl.Categorical))
@@ -120,7 +131,7 @@ def compute_part_trends(
     # Each of these feeds two branches; cache so the optimizer does not recompute it per branch
     # (predicate pushdown makes the branches differ, so common-subplan elimination misses them).
     seller_days = _seller_days(offers.filter(in_window), price_breaks.filter(in_window)).cache()
-    sellers = _carry_forward(seller_days, end).cache()
+    sellers = _carry_forward(seller_days, end, carry_forward_days).cache()
     grid = _part_grid(_part_days(sellers).cache(), end, lookback_days)
     trends = (
         grid.pipe(_window_completeness, lookback_days)
@@ -258,8 +269,8 @@ def _seller_days(offers: pl.LazyFrame, price_breaks: pl.LazyFrame) -> pl.LazyFra
     )
 
 
-def _carry_forward(seller_days: pl.LazyFrame, end: date) -> pl.LazyFrame:
-    """Observed seller-days plus up to CARRY_FORWARD_DAYS carried copies after each gap start.
+def _carry_forward(seller_days: pl.LazyFrame, end: date, carry_forward_days: int) -> pl.LazyFrame:
+    """Observed seller-days plus up to `carry_forward_days` carried copies after each gap start.
 
     A copy for day t comes from the last observed day before t and only exists when the seller has
     no row on t itself, so it never uses data after t.
@@ -268,7 +279,7 @@ def _carry_forward(seller_days: pl.LazyFrame, end: date) -> pl.LazyFrame:
     gap = (next_seen - pl.col("snapshot_date")).dt.total_days() - 1
     carried = (
         seller_days.with_columns(
-            pl.min_horizontal(gap.fill_null(CARRY_FORWARD_DAYS), CARRY_FORWARD_DAYS).alias("_carry_days")
+            pl.min_horizontal(gap.fill_null(carry_forward_days), carry_forward_days).alias("_carry_days")
         )
         .filter(pl.col("_carry_days") > 0)
         .with_columns(pl.int_ranges(1, pl.col("_carry_days") + 1).alias("_offset"))

@@ -53,6 +53,9 @@ REFERENCE_SPECS: tuple[ReferenceSpec, ...] = (
                   description="Qualified or candidate alternates (fit: fff | functional)."),
     ReferenceSpec("fx_rates", "reference/fx_rates.csv", ("rate_date", "currency", "usd_rate"), optional=True,
                   description="Currency rates (USD per unit) extending the built-in seed."),
+    ReferenceSpec("watchlist", "reference/watchlist.csv", ("mpn", "manufacturer"), optional=True,
+                  part_keys=(("mpn", "manufacturer", ""),),
+                  description="Extra parts to pull every night besides the BOM parts and their alternates."),
 )
 
 ALIAS_SPEC = ReferenceSpec("manufacturer_aliases", "reference/manufacturer_aliases.csv", ("alias", "manufacturer"),
