@@ -6,6 +6,7 @@ rule is tested on hand-made frames.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, timedelta
 
@@ -17,8 +18,11 @@ PART_KEY = ["mpn", "manufacturer"]
 
 
 def part_slug(mpn: str, manufacturer: str) -> str:
-    """A stable, URL-safe id for a part page: MPNs carry '/', ':' and '#'."""
-    return re.sub(r"[^A-Za-z0-9]+", "-", f"{mpn}--{manufacturer}").strip("-").lower()
+    """A stable, URL-safe id for a part page: readable, plus a short hash of the exact key, since
+    MPNs carry '/', ':' and '#' and 'A/B' and 'A-B' read the same once cleaned."""
+    readable = re.sub(r"[^A-Za-z0-9]+", "-", mpn).strip("-").lower()
+    digest = hashlib.sha1(f"{mpn}\x1f{manufacturer}".encode()).hexdigest()[:6]
+    return f"{readable}-{digest}"
 
 
 def band_counts(history: pl.DataFrame, as_of: date, days: int = TREND_DAYS) -> pl.DataFrame:
