@@ -81,6 +81,17 @@ def test_band_counts_cover_the_last_90_days_only_with_every_band_a_column():
     assert counts["Critical"].sum() == 0  # day 90 back is outside the window
 
 
+def test_a_missing_listing_is_carried_forward_three_days_then_dropped():
+    days = [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 7)]
+    market = pl.DataFrame({"snapshot_date": days, "mpn": ["A"] * 3, "manufacturer": ["M"] * 3, "distributor": ["D"] * 3,
+                           "is_authorized": [True] * 3, "stock": [10, 20, 70], "price_q100_usd": [1.0, 2.0, 7.0],
+                           "price_q1000_usd": [0.5, 1.0, 3.5]})
+    carried = views.carried_forward(market)
+    assert carried["snapshot_date"].to_list() == [date(2025, 1, d) for d in (1, 2, 3, 4, 5, 7)]
+    assert carried["stock"].to_list() == [10, 20, 20, 20, 20, 70]
+    assert views.market_price(carried).sort("snapshot_date")["price_q100_usd"].to_list() == [1.0, 2.0, 2.0, 2.0, 2.0, 7.0]
+
+
 def test_part_slugs_are_url_safe_and_distinct_for_distinct_parts():
     slugs = {views.part_slug("MT29F8G08ADADAH4-AIT:G", "Micron"), views.part_slug("PIC32MX250F128B-I/P", "Microchip"),
              views.part_slug("A#1", "X"), views.part_slug("A-1", "X"), views.part_slug("A-1", "Y")}

@@ -118,12 +118,11 @@ def _today(data: ReportData, pages: _Pages, linked: set[str]) -> dict:
     return section
 
 
-def _act(data: ReportData, linked: set[str]) -> dict:
+def _act(data: ReportData, linked: set[str], market: pl.DataFrame | None) -> dict:
     buffer_plan, part_risk = data.table("buffer_plan"), data.table("part_risk")
     if buffer_plan is None:
         return {"table": None, "first": None}
     ranked = views.parts_to_act(buffer_plan, part_risk)
-    market = data.table("part_market_history")
     prices = views.market_price(market) if market is not None else None
     history = data.table("part_risk_history")
     with_series = tables.spark_cells(views.sparklines(ranked, history, prices, data.as_of))
@@ -147,10 +146,9 @@ def _act(data: ReportData, linked: set[str]) -> dict:
     return {"table": html_table, "first": first, "count": ranked.height}
 
 
-def _part_pages(data: ReportData, pages: _Pages) -> list[dict]:
+def _part_pages(data: ReportData, pages: _Pages, market: pl.DataFrame | None) -> list[dict]:
     part_risk = data.table("part_risk").sort(["risk_score", "mpn"], descending=[True, False])
     history = data.table("part_risk_history")
-    market = data.table("part_market_history")
     alternates = data.table("part_alternates")
     bom_lines = data.table("bom_lines")
     prices = views.market_price(market) if market is not None else None
@@ -289,9 +287,11 @@ def render_report(data: ReportData, out_dir: Path, *, data_docs: Path | None = N
     pages = _Pages()
     part_keys = data.table("part_risk").select("mpn", "manufacturer").iter_rows()
     linked = {views.part_slug(m, f) for m, f in part_keys}
+    market = data.table("part_market_history")
+    market = views.carried_forward(market) if market is not None else None
     today = _today(data, pages, linked)
-    act = _act(data, linked)
-    parts = _part_pages(data, pages)
+    act = _act(data, linked, market)
+    parts = _part_pages(data, pages, market)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                      autoescape=jinja2.select_autoescape(["html", "j2"]),
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

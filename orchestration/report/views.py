@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from orchestration.features.part_trends import CARRY_FORWARD_DAYS
 from orchestration.report.data import BANDS, SUB_SCORES, TREND_DAYS
 
 PART_KEY = ["mpn", "manufacturer"]
@@ -83,6 +84,17 @@ def budget_curve(buffer_plan: pl.DataFrame) -> pl.DataFrame:
                           pl.col("expected_stoppage_cost_avoided").fill_null(0).cum_sum()
                           .alias("cumulative_avoided_usd"))
             .collect())
+
+
+def carried_forward(market: pl.DataFrame, days: int = CARRY_FORWARD_DAYS) -> pl.DataFrame:
+    """A distributor's last listing carried over up to `days` missing days, as the trend features do:
+    a one-day feed outage is not a stock drop or a price spike."""
+    keys = [*PART_KEY, "distributor"]
+    measures = [c for c in market.columns if c not in ("snapshot_date", *keys)]
+    return (market.sort([*keys, "snapshot_date"])
+            .upsample(time_column="snapshot_date", every="1d", group_by=keys, maintain_order=True)
+            .with_columns(pl.col(measures).forward_fill(limit=days).over(keys))
+            .filter(pl.col("is_authorized").is_not_null()))
 
 
 def market_price(market: pl.DataFrame) -> pl.DataFrame:
