@@ -224,8 +224,10 @@ def _buffer(data: ReportData, pages: _Pages, linked: set[str]) -> dict:
     ordered = buffer_plan.sort(["in_budget", "cost_avoided_per_buffer_dollar", "mpn"], descending=[True, True, False],
                                nulls_last=True)
     units, units_label = views.units_column(buffer_plan)
-    frame = ordered.with_columns(pl.Series("part", [tables.part_link(m, f, linked) for m, f in
-                                                    zip(ordered["mpn"], ordered["manufacturer"], strict=True)], pl.String))
+    frame = ordered.with_columns(
+        pl.Series("part", [tables.part_link(m, f, linked) for m, f in
+                           zip(ordered["mpn"], ordered["manufacturer"], strict=True)], pl.String),
+        pl.when(pl.col("in_budget")).then(pl.lit("funded")).otherwise(pl.lit("not funded")).alias("funding"))
     return {
         "budget": used,
         "curve_figure": pages.figure("curve", figures.budget_curve(curve, used["budget_usd"])) if curve.height else None,
@@ -240,7 +242,7 @@ def _buffer(data: ReportData, pages: _Pages, linked: set[str]) -> dict:
                     units: units_label, "buffer_capital": "Capital", "annual_holding_cost": "Holding / year",
                     "stoppage_probability": "Stoppage probability", "expected_stoppage_cost": "Expected stoppage cost",
                     "expected_stoppage_cost_avoided": "Avoided cost", "net_benefit": "Net benefit",
-                    "in_budget": "Funded", "rationale": "Rationale"}),
+                    "funding": "Budget", "rationale": "Rationale"}),
         "csv": _csv_data_uri(buffer_plan),
     }
 
@@ -266,7 +268,9 @@ def _backtest(data: ReportData, pages: _Pages) -> dict:
 
 
 def _quality(data: ReportData, out_dir: Path, data_docs: Path | None) -> dict:
-    refresh = data.refresh or {}
+    refresh = dict(data.refresh or {})
+    if refresh.get("finished_at") is not None:
+        refresh["finished_at"] = f"{refresh['finished_at']:%Y-%m-%d %H:%M} UTC"
     failed_inputs = [line for line in (refresh.get("failed_inputs") or "").split("\n") if line]
     failed_checks = [line for line in (refresh.get("failed_checks") or "").split("\n") if line]
     quarantine = None

@@ -53,7 +53,7 @@ def read_table(conn: duckdb.DuckDBPyConnection, name: str, where: str = "") -> p
     qualified = find_table(conn, name)
     if qualified is None:
         return None
-    return conn.sql(f"select * exclude (refresh_id) from {qualified} {where}").pl()
+    return conn.sql(f"select * from {qualified} {where}").pl().drop("refresh_id", strict=False)
 
 
 def _latest_published(conn) -> dict | None:

@@ -117,7 +117,7 @@ def budget_curve(curve: pl.DataFrame, budget: float | None) -> dict:
             "hovertemplate": "%{customdata[0]} (%{customdata[1]}): capital %{customdata[2]:$,.0f}<br>"
                              "cumulative %{x:$,.0f} → avoided %{y:$,.0f}<extra></extra>"})
     layout = _layout("Budget curve: expected stoppage cost avoided against buffer capital", height=380,
-                     hovermode="closest",
+                     hovermode="closest", margin={"l": 100, "r": 20, "t": 40, "b": 50},
                      xaxis={"title": {"text": "cumulative buffer capital (USD, log scale)"}, "tickformat": MONEY,
                             "type": "log"},
                      yaxis={"title": {"text": "cumulative stoppage cost avoided (USD)"}, "tickformat": MONEY,
@@ -224,6 +224,7 @@ def backtest_costs(summary: pl.DataFrame) -> dict:
             {"type": "bar", "x": policies, "y": rows["total_cost_usd"].round(0).to_list(), "name": "total cost",
              "yaxis": "y2", "marker": {"color": SERIES_COLORS[0]}, "offsetgroup": "cost"}]
     return _spec(data, _layout("Backtest: line-down days and total cost by policy", height=340, hovermode="closest",
+                               margin={"l": 60, "r": 100, "t": 40, "b": 40},
                                barmode="group", yaxis={"title": {"text": "line-down days"}, "gridcolor": GRID},
                                yaxis2={"title": {"text": "total cost (USD)"}, "overlaying": "y", "side": "right",
                                        "tickformat": MONEY}))
