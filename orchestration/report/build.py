@@ -14,7 +14,7 @@ import json
 import os
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,7 +41,6 @@ class ReportResult:
     parts: int
     figures: int
     as_of: str
-    notes: list[str] = field(default_factory=list)
 
 
 def report_dir(serving_path: Path) -> Path:
@@ -328,4 +327,4 @@ def build_report(serving_path: Path, out_dir: Path | None = None, *, warehouse_p
     temp.write_text(html, encoding="utf-8")
     os.replace(temp, target)
     return ReportResult(target, workbook, target.stat().st_size, time.perf_counter() - started, parts, figure_count,
-                        data.as_of.isoformat(), data.notes)
+                        data.as_of.isoformat())

@@ -7,7 +7,7 @@ them so far). A table or column that a view needs and the copy does not have is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -29,7 +29,6 @@ class ReportData:
     tables: dict[str, pl.DataFrame | None]
     quarantine: pl.DataFrame | None = None
     quarantine_note: str = ""
-    notes: list[str] = field(default_factory=list)
 
     def table(self, name: str) -> pl.DataFrame | None:
         return self.tables.get(name)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from orchestration.features.part_trends import CARRY_FORWARD_DAYS
-from orchestration.report.data import BANDS, SUB_SCORES, TREND_DAYS
+from orchestration.report.data import BANDS, TREND_DAYS
 
 PART_KEY = ["mpn", "manufacturer"]
 
@@ -121,12 +121,6 @@ def sparklines(parts: pl.DataFrame, history: pl.DataFrame, prices: pl.DataFrame 
                    pl.col("price_q100_usd").alias("price_series"),
                    pl.col("lead_time_days").cast(pl.Float64).alias("lead_time_series")))
     return parts.lazy().join(series, on=PART_KEY, how="left", maintain_order="left").collect()
-
-
-def part_risk_series(history: pl.DataFrame, mpn: str, manufacturer: str) -> pl.DataFrame:
-    return (history.filter((pl.col("mpn") == mpn) & (pl.col("manufacturer") == manufacturer))
-            .select("snapshot_date", "risk_score", "risk_band", "market_stock", "lead_time_days", *SUB_SCORES)
-            .sort("snapshot_date"))
 
 
 def concentration_counts(concentration: pl.DataFrame) -> pl.DataFrame:
