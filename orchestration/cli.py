@@ -235,6 +235,46 @@ def bom_check(
         raise UserError(f"no such file: {file.resolve()}")
     path = warehouse.resolve() if warehouse else settings.warehouse_path()
     typer.echo(check_bom(file.resolve(), path).render())
+@app.command()
+@user_errors
+def report(
+    serving: Annotated[Path | None, typer.Option(help="Serving copy to read (default: PARTRISK_SERVING or data/serving/partrisk.duckdb).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder to write into (default: report/ beside the serving copy).")] = None,
+    open_it: Annotated[bool, typer.Option("--open", help="Open the report in the default browser afterwards.")] = False,
+) -> None:
+    """Build the risk report (index.html and the workbook) from the serving copy; --open opens it."""
+    from orchestration.quality import quality_report_path
+    from orchestration.report import build_report, report_dir
+
+    serving_path = serving.resolve() if serving else settings.serving_path()
+    try:
+        result = build_report(serving_path, out or report_dir(serving_path), warehouse_path=settings.warehouse_path(),
+                              quality_report=quality_report_path(settings.quality_dir()))
+    except (FileNotFoundError, ValueError) as error:
+        raise UserError(f"no report: {error}") from None
+    typer.echo(f"risk report: {result.path} ({result.bytes / 1e6:.1f} MB, {result.parts} part pages, "
+               f"built in {result.seconds:.1f}s); workbook: {result.workbook}")
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(result.path.as_uri())
+
+
+@app.command()
+@user_errors
+def export(
+    xlsx: Annotated[Path, typer.Option(help="Workbook to write (.xlsx).")],
+    serving: Annotated[Path | None, typer.Option(help="Serving copy to read (default: PARTRISK_SERVING or data/serving/partrisk.duckdb).")] = None,
+) -> None:
+    """Write the workbook (buffer plan, parts to act on, BOM risk, concentration) from the serving copy."""
+    from orchestration.report import load_report_data, write_workbook
+
+    serving_path = serving.resolve() if serving else settings.serving_path()
+    try:
+        path = write_workbook(load_report_data(serving_path), xlsx)
+    except (FileNotFoundError, ValueError) as error:
+        raise UserError(f"no workbook: {error}") from None
+    typer.echo(f"workbook: {path}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

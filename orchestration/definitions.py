@@ -28,6 +28,7 @@ from orchestration.defs.pull import pull_assets  # noqa: E402
 # --- issue 6 (quality gates + serving copy): begin -----------------------------------------------
 from orchestration.defs.quality import build_quality_checks  # noqa: E402
 from orchestration.defs.raw import raw_assets  # noqa: E402
+from orchestration.defs.report import risk_report  # noqa: E402
 from orchestration.defs.resources import build_resources  # noqa: E402
 from orchestration.defs.serving import build_serving_asset, serving_fresh  # noqa: E402
 
@@ -44,7 +45,7 @@ def build_definitions() -> dg.Definitions:
     assets = [*pull_assets, *raw_assets, *dbt_blocks, part_trends_daily]
     checks, serving_assets = quality_and_serving(assets)  # issue 6
     return dg.Definitions(
-        assets=[*assets, *serving_assets],
+        assets=[*assets, *serving_assets, risk_report],
         asset_checks=[*checks, serving_fresh],
         jobs=[refresh_job, serving_freshness_job],
         schedules=[nightly_refresh, serving_freshness_hourly],

@@ -33,6 +33,7 @@ class RefreshOutcome:
     publish_status: str | None = None  # issue 6: published | blocked | failed (the refresh_log row)
     serving: str = ""  # issue 6: which version BI tools see
     quality_report: str | None = None  # the offline HTML report of every quality gate
+    report: str = ""  # the risk report's path, or why there is none
 
     @property
     def ok(self) -> bool:
@@ -60,6 +61,8 @@ class RefreshOutcome:
             lines.append(self.serving)
         if self.quality_report:
             lines.append(f"quality report: {self.quality_report}")
+        if self.report:
+            lines.append(self.report)
         return "\n".join(lines)
 
 
@@ -157,6 +160,7 @@ def run_refresh(
                              failed_steps=failed_steps, failed_checks=failed_checks)
     outcome.publish_status = publish_status
     outcome.serving, outcome.quality_report = serving_and_report(progress)
+    outcome.report = report_line(publish_status, settings.serving_path())
     outcome.failed_inputs, outcome.quarantined = input_problems(warehouse, first, last)
     if warehouse.is_file():
         outcome.summary = warehouse_summary(warehouse)
@@ -190,6 +194,16 @@ def serving_and_report(progress: Callable[[str], None]) -> tuple[str, str | None
     except Exception as error:  # noqa: BLE001 - a report, never a reason to fail the refresh
         progress(f"quality report not built: {error}")
     return serving.serving_summary(settings.serving_path()), report
+
+
+def report_line(publish_status: str | None, serving_path: Path) -> str:
+    """Where the risk report is (the refresh builds it after each publish)."""
+    from orchestration.report import REPORT_FILE, report_dir
+
+    path = report_dir(serving_path) / REPORT_FILE
+    if not path.exists():
+        return "risk report: not built (nothing was published yet)"
+    return f"risk report: {path}" + ("" if publish_status == "published" else " (from the last publish)")
 
 
 def input_problems(warehouse: Path, first: date, last: date) -> tuple[list[tuple], list[tuple]]:

@@ -1,0 +1,105 @@
+"""What the report shows, read from the serving copy (read-only) into Polars frames.
+
+Tables are looked up by name in the `marts` schema first, then `main` (where the serving copy has kept
+them so far). A table or column that a view needs and the copy does not have is `None`: the page says
+"not available" rather than inventing a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+BANDS = ("Low", "Medium", "High", "Critical")
+TREND_DAYS = 90
+SUB_SCORES = ("sourcing", "availability_trend", "price_trend", "lead_time", "lifecycle", "geography",
+              "market_pressure")
+SCHEMAS = ("marts", "main")
+
+
+@dataclass
+class ReportData:
+    serving_path: Path
+    as_of: date
+    refresh: dict | None
+    tables: dict[str, pl.DataFrame | None]
+    quarantine: pl.DataFrame | None = None
+    quarantine_note: str = ""
+
+    def table(self, name: str) -> pl.DataFrame | None:
+        return self.tables.get(name)
+
+    def has_columns(self, name: str, *columns: str) -> bool:
+        frame = self.table(name)
+        return frame is not None and all(c in frame.columns for c in columns)
+
+
+def find_table(conn: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """`schema.name` of a serving table, or None when the copy does not have it."""
+    for schema in SCHEMAS:
+        found = conn.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                             [schema, name]).fetchall()[0][0]
+        if found:
+            return f"{schema}.{name}"
+    return None
+
+
+def read_table(conn: duckdb.DuckDBPyConnection, name: str, where: str = "") -> pl.DataFrame | None:
+    qualified = find_table(conn, name)
+    if qualified is None:
+        return None
+    return conn.sql(f"select * from {qualified} {where}").pl().drop("refresh_id", strict=False)
+
+
+def _latest_published(conn) -> dict | None:
+    qualified = find_table(conn, "refresh_log")
+    if qualified is None:
+        return None
+    cursor = conn.execute(f"select * from {qualified} order by finished_at desc nulls last")
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    published = [r for r in rows if r["status"] == "published"]
+    return published[0] if published else (rows[0] if rows else None)
+
+
+SERVING_TABLES = ("part_risk", "buffer_plan", "bom_risk", "bom_lines", "supplier_concentration", "daily_changes",
+                  "part_alternates", "backtest_summary")
+
+
+def load_report_data(serving_path: Path, warehouse_path: Path | None = None) -> ReportData:
+    """Everything the report draws, from the serving copy; quarantine counts from the warehouse when given."""
+    serving_path = Path(serving_path)
+    if not serving_path.exists():
+        raise FileNotFoundError(f"serving copy {serving_path} does not exist: run `partrisk refresh` first")
+    with duckdb.connect(str(serving_path), read_only=True) as conn:
+        tables: dict[str, pl.DataFrame | None] = {name: read_table(conn, name) for name in SERVING_TABLES}
+        part_risk = tables["part_risk"]
+        if part_risk is None or part_risk.is_empty():
+            raise ValueError(f"serving copy {serving_path} has no part_risk rows: nothing to report")
+        as_of = part_risk["snapshot_date"].max()
+        tables["part_risk_history"] = read_table(conn, "part_risk_history")
+        tables["part_market_history"] = read_table(conn, "part_market_history")
+        refresh = _latest_published(conn)
+    data = ReportData(serving_path, as_of, refresh, tables)
+    data.quarantine, data.quarantine_note = quarantine_counts(warehouse_path)
+    return data
+
+
+def quarantine_counts(warehouse_path: Path | None) -> tuple[pl.DataFrame | None, str]:
+    """Quarantined rows per source and rule (the serving copy does not carry them)."""
+    if warehouse_path is None or not Path(warehouse_path).exists():
+        return None, "not available: no warehouse given"
+    try:
+        with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+            if not conn.execute("select count(*) from information_schema.tables "
+                                "where table_schema = 'quarantine' and table_name = 'rows'").fetchall()[0][0]:
+                return None, "not available: the warehouse has no quarantine table"
+            frame = conn.sql("select source, rule, count(*) as rows, count(distinct file_path) as files "
+                             "from quarantine.rows group by source, rule order by rows desc").pl()
+    except duckdb.IOException as error:
+        return None, f"not available: the warehouse could not be opened read-only ({error})"
+    return frame, ""
