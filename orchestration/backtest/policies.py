@@ -1,0 +1,116 @@
+"""Buying policies: each a plain function of what is known on the day, returning the day's orders.
+
+A policy sees `Known` only: the day's planned use, its own stock position, the day's quotes and the
+day's buffer plan. It never sees a later day. Adding a policy is one function and one line in POLICIES.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from orchestration.policy import PlanPolicy
+
+Part = tuple[str, str]  # (mpn, manufacturer)
+FLOW = "flow"  # stock for the planned use until the next delivery
+BUFFER = "buffer"  # stock held against a shortage
+# Days between two looks at the plan: Just-in-Time buys what this many days (plus shipping) need.
+REVIEW_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Order:
+    item: Part  # what is bought: the part itself or an alternate of it
+    units: float
+    purpose: str  # FLOW or BUFFER
+    for_part: Part  # the BOM part the purchase serves
+    # Capped orders of one day share the cap: together the replay fills no more than it costs.
+    max_cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One row of the day's buffer plan (marts.buffer_plan_history)."""
+
+    part: Part
+    buy_item: Part
+    buy_units: float
+    unit_price_usd: float | None
+    capital_usd: float | None
+    net_benefit: float | None
+    is_funded: bool
+
+
+@dataclass(frozen=True)
+class Known:
+    """Everything a policy may use on `day`: nothing after it."""
+
+    day: date
+    policy: PlanPolicy
+    need: Mapping[Part, float]  # planned use today, units per day
+    flow_position: Mapping[Part, float]  # flow stock on hand + on order
+    buffer_position: Mapping[Part, float]  # buffer stock on hand + on order
+    buffer_capital_usd: float  # buffer stock on hand + on order, at cost
+    plan: tuple[PlanRow, ...] = field(default=())
+
+    def position(self, item: Part, purpose: str) -> float:
+        positions = self.flow_position if purpose == FLOW else self.buffer_position
+        return positions.get(item, 0.0)
+
+
+def top_up(known: Known, item: Part, target_units: float, purpose: str, for_part: Part,
+           max_cost_usd: float | None = None) -> list[Order]:
+    """The order that brings a position up to its target (whole units), or none when it is covered."""
+    lacking = target_units - known.position(item, purpose)
+    if lacking <= 1e-9:
+        return []
+    return [Order(item, float(math.ceil(lacking - 1e-9)), purpose, for_part, max_cost_usd)]
+
+
+def just_in_time(known: Known) -> list[Order]:
+    """What the next review period (and the shipping time) needs, from distributor stock; no safety stock."""
+    cover_days = known.policy.shipping_days + REVIEW_DAYS
+    return [order for part, need in sorted(known.need.items()) if need > 0
+            for order in top_up(known, part, need * cover_days, FLOW, part)]
+
+
+def jic_blanket(known: Known) -> list[Order]:
+    """Just-in-Time plus `jic_blanket_weeks` of cover held for every part."""
+    weeks = known.policy.jic_blanket_weeks
+    buffers = [order for part, need in sorted(known.need.items()) if need > 0
+               for order in top_up(known, part, need * 7.0 * weeks, BUFFER, part)]
+    return just_in_time(known) + buffers
+
+
+def partrisk(known: Known) -> list[Order]:
+    """Just-in-Time plus the day's funded buffer plan, best net benefit per dollar first, within the budget.
+
+    The budget caps the buffer capital committed (on hand and on order, at cost): a buffer that does not
+    fit in what is left is skipped and the next one tried.
+    """
+    cap = known.policy.buffer_budget_usd - known.buffer_capital_usd
+    left = cap
+    rows = sorted((row for row in known.plan if row.is_funded and row.buy_units > 0),
+                  key=lambda row: (-(row.net_benefit or 0.0) / (row.capital_usd or math.inf), row.part, row.buy_item))
+    buffers: list[Order] = []
+    for row in rows:
+        if left <= 0:
+            break
+        orders = top_up(known, row.buy_item, row.buy_units, BUFFER, row.part, max_cost_usd=cap)
+        if not orders:
+            continue
+        estimate = orders[0].units * (row.unit_price_usd or 0.0)
+        if estimate > left:
+            continue
+        buffers += orders
+        left -= estimate
+    return just_in_time(known) + buffers
+
+
+POLICIES: dict[str, Callable[[Known], list[Order]]] = {
+    "JIT": just_in_time,
+    "JIC_BLANKET": jic_blanket,
+    "PARTRISK": partrisk,
+}
