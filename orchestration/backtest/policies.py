@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from orchestration.policy import PlanPolicy
@@ -88,7 +88,7 @@ def partrisk(known: Known) -> list[Order]:
     """Just-in-Time plus the day's funded buffer plan, best net benefit per dollar first, within the budget.
 
     The budget caps the buffer capital committed (on hand and on order, at cost): a buffer that does not
-    fit in what is left is skipped and the next one tried.
+    fit whole in what is left is bought in part, and the next one tried.
     """
     cap = known.policy.buffer_budget_usd - known.buffer_capital_usd
     left = cap
@@ -101,11 +101,13 @@ def partrisk(known: Known) -> list[Order]:
         orders = top_up(known, row.buy_item, row.buy_units, BUFFER, row.part, max_cost_usd=cap)
         if not orders:
             continue
-        estimate = orders[0].units * (row.unit_price_usd or 0.0)
-        if estimate > left:
+        price = row.unit_price_usd or 0.0
+        # What fits of a buffer that does not fit whole is bought; the replay's cap holds the exact cost.
+        units = min(orders[0].units, math.floor(left / price)) if price > 0 else orders[0].units
+        if units <= 0:
             continue
-        buffers += orders
-        left -= estimate
+        buffers.append(replace(orders[0], units=float(units)))
+        left -= units * price
     return just_in_time(known) + buffers
 
 
