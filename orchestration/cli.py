@@ -94,6 +94,27 @@ def summary(
     typer.echo(warehouse_summary(path))
 
 
+@app.command()
+def backtest(
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
+    policy: Annotated[list[str] | None, typer.Option("--policy", help="Policy to replay (repeat); default all.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First day replayed, YYYY-MM-DD (default: the first snapshot).")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last day replayed, YYYY-MM-DD (default: the last snapshot).")] = None,
+    landing: Annotated[Path | None, typer.Option(help="Landing tree whose plan/policy.yml applies (default: PARTRISK_LANDING or the sample).")] = None,
+) -> None:
+    """Replay the warehouse's history under each buying policy; print the summary and the cost-benefit matrix."""
+    from orchestration.backtest.report import backtest_report
+
+    path = warehouse.resolve() if warehouse else settings.warehouse_path()
+    try:
+        text = backtest_report(path, landing.resolve() if landing else settings.landing_dir(), policy or None,
+                               date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
+    except (ValueError, FileNotFoundError) as error:
+        _echo(f"backtest: {error}")
+        raise typer.Exit(code=2) from error
+    typer.echo(text)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -14,6 +14,7 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 settings.export_paths()
 
 from orchestration.defs.automation import landing_sensor, nightly_refresh, refresh_job  # noqa: E402
+from orchestration.defs.backtest import backtest  # noqa: E402
 from orchestration.defs.dbt import dbt_blocks  # noqa: E402
 from orchestration.defs.features import part_trends_daily  # noqa: E402
 
@@ -33,7 +34,7 @@ def quality_and_serving(assets: list) -> tuple[list, list]:
 
 
 def build_definitions() -> dg.Definitions:
-    assets = [*raw_assets, *dbt_blocks, part_trends_daily]
+    assets = [*raw_assets, *dbt_blocks, part_trends_daily, backtest]
     checks, serving_assets = quality_and_serving(assets)  # issue 6
     return dg.Definitions(
         assets=[*assets, *serving_assets],

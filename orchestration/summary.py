@@ -38,6 +38,7 @@ def render_summary(path: Path) -> str:
             if count is not None:
                 lines.append(f"{schema}.{table}: {count:,} rows")
         lines.extend(_marts_headlines(conn))
+        lines.extend(_backtest_section(conn))
     return "\n".join(lines)
 
 
@@ -78,3 +79,10 @@ def _marts_headlines(conn) -> list[str]:
         for product, actual, potential, revenue, weakest in rows:
             lines.append(f"  {product}: {actual} -> {potential}, ${revenue or 0:,.0f}, {weakest}")
     return lines
+
+
+def _backtest_section(conn) -> list[str]:
+    """The backtest's summary and cost-benefit matrix (orchestration/backtest/report.py)."""
+    from orchestration.backtest.report import stored_backtest_lines
+
+    return stored_backtest_lines(conn)

@@ -98,7 +98,7 @@ def test_shortage_stops_the_line_and_blanket_buffer_rides_it_out():
                     ["JIT", "JIC_BLANKET"])
     assert down_days(result, "JIT") > 20
     assert down_days(result, "JIC_BLANKET") < down_days(result, "JIT")
-    summary = summarize(result.daily.lazy(), result.orders.lazy(), pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}),
+    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(), pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}),
                         PlanPolicy())
     jit = summary.filter((pl.col("policy") == "JIT") & (pl.col("product") == ALL_PRODUCTS)).row(0, named=True)
     # lost margin = down days x 10 boards a day x $50
@@ -114,7 +114,7 @@ def test_holding_cost_is_capital_times_rate_per_day():
     offers, breaks = market(10, {})
     result = replay(inputs(offers, breaks, on_hand=1000), PlanPolicy(holding_rate=0.25), FIRST,
                     FIRST + timedelta(days=9), ["JIT"])
-    summary = summarize(result.daily.lazy(), result.orders.lazy(), pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}),
+    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(), pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}),
                         PlanPolicy(holding_rate=0.25))
     overall = summary.filter(pl.col("product") == ALL_PRODUCTS).row(0, named=True)
     assert overall["holding_cost_usd"] == pytest.approx(result.capital["capital_usd"].sum() * 0.25 / 365)
@@ -190,3 +190,19 @@ def test_decisions_before_a_cut_do_not_depend_on_later_days():
                                "premium_usd"),
             on=["policy", "order_date", "mpn", "purpose", "channel"], how="left").select(full.orders.columns))
     assert just_in_time is POLICIES["JIT"]
+
+
+def test_a_night_resumed_from_the_stored_state_equals_the_full_replay():
+    from orchestration.backtest.replay import worlds_from_state
+
+    offers, breaks = market(30, {n: 0 for n in range(8, 20)})
+    data = inputs(offers, breaks, on_hand=300, plan=plan_rows(30, PART, 400))
+    policy, last = PlanPolicy(buffer_budget_usd=15.0), FIRST + timedelta(days=29)
+    full = replay(data, policy, FIRST, last)
+    cut = FIRST + timedelta(days=14)
+    head = replay(data, policy, FIRST, cut)
+    tail = replay(data, policy, cut + timedelta(days=1), last,
+                  start=worlds_from_state(head.state.filter(pl.col("snapshot_date") == cut)), backtest_start=FIRST)
+    assert tail.daily.equals(full.daily.filter(pl.col("snapshot_date") > cut))
+    assert tail.orders.equals(full.orders.filter(pl.col("order_date") > cut))
+    assert tail.capital.equals(full.capital.filter(pl.col("snapshot_date") > cut))

@@ -12,6 +12,7 @@ Each policy replays in its own world: the company's purchases do not change late
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -109,6 +110,16 @@ class World:
                 capital[delivery.for_part] += delivery.value_usd
         return capital
 
+    def state_rows(self, policy: str, day: date) -> list[tuple]:
+        """The world at the end of `day` as rows (STATE_SCHEMA); worlds_from_state reads them back."""
+        rows = [(policy, day, "stock", item[0], item[1], item[0], item[1], purpose, lot.units, lot.value_usd, None)
+                for (item, purpose), lot in sorted(self.stock.items()) if lot.units > 0]
+        rows += [(policy, day, "delivery", d.item[0], d.item[1], d.for_part[0], d.for_part[1], d.purpose, d.units,
+                  d.value_usd, d.arrival) for d in self.pipeline]
+        rows += [(policy, day, "alternate", alt[0], alt[1], part[0], part[1], None, None, None, bought)
+                 for (part, alt), bought in sorted(self.alternate_bought.items())]
+        return rows
+
     def capital(self, purpose: str | None = None) -> float:
         on_hand = sum(lot.value_usd for (_, kind), lot in self.stock.items() if purpose in (None, kind))
         return on_hand + sum(d.value_usd for d in self.pipeline if purpose in (None, d.purpose))
@@ -118,7 +129,8 @@ class World:
 class ReplayResult:
     daily: pl.DataFrame  # marts.backtest_daily
     orders: pl.DataFrame  # marts.backtest_orders
-    capital: pl.DataFrame  # policy, snapshot_date, capital_usd, buffer_capital_usd
+    capital: pl.DataFrame  # marts.backtest_capital: policy, snapshot_date, capital_usd, buffer_capital_usd, budget_usd
+    state: pl.DataFrame  # features.backtest_state: each policy's stock at the end of each day
 
 
 ORDER_SCHEMA = {
@@ -135,7 +147,10 @@ DAILY_SCHEMA = {
     "buffer_capital_usd": pl.Float64,
 }
 CAPITAL_SCHEMA = {"policy": pl.String, "snapshot_date": pl.Date, "capital_usd": pl.Float64,
-                  "buffer_capital_usd": pl.Float64}
+                  "buffer_capital_usd": pl.Float64, "budget_usd": pl.Float64}
+STATE_SCHEMA = {"policy": pl.String, "snapshot_date": pl.Date, "kind": pl.String, "mpn": pl.String,
+                "manufacturer": pl.String, "for_mpn": pl.String, "for_manufacturer": pl.String,
+                "purpose": pl.String, "units": pl.Float64, "value_usd": pl.Float64, "event_date": pl.Date}
 
 
 class Market:
@@ -238,8 +253,14 @@ def _plan_rows(frame: pl.DataFrame) -> tuple[PlanRow, ...]:
 
 def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
            policy_names: Iterable[str] = tuple(POLICIES),
-           policies: Mapping[str, Callable[[Known], list[Order]]] = POLICIES) -> ReplayResult:
-    """Replay every named policy over the snapshot days first..last."""
+           policies: Mapping[str, Callable[[Known], list[Order]]] = POLICIES,
+           start: Mapping[str, World] | None = None, backtest_start: date | None = None) -> ReplayResult:
+    """Replay every named policy over the snapshot days first..last.
+
+    `start` is each policy's stock at the end of the day before `first` (a night that adds one day);
+    without it the replay starts from inventory/on_hand.csv and the open orders. `backtest_start` is the
+    first day of the whole backtest, which sets the reference prices of the purchase premium.
+    """
     names = list(policy_names)
     unknown = [name for name in names if name not in policies]
     if unknown:
@@ -265,21 +286,12 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
     # Quotes seen before the window count as known (the last lead time and price up to the first day).
     for key in sorted(k for k in book_by_day if k[0] <= first):
         market.open_day(book_by_day[key].iter_rows(named=True))
-    worlds = {name: World() for name in names}
-    for world in worlds.values():
-        for mpn, maker, quantity in inputs.on_hand.select(*PART_KEY, "quantity").collect().iter_rows():
-            if (mpn, maker) in items and quantity:
-                # Stock on hand is valued at the first day's price for it.
-                price = market.backorder_price((mpn, maker), float(quantity)) or 0.0
-                world.stock[((mpn, maker), FLOW)].add(float(quantity), float(quantity) * price)
-        if inputs.open_orders is not None:
-            for mpn, maker, quantity, due in inputs.open_orders.select(
-                    *PART_KEY, "quantity", "due_date").collect().iter_rows():
-                if (mpn, maker) in items and quantity:
-                    world.pipeline.append(Delivery(max(due, first), (mpn, maker), FLOW, (mpn, maker),
-                                                   float(quantity), 0.0))
+    if start is not None and set(names) <= set(start):
+        worlds = {name: copy.deepcopy(start[name]) for name in names}
+    else:
+        worlds = {name: initial_world(inputs, items, market, first) for name in names}
 
-    daily_rows, order_rows, capital_rows = [], [], []
+    daily_rows, order_rows, capital_rows, state_rows = [], [], [], []
     day = first
     while day <= last:
         day_book = book_by_day.get((day,))
@@ -312,10 +324,12 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
                                    short.get(part, 0.0) * share, row["product"] in down_products,
                                    row["product_daily_units"], capital.get(part, 0.0) * share,
                                    buffer_capital.get(part, 0.0) * share))
-            capital_rows.append((name, day, world.capital(), world.capital(BUFFER)))
+            capital_rows.append((name, day, world.capital(), world.capital(BUFFER), policy.buffer_budget_usd))
+            state_rows += world.state_rows(name, day)
         day += timedelta(days=1)
-    before = sorted(k for k in book_by_day if k[0] < first)[-BASELINE_DAYS_BEFORE:]
-    reference_days = before or sorted(k for k in book_by_day if k[0] >= first)[:BASELINE_DAYS_AT_START]
+    opening = backtest_start or first
+    before = sorted(k for k in book_by_day if k[0] < opening)[-BASELINE_DAYS_BEFORE:]
+    reference_days = before or sorted(k for k in book_by_day if k[0] >= opening)[:BASELINE_DAYS_AT_START]
     baseline = BaselinePrices([book_by_day[key] for key in reference_days])
     order_rows = [(*row, reference := baseline.unit_price((row[2], row[3]), row[8]),
                    max(0.0, row[9] - reference) * row[8] if reference is not None else 0.0)
@@ -324,7 +338,41 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
         daily=pl.DataFrame(daily_rows, schema=DAILY_SCHEMA, orient="row"),
         orders=pl.DataFrame(order_rows, schema=ORDER_SCHEMA, orient="row"),
         capital=pl.DataFrame(capital_rows, schema=CAPITAL_SCHEMA, orient="row"),
+        state=pl.DataFrame(state_rows, schema=STATE_SCHEMA, orient="row"),
     )
+
+
+def initial_world(inputs: ReplayInputs, items: set[Part], market: Market, first: date) -> World:
+    """Stock on hand (valued at the first day's price) and the open orders, all flow stock."""
+    world = World()
+    for mpn, maker, quantity in inputs.on_hand.select(*PART_KEY, "quantity").collect().iter_rows():
+        if (mpn, maker) in items and quantity:
+            price = market.backorder_price((mpn, maker), float(quantity)) or 0.0
+            world.stock[((mpn, maker), FLOW)].add(float(quantity), float(quantity) * price)
+    if inputs.open_orders is not None:
+        for mpn, maker, quantity, due in inputs.open_orders.select(
+                *PART_KEY, "quantity", "due_date").collect().iter_rows():
+            if (mpn, maker) in items and quantity:
+                price = market.backorder_price((mpn, maker), float(quantity)) or 0.0
+                world.pipeline.append(Delivery(max(due, first), (mpn, maker), FLOW, (mpn, maker),
+                                               float(quantity), float(quantity) * price))
+    return world
+
+
+def worlds_from_state(state: pl.DataFrame) -> dict[str, World]:
+    """Each policy's World from its state rows of one day (World.state_rows)."""
+    worlds: dict[str, World] = defaultdict(World)
+    for row in state.iter_rows(named=True):
+        world = worlds[row["policy"]]
+        item, for_part = (row["mpn"], row["manufacturer"]), (row["for_mpn"], row["for_manufacturer"])
+        if row["kind"] == "stock":
+            world.stock[(item, row["purpose"])].add(row["units"], row["value_usd"])
+        elif row["kind"] == "delivery":
+            world.pipeline.append(Delivery(row["event_date"], item, row["purpose"], for_part, row["units"],
+                                           row["value_usd"]))
+        else:
+            world.alternate_bought[(for_part, item)] = row["event_date"]
+    return dict(worlds)
 
 
 def _receive(world: World, day: date) -> dict[Part, float]:

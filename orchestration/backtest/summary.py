@@ -21,8 +21,12 @@ SUMMARY_COLUMNS = ["policy", "product", "days", "line_down_days", "lost_margin_u
                    "peak_buffer_capital_usd", "purchase_premium_usd", "total_cost_usd"]
 
 
-def summarize(daily: pl.LazyFrame, orders: pl.LazyFrame, products: pl.LazyFrame, policy: PlanPolicy) -> pl.DataFrame:
-    """marts.backtest_summary from marts.backtest_daily and marts.backtest_orders."""
+def summarize(daily: pl.LazyFrame, orders: pl.LazyFrame, capital: pl.LazyFrame, products: pl.LazyFrame,
+              policy: PlanPolicy) -> pl.DataFrame:
+    """marts.backtest_summary from marts.backtest_daily, backtest_orders and backtest_capital.
+
+    A product's capital is its share of its parts' (by planned use); ALL is the policy's whole stock.
+    """
     margin = products.select("product", "unit_margin")
     product_days = (
         daily.group_by(["policy", "snapshot_date", "product"])
@@ -48,7 +52,8 @@ def summarize(daily: pl.LazyFrame, orders: pl.LazyFrame, products: pl.LazyFrame,
         premium, on=["policy", "product"], how="left")
     policy_days = product_days.group_by(["policy", "snapshot_date"]).agg(
         pl.col("line_down").sum().alias("down_products"), pl.col("lost_margin_usd").sum(),
-        pl.col("capital_usd").sum(), pl.col("buffer_capital_usd").sum())
+    ).join(capital.select("policy", "snapshot_date", "capital_usd", "buffer_capital_usd"),
+           on=["policy", "snapshot_date"], how="left")
     overall = (
         _measures(policy_days.with_columns(pl.col("down_products").alias("line_down")), ["policy"], policy)
         .with_columns(pl.lit(ALL_PRODUCTS).alias("product"))
