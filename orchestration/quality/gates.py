@@ -466,8 +466,8 @@ def gate_budget(conn: duckdb.DuckDBPyConnection) -> GateResult:
         return result
     frame = _frame(conn, """
         select cast(max(budget_usd) as double) as budget_usd,
-               cast(coalesce(sum(buffer_capital) filter (where in_budget), 0) as double) as funded_capital,
-               count(*) filter (where in_budget and buffer_capital is null) as funded_without_capital
+               cast(coalesce(sum(funded_capital_usd) filter (where is_funded), 0) as double) as funded_capital,
+               count(*) filter (where is_funded and funded_capital_usd is null) as funded_without_capital
         from marts.buffer_plan""")
     result.rows_checked = len(frame)
     result.outcome = _validate("marts", "budget", frame, suites.mart_budget_suite())
