@@ -16,7 +16,7 @@ from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 BACKTEST_KEYS = [dg.AssetKey(table.split(".")) for table in (DAILY, ORDERS, CAPITAL, SUMMARY, STATE)]
 # The replay reads the offers and price breaks, the BOMs in the marts, and each day's buffer plan.
 BACKTEST_DEPS = [dg.AssetKey(["staging", "stg_feeds__offers"]), dg.AssetKey(["staging", "stg_feeds__price_breaks"]),
-                 dg.AssetKey(["marts", "bom_lines"]), dg.AssetKey(["marts", "buffer_plan"])]
+                 dg.AssetKey(["marts", "bom_lines"]), dg.AssetKey(["marts", "buffer_plan_history"])]
 
 
 @dg.multi_asset(
