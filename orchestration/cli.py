@@ -115,6 +115,25 @@ def backtest(
     typer.echo(text)
 
 
+@app.command()
+def calibrate(
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
+    landing: Annotated[Path | None, typer.Option(help="Landing tree whose plan/policy.yml applies.")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the fitted seeds into dbt_project/seeds.")] = False,
+) -> None:
+    """Score the plan's stoppage probabilities against the JIT replay (reliability by decile, Brier) and refit the seeds."""
+    from orchestration.backtest.report import calibration_report
+
+    path = warehouse.resolve() if warehouse else settings.warehouse_path()
+    try:
+        text = calibration_report(path, landing.resolve() if landing else settings.landing_dir(),
+                                  write_seeds=settings.DBT_PROJECT_DIR / "seeds" if write else None)
+    except (ValueError, FileNotFoundError) as error:
+        _echo(f"calibrate: {error}")
+        raise typer.Exit(code=2) from error
+    typer.echo(text)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

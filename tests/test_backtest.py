@@ -206,3 +206,46 @@ def test_a_night_resumed_from_the_stored_state_equals_the_full_replay():
     assert tail.daily.equals(full.daily.filter(pl.col("snapshot_date") > cut))
     assert tail.orders.equals(full.orders.filter(pl.col("order_date") > cut))
     assert tail.capital.equals(full.capital.filter(pl.col("snapshot_date") > cut))
+
+
+# --- calibration ----------------------------------------------------------------------------------
+
+
+def calibration_rows(n: int, probability: float, outcome_every: int) -> pl.DataFrame:
+    """n plan rows at one probability; every `outcome_every`-th part is short in the JIT replay."""
+    return pl.DataFrame({
+        "snapshot_date": FIRST, "mpn": [f"P{i}" for i in range(n)], "manufacturer": "X",
+        "stoppage_probability": probability, "decayed_risk_score": probability * 100, "is_end_of_life": False,
+        "market_thinness": 0.0, "uncovered_share": 1.0, "has_covering_alternate": False, "horizon_days": 10})
+
+
+def test_reliability_by_decile_and_brier_score():
+    from orchestration.backtest.calibration import Seeds, calibrate
+
+    plan = pl.concat([calibration_rows(10, 0.05, 10), calibration_rows(10, 0.85, 1).with_columns(
+        pl.col("mpn").str.replace("P", "Q"))])
+    short = pl.DataFrame({"snapshot_date": FIRST + timedelta(days=3), "mpn": ["P0", *[f"Q{i}" for i in range(8)]],
+                          "manufacturer": "X", "short_units": 1.0})
+    seeds = Seeds((0.0, 100.0), (0.0, 1.0), {"market_thinness_weight": 0.0, "alternate_relief": 0.5,
+                                               "end_of_life_probability": 0.8})
+    result = calibrate(plan.lazy(), short.lazy(), FIRST + timedelta(days=10), seeds, fit=True)
+    table = {row["decile"]: row for row in result.reliability.iter_rows(named=True)}
+    assert table[0]["observed_frequency"] == pytest.approx(0.1) and table[0]["mean_predicted"] == pytest.approx(0.05)
+    assert table[8]["observed_frequency"] == pytest.approx(0.8) and table[8]["predictions"] == 10
+    # Brier = mean((p - o)^2): 9 x 0.05^2 + 0.95^2 over the low rows, 8 x 0.15^2 + 2 x 0.85^2 over the high ones
+    expected = (9 * 0.05**2 + 0.95**2 + 8 * 0.15**2 + 2 * 0.85**2) / 20
+    assert result.brier == pytest.approx(expected)
+    assert result.fitted_brier <= result.brier + 1e-12
+    assert list(result.fitted.curve_probabilities) == sorted(result.fitted.curve_probabilities)
+
+
+def test_calibration_scores_only_whole_horizons():
+    from orchestration.backtest.calibration import outcomes
+
+    plan = calibration_rows(2, 0.5, 1).with_columns(pl.Series("snapshot_date", [FIRST, FIRST + timedelta(days=5)]))
+    short = pl.DataFrame({"snapshot_date": [FIRST + timedelta(days=12)], "mpn": ["P0"], "manufacturer": ["X"],
+                          "short_units": [2.0]})
+    scored = outcomes(plan.lazy(), short.lazy(), FIRST + timedelta(days=12)).collect()
+    # the second row's horizon ends on day 15, after the replay: not scored; the first row's shortage is on
+    # day 12, outside its horizon (days 1..10): outcome 0
+    assert scored.select("mpn", "outcome").rows() == [("P0", 0)]

@@ -78,3 +78,47 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFra
     conn.execute(f"create or replace table {table} as select * from incoming")
     conn.unregister("incoming")
     return frame.height
+
+
+def read_plan_components(conn: duckdb.DuckDBPyConnection) -> pl.LazyFrame:
+    """The plan's predicted stoppage probability per date and part, with the components it was computed from."""
+    if not table_exists(conn, *PLAN_HISTORY):
+        raise ValueError("marts.buffer_plan_history is missing: refresh the warehouse first")
+    return pl.from_arrow(conn.sql(f"""
+        select snapshot_date, mpn, manufacturer, stoppage_probability, decayed_risk_score, is_end_of_life,
+               market_thinness, uncovered_share, covering_alternate_mpn is not null as has_covering_alternate,
+               cast(horizon_days as integer) as horizon_days
+        from {'.'.join(PLAN_HISTORY)}""").to_arrow_table()).lazy()
+
+
+def read_seeds(conn: duckdb.DuckDBPyConnection):
+    """The stoppage-probability seeds the warehouse was planned with."""
+    from orchestration.backtest.calibration import PARAMETERS, Seeds
+
+    curve = conn.execute("select risk_score, stoppage_probability from staging.risk_stoppage_curve "
+                         "order by risk_score").fetchall()
+    values = dict(conn.execute("select parameter, value from staging.risk_stoppage_parameters").fetchall())
+    return Seeds(tuple(float(s) for s, _ in curve), tuple(float(p) for _, p in curve),
+                 {name: float(values[name]) for name in PARAMETERS})
+
+
+def write_seeds(seeds_dir, seeds) -> list:
+    """Write fitted seeds over dbt's risk_stoppage_curve.csv and the fitted rows of risk_stoppage_parameters.csv."""
+    import csv
+    from pathlib import Path
+
+    curve_path, parameters_path = Path(seeds_dir) / "risk_stoppage_curve.csv", Path(seeds_dir) / "risk_stoppage_parameters.csv"
+    with curve_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["risk_score", "stoppage_probability"])
+        writer.writerows([f"{s:g}", f"{p:.4f}"] for s, p in zip(seeds.curve_scores, seeds.curve_probabilities, strict=True))
+    with parameters_path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["parameter"] in seeds.parameters:
+            row["value"] = f"{seeds.parameters[row['parameter']]:.4f}"
+    with parameters_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return [curve_path, parameters_path]
