@@ -249,3 +249,22 @@ def test_calibration_scores_only_whole_horizons():
     # the second row's horizon ends on day 15, after the replay: not scored; the first row's shortage is on
     # day 12, outside its horizon (days 1..10): outcome 0
     assert scored.select("mpn", "outcome").rows() == [("P0", 0)]
+
+
+def test_worked_example_of_scoring_md():
+    """scoring.md, "Backtest: a worked example": five days of JIT from an empty shelf."""
+    offers, breaks = market(5, {})
+    policy = PlanPolicy(shipping_days=3, holding_rate=0.25)
+    result = replay(inputs(offers, breaks, on_hand=0), policy, FIRST, FIRST + timedelta(days=4), ["JIT"])
+    assert result.orders.select("order_date", "units", "unit_price_usd", "arrival_date").rows() == [
+        (FIRST, 200.0, 0.10, FIRST + timedelta(days=3)), (FIRST + timedelta(days=4), 20.0, 0.10, FIRST + timedelta(days=7))]
+    assert result.capital["capital_usd"].round(6).to_list() == [20.0, 20.0, 20.0, 18.0, 18.0]
+    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(),
+                        pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}), policy)
+    overall = summary.filter(pl.col("product") == ALL_PRODUCTS).row(0, named=True)
+    assert overall["line_down_days"] == 3
+    assert overall["lost_margin_usd"] == pytest.approx(1500.0)
+    assert overall["average_capital_usd"] == pytest.approx(19.2)
+    assert overall["holding_cost_usd"] == pytest.approx(96 * 0.25 / 365)
+    assert overall["purchase_premium_usd"] == pytest.approx(0.0)
+    assert round(overall["total_cost_usd"], 2) == 1500.07
