@@ -70,10 +70,15 @@ def top_up(known: Known, item: Part, target_units: float, purpose: str, for_part
 
 
 def just_in_time(known: Known) -> list[Order]:
-    """What the next review period (and the shipping time) needs, from distributor stock; no safety stock."""
-    cover_days = known.policy.shipping_days + REVIEW_DAYS
-    return [order for part, need in sorted(known.need.items()) if need > 0
-            for order in top_up(known, part, need * cover_days, FLOW, part)]
+    """What the next review period (and the shipping time) needs, from distributor stock; no safety stock.
+
+    It orders when the flow position no longer covers the days until an order placed tomorrow arrives.
+    """
+    orders = []
+    for part, need in sorted(known.need.items()):
+        if need > 0 and known.position(part, FLOW) < need * (known.policy.shipping_days + 1):
+            orders += top_up(known, part, need * (known.policy.shipping_days + REVIEW_DAYS), FLOW, part)
+    return orders
 
 
 def jic_blanket(known: Known) -> list[Order]:

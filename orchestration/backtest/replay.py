@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ class ReplayResult:
     daily: pl.DataFrame  # marts.backtest_daily
     orders: pl.DataFrame  # marts.backtest_orders
     capital: pl.DataFrame  # marts.backtest_capital: policy, snapshot_date, capital_usd, buffer_capital_usd, budget_usd
-    state: pl.DataFrame  # features.backtest_state: each policy's stock at the end of each day
+    state: pl.DataFrame  # features.backtest_state: each policy's stock at the end of the last day
 
 
 ORDER_SCHEMA = {
@@ -161,21 +162,37 @@ class Market:
         self.last_lead_time: dict[Part, float] = {}
         self.last_price: dict[Part, tuple[tuple[int, ...], tuple[float, ...]]] = {}
 
-    def open_day(self, rows: Iterable[dict]) -> None:
+    def open_day(self, frame: pl.DataFrame | None) -> None:
+        """The day's stock pools (rows of offer_book of one day); its quotes become the last known."""
         self.today = defaultdict(list)
+        if frame is None or frame.is_empty():
+            return
+        columns = frame.select("mpn", "manufacturer", "distributor", "stock", "lead_time_days",
+                               "break_quantities", "break_prices").to_dict(as_series=False)
         lead_times: dict[Part, list[float]] = defaultdict(list)
-        for row in rows:
-            item = (row["mpn"], row["manufacturer"])
-            offer = Offer(row["distributor"], float(row["stock"] or 0), row["lead_time_days"],
-                          tuple(row["break_quantities"] or ()), tuple(row["break_prices"] or ()))
+        for mpn, maker, distributor, stock, lead_time, quantities, prices in zip(*columns.values(), strict=True):
+            item = (mpn, maker)
+            offer = Offer(distributor, float(stock or 0), lead_time, tuple(quantities or ()), tuple(prices or ()))
             self.today[item].append(offer)
-            if offer.lead_time_days is not None:
-                lead_times[item].append(offer.lead_time_days)
+            if lead_time is not None:
+                lead_times[item].append(lead_time)
             if offer.break_prices:
                 self.last_price[item] = (offer.break_quantities, offer.break_prices)
         for item, quoted in lead_times.items():
-            quoted.sort()
-            self.last_lead_time[item] = quoted[len(quoted) // 2]
+            self.last_lead_time[item] = statistics.median(quoted)
+
+    def remember(self, book: pl.DataFrame) -> None:
+        """The last lead time and price quoted in `book` (earlier days), as if each day had been opened."""
+        leads = (book.filter(pl.col("lead_time_days").is_not_null())
+                 .group_by(["mpn", "manufacturer", "snapshot_date"]).agg(pl.col("lead_time_days").median())
+                 .sort("snapshot_date").group_by(["mpn", "manufacturer"]).agg(pl.col("lead_time_days").last()))
+        for mpn, maker, lead_time in leads.iter_rows():
+            self.last_lead_time[(mpn, maker)] = lead_time
+        prices = (book.filter(pl.col("break_prices").list.len() > 0)
+                  .group_by(["mpn", "manufacturer"], maintain_order=True)
+                  .agg(pl.col("break_quantities").last(), pl.col("break_prices").last()))
+        for mpn, maker, quantities, breaks in prices.iter_rows():
+            self.last_price[(mpn, maker)] = (tuple(quantities), tuple(breaks))
 
     def backorder_price(self, item: Part, units: float) -> float | None:
         """The cheapest price quoted today for the quantity; the last price quoted when none is today."""
@@ -195,7 +212,7 @@ class BaselinePrices:
         self.days: list[dict[Part, list[Offer]]] = []
         for frame in days:
             market = Market()
-            market.open_day(frame.iter_rows(named=True))
+            market.open_day(frame)
             self.days.append(market.today)
         self.cache: dict[tuple[Part, float], float | None] = {}
 
@@ -275,7 +292,8 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
     items = set(parts) | {alt for alts in alternates_of.values() for alt in alts}
     items_frame = pl.LazyFrame(sorted(items), schema=PART_KEY, orient="row")
     book = (offer_book(inputs.offers.join(items_frame, on=PART_KEY, how="semi"), inputs.price_breaks)
-            .filter(pl.col("snapshot_date") <= last).collect())
+            .filter(pl.col("snapshot_date") <= last)
+            .sort(["snapshot_date", *PART_KEY, "distributor", "stock_pool"]).collect())
     book_by_day = book.partition_by("snapshot_date", as_dict=True, include_key=False)
     plan_by_day = ({} if inputs.plan is None else
                    inputs.plan.filter(pl.col("snapshot_date").is_between(first, last)).collect()
@@ -284,8 +302,8 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
 
     market = Market()
     # Quotes seen before the window count as known (the last lead time and price up to the first day).
-    for key in sorted(k for k in book_by_day if k[0] <= first):
-        market.open_day(book_by_day[key].iter_rows(named=True))
+    market.remember(book.filter(pl.col("snapshot_date") < first))
+    market.open_day(book_by_day.get((first,)))
     if start is not None and set(names) <= set(start):
         worlds = {name: copy.deepcopy(start[name]) for name in names}
     else:
@@ -294,8 +312,7 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
     daily_rows, order_rows, capital_rows, state_rows = [], [], [], []
     day = first
     while day <= last:
-        day_book = book_by_day.get((day,))
-        market.open_day(day_book.iter_rows(named=True) if day_book is not None else [])
+        market.open_day(book_by_day.get((day,)))
         day_need = need_by_day.get((day,))
         product_need = [] if day_need is None else list(day_need.iter_rows(named=True))
         need_by_part: dict[Part, float] = defaultdict(float)
@@ -325,7 +342,8 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
                                    row["product_daily_units"], capital.get(part, 0.0) * share,
                                    buffer_capital.get(part, 0.0) * share))
             capital_rows.append((name, day, world.capital(), world.capital(BUFFER), policy.buffer_budget_usd))
-            state_rows += world.state_rows(name, day)
+            if day == last:
+                state_rows += world.state_rows(name, day)
         day += timedelta(days=1)
     opening = backtest_start or first
     before = sorted(k for k in book_by_day if k[0] < opening)[-BASELINE_DAYS_BEFORE:]
