@@ -43,6 +43,7 @@ test: install manifest
 # Trend-feature benchmark (not a test): tiers S, M4, M + one night at 120/365 days of history.
 bench: install manifest
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
+	$(BIN)/python -m bench.run_backtest
 
 lint: install
 	$(BIN)/ruff check .

@@ -33,6 +33,8 @@ FACTORY_BACKORDER = "factory_backorder"
 # the window's first 30 days when the warehouse starts with the window.
 BASELINE_DAYS_BEFORE = 90
 BASELINE_DAYS_AT_START = 30
+# A lead time or price quoted longer ago than this is not used for a backorder.
+QUOTE_MEMORY_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,18 @@ class Market:
 
     def __init__(self) -> None:
         self.today: dict[Part, list[Offer]] = {}
-        self.last_lead_time: dict[Part, float] = {}
-        self.last_price: dict[Part, tuple[tuple[int, ...], tuple[float, ...]]] = {}
+        self.day: date | None = None
+        self.lead_time_quoted: dict[Part, tuple[float, date]] = {}
+        self.price_quoted: dict[Part, tuple[tuple[int, ...], tuple[float, ...], date]] = {}
 
-    def open_day(self, frame: pl.DataFrame | None) -> None:
+    def last_lead_time(self, item: Part) -> float | None:
+        """The last lead time quoted for the item within QUOTE_MEMORY_DAYS."""
+        quoted = self.lead_time_quoted.get(item)
+        return quoted[0] if quoted and (self.day - quoted[1]).days <= QUOTE_MEMORY_DAYS else None
+
+    def open_day(self, day: date, frame: pl.DataFrame | None) -> None:
         """The day's stock pools (rows of offer_book of one day); its quotes become the last known."""
+        self.day = day
         self.today = defaultdict(list)
         if frame is None or frame.is_empty():
             return
@@ -177,30 +186,32 @@ class Market:
             if lead_time is not None:
                 lead_times[item].append(lead_time)
             if offer.break_prices:
-                self.last_price[item] = (offer.break_quantities, offer.break_prices)
+                self.price_quoted[item] = (offer.break_quantities, offer.break_prices, day)
         for item, quoted in lead_times.items():
-            self.last_lead_time[item] = statistics.median(quoted)
+            self.lead_time_quoted[item] = (statistics.median(quoted), day)
 
     def remember(self, book: pl.DataFrame) -> None:
         """The last lead time and price quoted in `book` (earlier days), as if each day had been opened."""
         leads = (book.filter(pl.col("lead_time_days").is_not_null())
                  .group_by(["mpn", "manufacturer", "snapshot_date"]).agg(pl.col("lead_time_days").median())
-                 .sort("snapshot_date").group_by(["mpn", "manufacturer"]).agg(pl.col("lead_time_days").last()))
-        for mpn, maker, lead_time in leads.iter_rows():
-            self.last_lead_time[(mpn, maker)] = lead_time
+                 .sort("snapshot_date").group_by(["mpn", "manufacturer"])
+                 .agg(pl.col("lead_time_days").last(), pl.col("snapshot_date").last()))
+        for mpn, maker, lead_time, day in leads.iter_rows():
+            self.lead_time_quoted[(mpn, maker)] = (lead_time, day)
         prices = (book.filter(pl.col("break_prices").list.len() > 0)
                   .group_by(["mpn", "manufacturer"], maintain_order=True)
-                  .agg(pl.col("break_quantities").last(), pl.col("break_prices").last()))
-        for mpn, maker, quantities, breaks in prices.iter_rows():
-            self.last_price[(mpn, maker)] = (tuple(quantities), tuple(breaks))
+                  .agg(pl.col("break_quantities").last(), pl.col("break_prices").last(), pl.col("snapshot_date").last()))
+        for mpn, maker, quantities, breaks, day in prices.iter_rows():
+            self.price_quoted[(mpn, maker)] = (tuple(quantities), tuple(breaks), day)
 
     def backorder_price(self, item: Part, units: float) -> float | None:
         """The cheapest price quoted today for the quantity; the last price quoted when none is today."""
         prices = [p for offer in self.today.get(item, []) if (p := offer.unit_price(units)) is not None]
         if prices:
             return min(prices)
-        if item in self.last_price:
-            quantities, breaks = self.last_price[item]
+        quoted = self.price_quoted.get(item)
+        if quoted and (self.day - quoted[2]).days <= QUOTE_MEMORY_DAYS:
+            quantities, breaks, _ = quoted
             return Offer("", 0.0, None, quantities, breaks).unit_price(units)
         return None
 
@@ -212,7 +223,7 @@ class BaselinePrices:
         self.days: list[dict[Part, list[Offer]]] = []
         for frame in days:
             market = Market()
-            market.open_day(frame)
+            market.open_day(date.min, frame)
             self.days.append(market.today)
         self.cache: dict[tuple[Part, float], float | None] = {}
 
@@ -248,7 +259,7 @@ def fill(order: Order, market: Market, remaining: dict[tuple[Part, str], float],
         remaining[(order.item, offer.distributor)] -= units
         left -= units
         fills.append((DISTRIBUTOR, units, price, day + timedelta(days=policy.shipping_days)))
-    lead_time = market.last_lead_time.get(order.item)
+    lead_time = market.last_lead_time(order.item)
     if left > EPSILON and lead_time is not None:
         price = market.backorder_price(order.item, left)
         if price is not None:
@@ -291,7 +302,13 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
             alternates_of[(mpn, maker)].append((alt_mpn, alt_maker))
     items = set(parts) | {alt for alts in alternates_of.values() for alt in alts}
     items_frame = pl.LazyFrame(sorted(items), schema=PART_KEY, orient="row")
-    book = (offer_book(inputs.offers.join(items_frame, on=PART_KEY, how="semi"), inputs.price_breaks)
+    opening = backtest_start or first
+    # The days read: the quote memory before the window, the window, and the reference-price days.
+    needed = (pl.col("snapshot_date").is_between(first - timedelta(days=QUOTE_MEMORY_DAYS), last)
+              | pl.col("snapshot_date").is_between(opening - timedelta(days=BASELINE_DAYS_BEFORE),
+                                                   opening + timedelta(days=BASELINE_DAYS_AT_START - 1)))
+    book = (offer_book(inputs.offers.filter(needed).join(items_frame, on=PART_KEY, how="semi"),
+                       inputs.price_breaks.filter(needed))
             .filter(pl.col("snapshot_date") <= last)
             .sort(["snapshot_date", *PART_KEY, "distributor", "stock_pool"]).collect())
     book_by_day = book.partition_by("snapshot_date", as_dict=True, include_key=False)
@@ -302,8 +319,9 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
 
     market = Market()
     # Quotes seen before the window count as known (the last lead time and price up to the first day).
-    market.remember(book.filter(pl.col("snapshot_date") < first))
-    market.open_day(book_by_day.get((first,)))
+    market.remember(book.filter(pl.col("snapshot_date").is_between(first - timedelta(days=QUOTE_MEMORY_DAYS),
+                                                                   first, closed="left")))
+    market.open_day(first, book_by_day.get((first,)))
     if start is not None and set(names) <= set(start):
         worlds = {name: copy.deepcopy(start[name]) for name in names}
     else:
@@ -312,7 +330,7 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
     daily_rows, order_rows, capital_rows, state_rows = [], [], [], []
     day = first
     while day <= last:
-        market.open_day(book_by_day.get((day,)))
+        market.open_day(day, book_by_day.get((day,)))
         day_need = need_by_day.get((day,))
         product_need = [] if day_need is None else list(day_need.iter_rows(named=True))
         need_by_part: dict[Part, float] = defaultdict(float)
@@ -345,7 +363,6 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
             if day == last:
                 state_rows += world.state_rows(name, day)
         day += timedelta(days=1)
-    opening = backtest_start or first
     before = sorted(k for k in book_by_day if k[0] < opening)[-BASELINE_DAYS_BEFORE:]
     reference_days = before or sorted(k for k in book_by_day if k[0] >= opening)[:BASELINE_DAYS_AT_START]
     baseline = BaselinePrices([book_by_day[key] for key in reference_days])
