@@ -23,11 +23,13 @@ REVIEW_DAYS = 7
 @dataclass(frozen=True)
 class Order:
     item: Part  # what is bought: the part itself or an alternate of it
-    units: float
+    units: float  # negative: that much of the item's buffer stock on hand is released to the flow
     purpose: str  # FLOW or BUFFER
     for_part: Part  # the BOM part the purchase serves
     # Capped orders of one day share the cap: together the replay fills no more than it costs.
     max_cost_usd: float | None = None
+    # What the market cannot fill is backordered at the factory; False: it is left for another day.
+    backorder: bool = True
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,12 @@ class Known:
     day: date
     policy: PlanPolicy
     need: Mapping[Part, float]  # planned use today, units per day
-    flow_position: Mapping[Part, float]  # flow stock on hand + on order
+    # flow stock on hand + on order due within shipping_days + REVIEW_DAYS (a far backorder does not cover today)
+    flow_position: Mapping[Part, float]
     buffer_position: Mapping[Part, float]  # buffer stock on hand + on order
     buffer_capital_usd: float  # buffer stock on hand + on order, at cost
+    buffer_on_hand: Mapping[Part, float] = field(default_factory=dict)  # buffer stock on hand
+    flow_backordered: frozenset[Part] = frozenset()  # parts with a flow factory backorder open
     plan: tuple[PlanRow, ...] = field(default=())
 
     def position(self, item: Part, purpose: str) -> float:
@@ -72,12 +77,15 @@ def top_up(known: Known, item: Part, target_units: float, purpose: str, for_part
 def just_in_time(known: Known) -> list[Order]:
     """What the next review period (and the shipping time) needs, from distributor stock; no safety stock.
 
-    It orders when the flow position no longer covers the days until an order placed tomorrow arrives.
+    It orders when the flow position due soon no longer covers the days until an order placed tomorrow
+    arrives. What the market lacks is backordered once; while that backorder is open, the distributors
+    are tried again each day.
     """
     orders = []
     for part, need in sorted(known.need.items()):
         if need > 0 and known.position(part, FLOW) < need * (known.policy.shipping_days + 1):
-            orders += top_up(known, part, need * (known.policy.shipping_days + REVIEW_DAYS), FLOW, part)
+            orders += [replace(order, backorder=part not in known.flow_backordered) for order in
+                       top_up(known, part, need * (known.policy.shipping_days + REVIEW_DAYS), FLOW, part)]
     return orders
 
 
@@ -113,7 +121,11 @@ def partrisk(known: Known) -> list[Order]:
             continue
         buffers.append(replace(orders[0], units=float(units)))
         left -= units * price
-    return just_in_time(known) + buffers
+    # A buffer the day's plan no longer funds goes back to the flow: it is used first, and frees budget.
+    funded = {row.buy_item for row in rows}
+    releases = [Order(item, -units, BUFFER, item) for item, units in sorted(known.buffer_on_hand.items())
+                if units > 0 and item not in funded]
+    return releases + just_in_time(known) + buffers
 
 
 POLICIES: dict[str, Callable[[Known], list[Order]]] = {

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from orchestration.backtest.market import PART_KEY, Offer, daily_part_need, offer_book
-from orchestration.backtest.policies import BUFFER, FLOW, POLICIES, Known, Order, Part, PlanRow
+from orchestration.backtest.policies import BUFFER, FLOW, POLICIES, REVIEW_DAYS, Known, Order, Part, PlanRow
 from orchestration.policy import PlanPolicy
 
 EPSILON = 1e-9
@@ -81,6 +81,7 @@ class Delivery:
     for_part: Part
     units: float
     value_usd: float
+    channel: str = DISTRIBUTOR
 
 
 @dataclass
@@ -91,15 +92,19 @@ class World:
     pipeline: list[Delivery] = field(default_factory=list)
     alternate_bought: dict[tuple[Part, Part], date] = field(default_factory=dict)  # (part, alt) -> first order
 
-    def position(self, purpose: str) -> dict[Part, float]:
+    def position(self, purpose: str, due_by: date | None = None) -> dict[Part, float]:
+        """On hand + on order per item (only what arrives by `due_by` when given)."""
         positions: dict[Part, float] = defaultdict(float)
         for (item, kind), lot in self.stock.items():
             if kind == purpose:
                 positions[item] += lot.units
         for delivery in self.pipeline:
-            if delivery.purpose == purpose:
+            if delivery.purpose == purpose and (due_by is None or delivery.arrival <= due_by):
                 positions[delivery.item] += delivery.units
         return positions
+
+    def backordered(self, purpose: str) -> set[Part]:
+        return {d.item for d in self.pipeline if d.purpose == purpose and d.channel == FACTORY_BACKORDER}
 
     def capital_by_part(self, purpose: str | None = None) -> dict[Part, float]:
         """Stock on hand and on order at cost, per BOM part (an alternate counts for the part it was bought for)."""
@@ -115,11 +120,11 @@ class World:
 
     def state_rows(self, policy: str, day: date) -> list[tuple]:
         """The world at the end of `day` as rows (STATE_SCHEMA); worlds_from_state reads them back."""
-        rows = [(policy, day, "stock", item[0], item[1], item[0], item[1], purpose, lot.units, lot.value_usd, None)
-                for (item, purpose), lot in sorted(self.stock.items()) if lot.units > 0]
-        rows += [(policy, day, "delivery", d.item[0], d.item[1], d.for_part[0], d.for_part[1], d.purpose, d.units,
-                  d.value_usd, d.arrival) for d in self.pipeline]
-        rows += [(policy, day, "alternate", alt[0], alt[1], part[0], part[1], None, None, None, bought)
+        rows = [(policy, day, "stock", item[0], item[1], item[0], item[1], purpose, None, lot.units, lot.value_usd,
+                 None) for (item, purpose), lot in sorted(self.stock.items()) if lot.units > 0]
+        rows += [(policy, day, "delivery", d.item[0], d.item[1], d.for_part[0], d.for_part[1], d.purpose, d.channel,
+                  d.units, d.value_usd, d.arrival) for d in self.pipeline]
+        rows += [(policy, day, "alternate", alt[0], alt[1], part[0], part[1], None, None, None, None, bought)
                  for (part, alt), bought in sorted(self.alternate_bought.items())]
         return rows
 
@@ -153,7 +158,8 @@ CAPITAL_SCHEMA = {"policy": pl.String, "snapshot_date": pl.Date, "capital_usd": 
                   "buffer_capital_usd": pl.Float64, "budget_usd": pl.Float64}
 STATE_SCHEMA = {"policy": pl.String, "snapshot_date": pl.Date, "kind": pl.String, "mpn": pl.String,
                 "manufacturer": pl.String, "for_mpn": pl.String, "for_manufacturer": pl.String,
-                "purpose": pl.String, "units": pl.Float64, "value_usd": pl.Float64, "event_date": pl.Date}
+                "purpose": pl.String, "channel": pl.String, "units": pl.Float64, "value_usd": pl.Float64,
+                "event_date": pl.Date}
 
 
 class Market:
@@ -260,7 +266,7 @@ def fill(order: Order, market: Market, remaining: dict[tuple[Part, str], float],
         left -= units
         fills.append((DISTRIBUTOR, units, price, day + timedelta(days=policy.shipping_days)))
     lead_time = market.last_lead_time(order.item)
-    if left > EPSILON and lead_time is not None:
+    if left > EPSILON and lead_time is not None and order.backorder:
         price = market.backorder_price(order.item, left)
         if price is not None:
             if cap_left is not None:
@@ -341,8 +347,11 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
             world = worlds[name]
             arrived = _receive(world, day)
             known = Known(day=day, policy=policy, need=dict(need_by_part),
-                          flow_position=world.position(FLOW), buffer_position=world.position(BUFFER),
-                          buffer_capital_usd=world.capital(BUFFER), plan=plan)
+                          flow_position=world.position(FLOW, day + timedelta(days=policy.shipping_days + REVIEW_DAYS)),
+                          buffer_position=world.position(BUFFER), buffer_capital_usd=world.capital(BUFFER),
+                          buffer_on_hand={item: lot.units for (item, kind), lot in world.stock.items()
+                                          if kind == BUFFER and lot.units > 0},
+                          flow_backordered=frozenset(world.backordered(FLOW)), plan=plan)
             ordered = _place(world, policies[name](known), market, day, policy, name, order_rows)
             for item, units in _receive(world, day).items():  # same-day deliveries (shipping_days = 0)
                 arrived[item] = arrived.get(item, 0.0) + units
@@ -404,7 +413,7 @@ def worlds_from_state(state: pl.DataFrame) -> dict[str, World]:
             world.stock[(item, row["purpose"])].add(row["units"], row["value_usd"])
         elif row["kind"] == "delivery":
             world.pipeline.append(Delivery(row["event_date"], item, row["purpose"], for_part, row["units"],
-                                           row["value_usd"]))
+                                           row["value_usd"], row["channel"]))
         else:
             world.alternate_bought[(for_part, item)] = row["event_date"]
     return dict(worlds)
@@ -432,18 +441,29 @@ def _place(world: World, orders: list[Order], market: Market, day: date, policy:
     ordered: dict[Part, float] = defaultdict(float)
     cap_spent = 0.0
     for order in orders:
+        if order.units < 0:
+            _release(world, order)
+            continue
         cap_left = None if order.max_cost_usd is None else order.max_cost_usd - cap_spent
         for channel, units, price, arrival in fill(order, market, remaining, day, policy, cap_left):
             cost = units * price
             if order.max_cost_usd is not None:
                 cap_spent += cost
-            world.pipeline.append(Delivery(arrival, order.item, order.purpose, order.for_part, units, cost))
+            world.pipeline.append(Delivery(arrival, order.item, order.purpose, order.for_part, units, cost, channel))
             ordered[order.item] += units
             if order.item != order.for_part:
                 world.alternate_bought.setdefault((order.for_part, order.item), day)
             order_rows.append((name, day, order.item[0], order.item[1], order.for_part[0], order.for_part[1],
                                order.purpose, channel, units, price, cost, arrival))
     return ordered
+
+
+def _release(world: World, order: Order) -> None:
+    """Move buffer stock on hand into flow stock, at its cost."""
+    lot = world.stock[(order.item, BUFFER)]
+    value_per_unit = lot.value_usd / lot.units if lot.units > 0 else 0.0
+    moved = lot.take(-order.units)
+    world.stock[(order.item, FLOW)].add(moved, moved * value_per_unit)
 
 
 def _consume(world: World, need: Mapping[Part, float], alternates_of: Mapping[Part, list[Part]], day: date,
