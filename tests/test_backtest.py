@@ -268,3 +268,26 @@ def test_worked_example_of_scoring_md():
     assert overall["holding_cost_usd"] == pytest.approx(94 * 0.25 / 365)
     assert overall["purchase_premium_usd"] == pytest.approx(0.0)
     assert round(overall["total_cost_usd"], 2) == 1500.06
+
+
+def test_jit_backorders_once_and_buys_from_the_market_when_stock_returns():
+    # the market is empty on days 0-9, then has stock again; the factory quotes 70 days
+    offers, breaks = market(20, {n: 0 for n in range(10)})
+    result = replay(inputs(offers, breaks), PlanPolicy(), FIRST, FIRST + timedelta(days=19), ["JIT"])
+    channels = result.orders.select("order_date", "channel").rows()
+    assert channels[0] == (FIRST, "factory_backorder")
+    assert sum(channel == "factory_backorder" for _, channel in channels) == 1
+    assert (FIRST + timedelta(days=10), "distributor") in channels
+    # bought on day 10, on the line on day 13: down days 0-12
+    assert down_days(result, "JIT") == 13
+
+
+def test_partrisk_releases_a_buffer_the_plan_no_longer_funds():
+    offers, breaks = market(12, {})
+    plan = plan_rows(12, PART, 400).with_columns(
+        (pl.col("snapshot_date") < FIRST + timedelta(days=5)).alias("is_funded"))
+    result = replay(inputs(offers, breaks, on_hand=1000, plan=plan), PlanPolicy(), FIRST, FIRST + timedelta(days=11),
+                    ["PARTRISK"])
+    capital = dict(result.capital.select("snapshot_date", "buffer_capital_usd").rows())
+    assert capital[FIRST + timedelta(days=4)] > 0
+    assert capital[FIRST + timedelta(days=5)] == 0.0
