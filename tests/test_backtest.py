@@ -235,6 +235,7 @@ def test_reliability_by_decile_and_brier_score():
     # Brier = mean((p - o)^2): 9 x 0.05^2 + 0.95^2 over the low rows, 8 x 0.15^2 + 2 x 0.85^2 over the high ones
     expected = (9 * 0.05**2 + 0.95**2 + 8 * 0.15**2 + 2 * 0.85**2) / 20
     assert result.brier == pytest.approx(expected)
+    assert result.formula_error < 1e-12  # the seeds reproduce the probabilities the rows carry
     assert result.fitted_brier <= result.brier + 1e-12
     assert list(result.fitted.curve_probabilities) == sorted(result.fitted.curve_probabilities)
 

@@ -37,6 +37,7 @@ class Calibration:
     scored: pl.DataFrame  # COMPONENTS + outcome
     reliability: pl.DataFrame  # decile, predictions, mean_predicted, observed_frequency
     brier: float
+    formula_error: float  # max |P recomputed from the components with the seeds in use - P stored|
     fitted: Seeds | None = None
     fitted_brier: float | None = None
     fitted_reliability: pl.DataFrame | None = None
@@ -109,8 +110,9 @@ def fit_seeds(frame: pl.DataFrame, start: Seeds) -> Seeds:
 def calibrate(plan: pl.LazyFrame, jit_daily: pl.LazyFrame, last_day, seeds: Seeds, *, fit: bool) -> Calibration:
     scored = outcomes(plan, jit_daily, last_day).collect()
     predicted = scored["stoppage_probability"].fill_null(0.0)
+    error = float(np.max(np.abs(predict(scored, seeds) - predicted.to_numpy()))) if scored.height else 0.0
     calibration = Calibration(scored, reliability_table(predicted, scored["outcome"]),
-                              brier_score(predicted.to_numpy(), scored["outcome"].to_numpy()))
+                              brier_score(predicted.to_numpy(), scored["outcome"].to_numpy()), error)
     if fit and scored.height:
         fitted = fit_seeds(scored, seeds)
         refit = pl.Series(predict(scored, fitted))

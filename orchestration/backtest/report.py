@@ -63,6 +63,7 @@ def calibration_report(path: Path, landing: Path, *, write_seeds: Path | None) -
     if result.scored.height == 0:
         lines.append("  nothing to score: the history is shorter than the planning horizon")
         return "\n".join(lines)
+    lines.append(f"the fit's formula reproduces the stored probabilities within {result.formula_error:.1e}")
     lines += _reliability_lines(result.reliability, f"Brier score {result.brier:.4f} (seeds in use)")
     fitted = result.fitted
     lines += _reliability_lines(result.fitted_reliability, f"Brier score {result.fitted_brier:.4f} (fitted seeds)")
