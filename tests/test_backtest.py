@@ -292,3 +292,14 @@ def test_partrisk_releases_a_buffer_the_plan_no_longer_funds():
     capital = dict(result.capital.select("snapshot_date", "buffer_capital_usd").rows())
     assert capital[FIRST + timedelta(days=4)] > 0
     assert capital[FIRST + timedelta(days=5)] == 0.0
+
+
+def test_cli_names_a_missing_warehouse(tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    missing = tmp_path / "none.duckdb"
+    result = CliRunner().invoke(app, ["backtest", "--warehouse", str(missing)])
+    assert result.exit_code == 2
+    assert str(missing) in result.output
