@@ -266,7 +266,9 @@ positioned as (
     select
         sized.*,
         structural_bands.structural_band_rank,
-        greatest(sized.memory_band_rank, structural_bands.structural_band_rank) as planning_band_rank,
+        -- an end-of-life part (EOL, Obsolete, last buy within the horizon) plans High at once
+        greatest(sized.memory_band_rank, structural_bands.structural_band_rank,
+                 case when sized.is_end_of_life then 3 else 1 end) as planning_band_rank,
         structural_bands.is_long_lead_time,
         structural_bands.has_few_distributors,
         structural_bands.has_thin_market_cover,
@@ -296,7 +298,9 @@ positioned as (
         on covering_alternates.snapshot_date = sized.snapshot_date
         and covering_alternates.mpn = sized.mpn and covering_alternates.manufacturer = sized.manufacturer
         and covering_alternates.alternate_rank = 1
-    left join bands on bands.band_rank = greatest(sized.memory_band_rank, structural_bands.structural_band_rank)
+    left join bands
+        on bands.band_rank = greatest(sized.memory_band_rank, structural_bands.structural_band_rank,
+                                      case when sized.is_end_of_life then 3 else 1 end)
 ),
 
 probability as (
