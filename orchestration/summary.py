@@ -73,9 +73,12 @@ def _marts_headlines(conn) -> list[str]:
             lines.append(f"buffer budget used: ${budget[0] or 0:,.0f} of ${budget[1]:,.0f}")
     if table_exists(conn, "marts", "bom_risk"):
         rows = conn.execute(
-            """select product, risk_grade_actual, risk_grade_potential, revenue_at_risk, weakest_mpn
-               from marts.bom_risk order by revenue_at_risk desc nulls last""").fetchall()
-        lines.append("products (grade actual -> potential, revenue at risk over the horizon, weakest part):")
-        for product, actual, potential, revenue, weakest in rows:
-            lines.append(f"  {product}: {actual} -> {potential}, ${revenue or 0:,.0f}, {weakest}")
+            """select product, risk_grade_actual, risk_grade_potential, margin_at_risk_expected, margin_at_risk_worst,
+                      margin_horizon, weakest_mpn, limiting_mpn
+               from marts.bom_risk order by margin_at_risk_expected desc nulls last""").fetchall()
+        lines.append("products (grade actual -> potential; margin at risk over the horizon expected / worst case "
+                     "of its margin; weakest part; part that limits builds):")
+        for product, actual, potential, expected, worst, margin, weakest, limiting in rows:
+            lines.append(f"  {product}: {actual} -> {potential}; ${expected or 0:,.0f} / ${worst or 0:,.0f} "
+                         f"of ${margin or 0:,.0f}; {weakest}; {limiting}")
     return lines

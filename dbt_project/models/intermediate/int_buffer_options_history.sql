@@ -168,7 +168,7 @@ sized as (
         policy.horizon_days,
         policy.shipping_days,
         policy.alternate_qualification_days,
-        coalesce(on_hand.on_hand_units, 0) as on_hand_units,
+        cast(coalesce(on_hand.on_hand_units, 0) as bigint) as on_hand_units,
         planned_offer.offer_snapshot_date,
         planned_offer.offer_source,
         planned_offer.distributor as order_distributor,
@@ -202,7 +202,7 @@ incoming as (
         sized.snapshot_date,
         sized.mpn,
         sized.manufacturer,
-        sum(open_orders.quantity) as open_order_units,
+        cast(sum(open_orders.quantity) as bigint) as open_order_units,
         min({{ dbt.datediff('sized.snapshot_date', 'open_orders.due_date', 'day') }}) as restock_days
     from sized
     inner join open_orders
