@@ -66,6 +66,27 @@ def test_open_orders_load_with_or_without_supplier_and_po(tmp_path, conn):
         reference_load.load_reference(conn, tmp_path, spec)
 
 
+def test_bad_open_order_rows_are_quarantined_and_the_good_ones_kept(tmp_path):
+    from orchestration.quality import gates
+    from orchestration.warehouse.connection import ensure_schemas
+
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "open_orders.csv").write_text(
+        "mpn,manufacturer,quantity,due_date,supplier,po\n"
+        "NE555DR,TI,500,2026-01-15,Digi-Key,PO-1\n"
+        "NE555DR,TI,-3,2026-01-20,,\n"
+        "LM358DR,TI,100,next week,,\n")
+    spec = next(s for s in reference_load.REFERENCE_SPECS if s.table == "open_orders")
+    with ensure_schemas(duckdb.connect(str(tmp_path / "w.duckdb"))) as db:
+        rows = reference_load.load_reference(db, tmp_path, spec)
+        reference_load.log_present_state_load(db, "open_orders", spec.path, rows, None)
+        gate = gates.gate_present_state(db, "open_orders")
+        assert gate.passed and gate.rows_quarantined == 2
+        assert db.execute("select rule, location, raw_value from quarantine.rows order by location").fetchall() == [
+            ("negative_quantity", "line 3", "-3"), ("unparsable_date", "line 4", "next week")]
+        assert db.execute("select mpn, supplier, po from raw.open_orders").fetchall() == [("NE555DR", "Digi-Key", "PO-1")]
+
+
 # --- the budget -----------------------------------------------------------------------------------
 
 
