@@ -55,29 +55,33 @@ def _marts_headlines(conn) -> list[str]:
             """select plan.mpn, plan.manufacturer, plan.strategy,
                       case when plan.planning_band = plan.risk_band then plan.risk_band
                            else plan.risk_band || ' now, ' || plan.planning_band || ' in the last 90 days' end,
-                      plan.buffer_units,
-                      plan.buffer_capital, plan.expected_stoppage_cost_avoided, risk.risk_drivers
+                      plan.buy_mpn, plan.funded_units, plan.funded_capital_usd, plan.funded_cost_avoided,
+                      plan.net_benefit, risk.risk_drivers
                from marts.buffer_plan as plan
                left join marts.part_risk as risk on risk.mpn = plan.mpn and risk.manufacturer = plan.manufacturer
-               where plan.in_budget and plan.strategy <> 'JIT'
-               order by plan.cost_avoided_per_buffer_dollar desc nulls last limit 10"""
+               where plan.is_funded
+               order by plan.funding_rank limit 10"""
         ).fetchall()
         if rows:
-            lines.append("top parts to buffer (in budget, by stoppage cost avoided per buffer dollar):")
-            for mpn, maker, strategy, band, units, capital, avoided, drivers in rows:
-                lines.append(f"  {mpn} ({maker}) {strategy} [{band}]: {units or 0:,.0f} units, "
-                             f"${capital or 0:,.0f} capital, ${avoided or 0:,.0f} stoppage cost avoided; {drivers or ''}")
-        budget = fetch_one(conn, """select sum(case when in_budget then buffer_capital else 0 end), max(budget_usd)
-                                    from marts.buffer_plan""")
+            lines.append("top purchases (funded, by net benefit per dollar):")
+            for mpn, maker, strategy, band, buy_mpn, units, capital, avoided, net, drivers in rows:
+                bought = "" if buy_mpn == mpn else f" buys alternate {buy_mpn}:"
+                lines.append(f"  {mpn} ({maker}) {strategy} [{band}]:{bought} {units or 0:,.0f} units, "
+                             f"${capital or 0:,.0f} capital, ${avoided or 0:,.0f} stoppage cost avoided "
+                             f"(net ${net or 0:,.0f}); {drivers or ''}")
+        budget = fetch_one(conn, """select sum(funded_capital_usd), max(budget_usd) from marts.buffer_plan""")
         if budget and budget[1]:
             lines.append(f"buffer budget used: ${budget[0] or 0:,.0f} of ${budget[1]:,.0f}")
     if table_exists(conn, "marts", "bom_risk"):
         rows = conn.execute(
-            """select product, risk_grade_actual, risk_grade_potential, revenue_at_risk, weakest_mpn
-               from marts.bom_risk order by revenue_at_risk desc nulls last""").fetchall()
-        lines.append("products (grade actual -> potential, revenue at risk over the horizon, weakest part):")
-        for product, actual, potential, revenue, weakest in rows:
-            lines.append(f"  {product}: {actual} -> {potential}, ${revenue or 0:,.0f}, {weakest}")
+            """select product, risk_grade_actual, risk_grade_potential, margin_at_risk_expected, margin_at_risk_worst,
+                      margin_horizon, weakest_mpn, limiting_mpn
+               from marts.bom_risk order by margin_at_risk_expected desc nulls last""").fetchall()
+        lines.append("products (grade actual -> potential; margin at risk over the horizon expected / worst case "
+                     "of its margin; weakest part; part that limits builds):")
+        for product, actual, potential, expected, worst, margin, weakest, limiting in rows:
+            lines.append(f"  {product}: {actual} -> {potential}; ${expected or 0:,.0f} / ${worst or 0:,.0f} "
+                         f"of ${margin or 0:,.0f}; {weakest}; {limiting}")
     return lines
 
 

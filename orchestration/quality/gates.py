@@ -240,6 +240,8 @@ PRESENT_STATE = {
     "demand": ("demand", "demand", ", cast(try_cast(week_start as date) as varchar) as week_start_date, "
                                     "try_cast(units as double) as units_num"),
     "on_hand": ("on_hand", "on_hand", ", try_cast(quantity as double) as quantity_num"),
+    "open_orders": ("open_orders", "open_orders", ", try_cast(quantity as double) as quantity_num, "
+                                                  "cast(try_cast(due_date as date) as varchar) as due_date_date"),
     "manufacturer_sites": ("manufacturer_sites", "manufacturer_sites",
                            ", try_cast(capacity_share as double) as capacity_share_num"),
     "part_sites": ("part_sites", "part_sites", ""),

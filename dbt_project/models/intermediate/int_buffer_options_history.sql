@@ -52,6 +52,14 @@ parameters as (
     from {{ ref('risk_stoppage_parameters') }}
 ),
 
+structural_rules as (
+    select
+        max(case when rule = 'long_lead_time' then threshold end) as long_lead_time_days,
+        max(case when rule = 'few_distributors' then threshold end) as few_distributors,
+        max(case when rule = 'thin_market_cover' then threshold end) as thin_market_cover_days
+    from {{ ref('risk_structural_rules') }}
+),
+
 curve_points as (
     select risk_score, stoppage_probability from {{ ref('risk_stoppage_curve') }}
 ),
@@ -148,7 +156,7 @@ alternates as (
 sized as (
     select
         risk.*,
-        greatest(risk.risk_band_rank, coalesce(look_back.peak_band_rank, 0)) as planning_band_rank,
+        greatest(risk.risk_band_rank, coalesce(look_back.peak_band_rank, 0)) as memory_band_rank,
         look_back.peak_last_seen,
         greatest(risk.risk_score, coalesce(look_back.decayed_score, 0.0)) as decayed_risk_score,
         look_back.lead_time_std_days,
@@ -160,7 +168,7 @@ sized as (
         policy.horizon_days,
         policy.shipping_days,
         policy.alternate_qualification_days,
-        coalesce(on_hand.on_hand_units, 0) as on_hand_units,
+        cast(coalesce(on_hand.on_hand_units, 0) as bigint) as on_hand_units,
         planned_offer.offer_snapshot_date,
         planned_offer.offer_source,
         planned_offer.distributor as order_distributor,
@@ -194,7 +202,7 @@ incoming as (
         sized.snapshot_date,
         sized.mpn,
         sized.manufacturer,
-        sum(open_orders.quantity) as open_order_units,
+        cast(sum(open_orders.quantity) as bigint) as open_order_units,
         min({{ dbt.datediff('sized.snapshot_date', 'open_orders.due_date', 'day') }}) as restock_days
     from sized
     inner join open_orders
@@ -227,9 +235,43 @@ covering_alternates as (
             * least(coalesce(sized.replenishment_days, sized.horizon_days), sized.horizon_days)
 ),
 
+-- Structural weaknesses, no shock needed: a thin market cover with one more weakness plans at
+-- least Medium, all three at least High.
+structural as (
+    select
+        sized.snapshot_date,
+        sized.mpn,
+        sized.manufacturer,
+        coalesce(sized.lead_time_used_days >= structural_rules.long_lead_time_days, false) as is_long_lead_time,
+        coalesce(sized.distributors_in_stock, 0) <= structural_rules.few_distributors as has_few_distributors,
+        sized.daily_demand_units > 0
+        and coalesce(sized.market_stock, 0) < structural_rules.thin_market_cover_days * sized.daily_demand_units
+            as has_thin_market_cover
+    from sized
+    cross join structural_rules
+),
+
+structural_bands as (
+    select
+        structural.*,
+        case
+            when has_thin_market_cover and is_long_lead_time and has_few_distributors then 3
+            when has_thin_market_cover and (is_long_lead_time or has_few_distributors) then 2
+            else 1
+        end as structural_band_rank
+    from structural
+),
+
 positioned as (
     select
         sized.*,
+        structural_bands.structural_band_rank,
+        -- an end-of-life part (EOL, Obsolete, last buy within the horizon) plans High at once
+        greatest(sized.memory_band_rank, structural_bands.structural_band_rank,
+                 case when sized.is_end_of_life then 3 else 1 end) as planning_band_rank,
+        structural_bands.is_long_lead_time,
+        structural_bands.has_few_distributors,
+        structural_bands.has_thin_market_cover,
         coalesce(incoming.open_order_units, 0) as open_order_units,
         sized.on_hand_units + coalesce(incoming.open_order_units, 0) as net_position_units,
         incoming.restock_days,
@@ -246,6 +288,9 @@ positioned as (
             then coalesce(sized.market_stock, 0) / sized.daily_demand_units
         end as market_cover_days
     from sized
+    inner join structural_bands
+        on structural_bands.snapshot_date = sized.snapshot_date
+        and structural_bands.mpn = sized.mpn and structural_bands.manufacturer = sized.manufacturer
     left join incoming
         on incoming.snapshot_date = sized.snapshot_date
         and incoming.mpn = sized.mpn and incoming.manufacturer = sized.manufacturer
@@ -253,7 +298,9 @@ positioned as (
         on covering_alternates.snapshot_date = sized.snapshot_date
         and covering_alternates.mpn = sized.mpn and covering_alternates.manufacturer = sized.manufacturer
         and covering_alternates.alternate_rank = 1
-    left join bands on bands.band_rank = sized.planning_band_rank
+    left join bands
+        on bands.band_rank = greatest(sized.memory_band_rank, structural_bands.structural_band_rank,
+                                      case when sized.is_end_of_life then 3 else 1 end)
 ),
 
 probability as (

@@ -41,8 +41,14 @@ formatted as (
                                  ('net_position_units', 'position'), ('unmet_need_units', 'unmet'), ('funded_units', 'funded')] %}
         cast(cast(round({{ column }}) as bigint) as {{ dbt.type_string() }}) as {{ name }}_text,
         {%- endfor %}
-        -- 'High (52)', or 'Low now (12), High on 2025-10-20' when the planning band comes from memory
+        -- 'High (52)'; 'Low now (12), High on 2025-10-20' when the planning band comes from memory;
+        -- 'Low now (12), planned Medium for thin market cover, long lead time' when it comes from structure
         case
+            when planning_band_rank > risk_band_rank and structural_band_rank >= planning_band_rank then
+                risk_band || ' now (' || cast(cast(round(risk_score) as bigint) as {{ dbt.type_string() }}) || '), planned '
+                || planning_band || ' for thin market cover'
+                || case when is_long_lead_time then ', long lead time' else '' end
+                || case when has_few_distributors then ', few distributors in stock' else '' end
             when planning_band_rank > risk_band_rank then
                 risk_band || ' now (' || cast(cast(round(risk_score) as bigint) as {{ dbt.type_string() }}) || '), '
                 || planning_band || ' on ' || cast(peak_last_seen as {{ dbt.type_string() }})
@@ -110,6 +116,7 @@ final as (
         cast(risk_score as double) as risk_score,
         cast(risk_band as {{ dbt.type_string() }}) as risk_band,
         cast(planning_band as {{ dbt.type_string() }}) as planning_band,
+        cast(structural_band_rank as integer) as structural_band_rank,
         cast(peak_last_seen as date) as last_high_risk_date,
         cast(lifecycle_status as {{ dbt.type_string() }}) as lifecycle_status,
         cast(last_buy_date as date) as last_buy_date,

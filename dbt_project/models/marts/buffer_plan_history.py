@@ -6,6 +6,7 @@ window (vars min_date/max_date, passed through the model's config) is replaced. 
 
 def model(dbt, session):
     dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="snapshot_date",
+               on_schema_change="append_new_columns",
                tags=["history"])
     from orchestration.planning.budget import allocate_budget
 
