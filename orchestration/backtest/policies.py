@@ -58,7 +58,16 @@ class Known:
     buffer_capital_usd: float  # buffer stock on hand + on order, at cost
     buffer_on_hand: Mapping[Part, float] = field(default_factory=dict)  # buffer stock on hand
     flow_backordered: frozenset[Part] = frozenset()  # parts with a flow factory backorder open
+    # the demand plan's use per day from today on (the plan is known ahead; the market is not)
+    planned_need: Mapping[Part, tuple[float, ...]] = field(default_factory=dict)
     plan: tuple[PlanRow, ...] = field(default=())
+
+    def planned(self, part: Part, days: int) -> float:
+        """Planned use of the part over the next `days` days, today included."""
+        coming = self.planned_need.get(part)
+        if coming is None:
+            return self.need.get(part, 0.0) * days
+        return sum(coming[:days]) + self.need.get(part, 0.0) * max(0, days - len(coming))
 
     def position(self, item: Part, purpose: str) -> float:
         positions = self.flow_position if purpose == FLOW else self.buffer_position
@@ -77,15 +86,16 @@ def top_up(known: Known, item: Part, target_units: float, purpose: str, for_part
 def just_in_time(known: Known) -> list[Order]:
     """What the next review period (and the shipping time) needs, from distributor stock; no safety stock.
 
-    It orders when the flow position due soon no longer covers the days until an order placed tomorrow
-    arrives. What the market lacks is backordered once; while that backorder is open, the distributors
+    It orders when the flow position due soon no longer covers the plan's use until an order placed
+    tomorrow arrives, up to the plan's use over the shipping time and the review period. What the market lacks is backordered once; while that backorder is open, the distributors
     are tried again each day.
     """
     orders = []
+    shipping = known.policy.shipping_days
     for part, need in sorted(known.need.items()):
-        if need > 0 and known.position(part, FLOW) < need * (known.policy.shipping_days + 1):
+        if need > 0 and known.position(part, FLOW) < known.planned(part, shipping + 1):
             orders += [replace(order, backorder=part not in known.flow_backordered) for order in
-                       top_up(known, part, need * (known.policy.shipping_days + REVIEW_DAYS), FLOW, part)]
+                       top_up(known, part, known.planned(part, shipping + REVIEW_DAYS), FLOW, part)]
     return orders
 
 

@@ -33,6 +33,8 @@ FACTORY_BACKORDER = "factory_backorder"
 # the window's first 30 days when the warehouse starts with the window.
 BASELINE_DAYS_BEFORE = 90
 BASELINE_DAYS_AT_START = 30
+# Days of the demand plan a policy sees ahead of the day.
+PLAN_AHEAD_DAYS = 30
 # A lead time or price quoted longer ago than this is not used for a backorder.
 QUOTE_MEMORY_DAYS = 90
 
@@ -299,7 +301,11 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
     unknown = [name for name in names if name not in policies]
     if unknown:
         raise ValueError(f"unknown policy {', '.join(unknown)}; known: {', '.join(policies)}")
-    need = daily_part_need(inputs.bom, inputs.demand, first, last).collect()
+    # The demand plan is known ahead (it is the plan), so policies may read its coming days.
+    need = daily_part_need(inputs.bom, inputs.demand, first, last + timedelta(days=PLAN_AHEAD_DAYS)).collect()
+    daily_need: dict[Part, dict[date, float]] = defaultdict(lambda: defaultdict(float))
+    for day_, mpn, maker, units in need.select("snapshot_date", *PART_KEY, "need_units").iter_rows():
+        daily_need[(mpn, maker)][day_] += units
     parts = sorted({(m, f) for m, f in need.select(PART_KEY).unique().iter_rows()})
     alternates = inputs.alternates.select(*PART_KEY, "alt_mpn", "alt_manufacturer").collect()
     alternates_of: dict[Part, list[Part]] = defaultdict(list)
@@ -343,10 +349,12 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
         for row in product_need:
             need_by_part[(row["mpn"], row["manufacturer"])] += row["need_units"]
         plan = _plan_rows(plan_by_day[(day,)]) if (day,) in plan_by_day else ()
+        coming = [day + timedelta(days=n) for n in range(PLAN_AHEAD_DAYS)]
+        planned = {part: tuple(by_day.get(d, 0.0) for d in coming) for part, by_day in daily_need.items()}
         for name in names:
             world = worlds[name]
             arrived = _receive(world, day)
-            known = Known(day=day, policy=policy, need=dict(need_by_part),
+            known = Known(day=day, policy=policy, need=dict(need_by_part), planned_need=planned,
                           flow_position=world.position(FLOW, day + timedelta(days=policy.shipping_days + REVIEW_DAYS)),
                           buffer_position=world.position(BUFFER), buffer_capital_usd=world.capital(BUFFER),
                           buffer_on_hand={item: lot.units for (item, kind), lot in world.stock.items()
