@@ -3,7 +3,8 @@
 Stored tables (a night replaces its own days only, so a re-run writes the same rows):
 - marts.backtest_daily, marts.backtest_orders, marts.backtest_capital: per policy and day;
 - marts.backtest_summary: rebuilt from them over the whole stored history;
-- features.backtest_state: each policy's stock at the end of each day, from which the next night resumes.
+- features.backtest_state: each policy's stock at the end of a run's last day, from which the next night
+  resumes (a range re-run from an earlier day without that day's state replays from the first snapshot).
 """
 
 from __future__ import annotations

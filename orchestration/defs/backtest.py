@@ -27,7 +27,7 @@ BACKTEST_DEPS = [dg.AssetKey(["staging", "stg_feeds__offers"]), dg.AssetKey(["st
                "Every purchase each policy placed: channel, units, price paid, pre-window price and premium.",
                "Per policy and day: capital tied up (on hand and on order, at cost) and buffer capital vs budget.",
                "Per policy and product (and ALL): line-down days, lost margin, holding, premium, capital, total cost.",
-               "Each policy's stock at the end of each replayed day: the next night resumes from it.",
+               "Each policy's stock at the end of a run's last replayed day: the next night resumes from it.",
            ], strict=True)],
     partitions_def=daily_partitions, backfill_policy=single_run_backfill, pool=DUCKDB_POOL, name="backtest",
 )
