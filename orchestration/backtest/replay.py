@@ -302,7 +302,9 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
     if unknown:
         raise ValueError(f"unknown policy {', '.join(unknown)}; known: {', '.join(policies)}")
     # The demand plan is known ahead (it is the plan), so policies may read its coming days.
-    need = daily_part_need(inputs.bom, inputs.demand, first, last + timedelta(days=PLAN_AHEAD_DAYS)).collect()
+    # Sorted, so float sums add in one order and a re-run writes the same bits.
+    need = (daily_part_need(inputs.bom, inputs.demand, first, last + timedelta(days=PLAN_AHEAD_DAYS))
+            .sort(["snapshot_date", "product", *PART_KEY]).collect())
     daily_need: dict[Part, dict[date, float]] = defaultdict(lambda: defaultdict(float))
     for day_, mpn, maker, units in need.select("snapshot_date", *PART_KEY, "need_units").iter_rows():
         daily_need[(mpn, maker)][day_] += units

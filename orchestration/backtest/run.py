@@ -92,9 +92,10 @@ def _stored_worlds(conn: duckdb.DuckDBPyConnection, day: date, names: list[str])
     schema, name = STATE.split(".")
     if not table_exists(conn, schema, name) or not table_exists(conn, *CAPITAL.split(".")):
         return None
-    replayed = {p for (p,) in conn.execute(f"select distinct policy from {CAPITAL} where snapshot_date = ?",
-                                           [day]).fetchall()}
-    if not set(names) <= replayed:
+    # Only a run that ended on `day` left its state; otherwise replay from the start.
+    kept = {p for (p,) in conn.execute(f"select distinct policy from {STATE} where snapshot_date = ?",
+                                       [day]).fetchall()}
+    if not set(names) <= kept:
         return None
     state = pl.from_arrow(conn.sql(f"select * from {STATE} where snapshot_date = ?", params=[day]).to_arrow_table())
     worlds = worlds_from_state(state)
