@@ -55,18 +55,21 @@ def test_summary_adds_up(built_warehouse: BuiltWarehouse):
         assert products == overall
 
 
-def test_a_night_re_run_from_the_stored_state_writes_the_same_rows(built_warehouse: BuiltWarehouse, tmp_path):
+def test_nights_resume_from_the_stored_state_and_write_the_same_rows(built_warehouse: BuiltWarehouse, tmp_path):
+    """Replaying all but the last day, then the last day as a night, gives the refresh's rows exactly."""
     copy = tmp_path / "partrisk.duckdb"
     shutil.copy(built_warehouse.warehouse, copy)
     query = "select * from marts.{} order by all"
+    tables = ("backtest_daily", "backtest_orders", "backtest_capital")
     with warehouse(copy, read_only=True) as conn:
-        before = {t: conn.execute(query.format(t)).fetchall() for t in ("backtest_daily", "backtest_orders",
-                                                                          "backtest_capital")}
-        last = conn.execute("select max(snapshot_date) from marts.backtest_capital").fetchall()[0][0]
+        before = {t: conn.execute(query.format(t)).fetchall() for t in tables}
+        first, last = conn.execute("select min(snapshot_date), max(snapshot_date) from marts.backtest_capital"
+                                   ).fetchall()[0]
     with warehouse(copy) as conn:
-        run = stored_backtest(conn, built_warehouse.landing, last, last)
-        after = {t: conn.execute(query.format(t)).fetchall() for t in before}
-    assert run.resumed and run.first == last
+        stored_backtest(conn, built_warehouse.landing, first, last - timedelta(days=1))
+        night = stored_backtest(conn, built_warehouse.landing, last, last)
+        after = {t: conn.execute(query.format(t)).fetchall() for t in tables}
+    assert night.resumed and night.first == last
     for table, rows in before.items():
         assert rows == after[table], table
 

@@ -111,14 +111,15 @@ class World:
     def capital_by_part(self, purpose: str | None = None) -> dict[Part, float]:
         """Stock on hand and on order at cost, per BOM part (an alternate counts for the part it was bought for)."""
         owner = {alt: part for (part, alt) in sorted(self.alternate_bought, key=self.alternate_bought.get)}
-        capital: dict[Part, float] = defaultdict(float)
+        values: dict[Part, list[float]] = defaultdict(list)
         for (item, kind), lot in self.stock.items():
             if purpose in (None, kind):
-                capital[owner.get(item, item)] += lot.value_usd
+                values[owner.get(item, item)].append(lot.value_usd)
         for delivery in self.pipeline:
             if purpose in (None, delivery.purpose):
-                capital[delivery.for_part] += delivery.value_usd
-        return capital
+                values[delivery.for_part].append(delivery.value_usd)
+        # fsum: the same total whatever order the stock was stored in (a resumed night writes the same bits)
+        return {part: math.fsum(amounts) for part, amounts in values.items()}
 
     def state_rows(self, policy: str, day: date) -> list[tuple]:
         """The world at the end of `day` as rows (STATE_SCHEMA); worlds_from_state reads them back."""
@@ -131,8 +132,8 @@ class World:
         return rows
 
     def capital(self, purpose: str | None = None) -> float:
-        on_hand = sum(lot.value_usd for (_, kind), lot in self.stock.items() if purpose in (None, kind))
-        return on_hand + sum(d.value_usd for d in self.pipeline if purpose in (None, d.purpose))
+        return math.fsum([*(lot.value_usd for (_, kind), lot in self.stock.items() if purpose in (None, kind)),
+                          *(d.value_usd for d in self.pipeline if purpose in (None, d.purpose))])
 
 
 @dataclass
