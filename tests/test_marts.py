@@ -413,7 +413,7 @@ def test_worked_example_reproduces_the_mart(built_warehouse):
     d, horizon, lr = row["daily_demand_units"], row["horizon_days"], row["replenishment_days"]
     eol_floor = params["end_of_life_probability"] if row["is_end_of_life"] else 0.0
     signal = max(_curve(row["decayed_risk_score"]), eol_floor)
-    position = row["on_hand_units"] + row["open_order_units"]
+    position = float(row["on_hand_units"] + row["open_order_units"])
     own_cover, market_cover = position / d, (row["market_stock"] or 0) / d
     thinness = 1.0 if not row["market_stock"] else min(1.0, max(0.0, 1 - market_cover / lr))
     uncovered = min(1.0, max(0.0, 1 - own_cover / horizon))
