@@ -46,6 +46,7 @@ test: install manifest ## run the test suite
 # Trend-feature benchmark (not a test): tiers S, M4, M + one night at 120/365 days of history.
 bench: install manifest ## run the trend-feature benchmark (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
+	$(BIN)/python -m bench.run_backtest
 
 # dbt's documentation site (lineage, every model and column) from the warehouse `make demo` built.
 docs: install manifest ## generate the dbt docs from the warehouse and serve them at http://127.0.0.1:8080

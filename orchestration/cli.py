@@ -235,6 +235,8 @@ def bom_check(
         raise UserError(f"no such file: {file.resolve()}")
     path = warehouse.resolve() if warehouse else settings.warehouse_path()
     typer.echo(check_bom(file.resolve(), path).render())
+
+
 @app.command()
 @user_errors
 def report(
@@ -275,6 +277,46 @@ def export(
     except (FileNotFoundError, ValueError) as error:
         raise UserError(f"no workbook: {error}") from None
     typer.echo(f"workbook: {path}")
+
+
+@app.command()
+@user_errors
+def backtest(
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
+    policy: Annotated[list[str] | None, typer.Option("--policy", help="Policy to replay (repeat); default all.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First day replayed, YYYY-MM-DD (default: the first snapshot).")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last day replayed, YYYY-MM-DD (default: the last snapshot).")] = None,
+    landing: Annotated[Path | None, typer.Option(help="Landing tree whose plan/policy.yml applies (default: PARTRISK_LANDING or the sample).")] = None,
+) -> None:
+    """Replay the warehouse's history under each buying policy; print the summary and the cost-benefit matrix."""
+    from orchestration.backtest.report import backtest_report
+
+    path = warehouse.resolve() if warehouse else settings.warehouse_path()
+    try:
+        text = backtest_report(path, landing.resolve() if landing else settings.landing_dir(), policy or None,
+                               parse_date(first, "--from") if first else None, parse_date(last, "--to") if last else None)
+    except (ValueError, FileNotFoundError) as error:
+        raise UserError(f"backtest: {error}") from None
+    typer.echo(text)
+
+
+@app.command()
+@user_errors
+def calibrate(
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
+    landing: Annotated[Path | None, typer.Option(help="Landing tree whose plan/policy.yml applies.")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Write the fitted seeds into dbt_project/seeds.")] = False,
+) -> None:
+    """Score the plan's stoppage probabilities against the JIT replay (reliability by decile, Brier) and refit the seeds."""
+    from orchestration.backtest.report import calibration_report
+
+    path = warehouse.resolve() if warehouse else settings.warehouse_path()
+    try:
+        text = calibration_report(path, landing.resolve() if landing else settings.landing_dir(),
+                                  write_seeds=settings.DBT_PROJECT_DIR / "seeds" if write else None)
+    except (ValueError, FileNotFoundError) as error:
+        raise UserError(f"calibrate: {error}") from None
+    typer.echo(text)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -21,6 +21,7 @@ from orchestration.defs.automation import (  # noqa: E402
     serving_freshness_hourly,
     serving_freshness_job,
 )
+from orchestration.defs.backtest import backtest  # noqa: E402
 from orchestration.defs.dbt import dbt_blocks  # noqa: E402
 from orchestration.defs.features import part_trends_daily  # noqa: E402
 from orchestration.defs.pull import pull_assets  # noqa: E402
@@ -42,7 +43,7 @@ def quality_and_serving(assets: list) -> tuple[list, list]:
 
 
 def build_definitions() -> dg.Definitions:
-    assets = [*pull_assets, *raw_assets, *dbt_blocks, part_trends_daily]
+    assets = [*pull_assets, *raw_assets, *dbt_blocks, part_trends_daily, backtest]
     checks, serving_assets = quality_and_serving(assets)  # issue 6
     return dg.Definitions(
         assets=[*assets, *serving_assets, risk_report],

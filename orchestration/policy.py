@@ -88,3 +88,26 @@ def load_policy(landing: Path) -> PlanPolicy:
             f"{'.'.join(str(part) for part in issue['loc']) or '(top level)'}: {issue['msg']}"
             for issue in error.errors())
         raise PolicyError(f"{path}: {problems}") from error
+
+
+def service_level_z(level: float) -> float:
+    """The standard-normal quantile of a cycle service level; 0 means no safety stock."""
+    from statistics import NormalDist
+
+    return 0.0 if level <= 0.0 else round(NormalDist().inv_cdf(level), 4)
+
+
+def policy_table(policy: PlanPolicy) -> dict[str, list]:
+    """The planning keys as one row of columns (raw.plan_policy), service levels and their z per band."""
+    row: dict[str, list] = {
+        "buffer_budget_usd": [policy.buffer_budget_usd],
+        "holding_rate": [policy.holding_rate],
+        "planning_horizon_weeks": [policy.planning_horizon_weeks],
+        "shipping_days": [policy.shipping_days],
+        "alternate_qualification_days": [policy.alternate_qualification_days],
+        "jic_blanket_weeks": [policy.jic_blanket_weeks],
+    }
+    for band in BANDS:
+        row[f"service_level_{band.lower()}"] = [policy.service_level[band]]
+        row[f"service_level_z_{band.lower()}"] = [service_level_z(policy.service_level[band])]
+    return row

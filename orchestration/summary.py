@@ -64,26 +64,25 @@ def what_changed(conn: duckdb.DuckDBPyConnection) -> list[str]:
 def what_to_do_today(conn: duckdb.DuckDBPyConnection) -> list[str]:
     if not table_exists(conn, "marts", "buffer_plan"):
         return []
-    budget = fetch_one(conn, """select sum(case when in_budget then buffer_capital else 0 end), max(budget_usd),
-                                       count(*) filter (where strategy = 'JIT')
+    budget = fetch_one(conn, """select sum(funded_capital_usd), max(budget_usd), count(*) filter (where strategy = 'JIT')
                                 from marts.buffer_plan""")
     rows = conn.execute(
-        """select mpn, manufacturer, strategy, buffer_units, buffer_capital, expected_stoppage_cost_avoided,
-                  best_alternate_mpn, best_alternate_manufacturer, last_buy_date
-           from marts.buffer_plan where in_budget and strategy <> 'JIT'
-           order by cost_avoided_per_buffer_dollar desc nulls last, mpn""").fetchall()
-    lines = [f"What to do today (the {_money(budget[1])} buffer budget, most stoppage cost avoided per dollar first):",
+        """select mpn, manufacturer, strategy, buy_mpn, buy_manufacturer, funded_units, funded_capital_usd,
+                  funded_cost_avoided, last_buy_date
+           from marts.buffer_plan where is_funded
+           order by funding_rank, mpn""").fetchall()
+    lines = [f"What to do today (the {_money(budget[1])} buffer budget, most net benefit per dollar first):",
              "  A buffer is stock held Just-in-Case (JIC) against a shortage; other parts stay Just-in-Time (JIT), "
              "bought as needed."]
-    for mpn, maker, strategy, units, capital, avoided, alt_mpn, alt_maker, last_buy in rows[:LIST_LIMIT]:
+    for mpn, maker, strategy, buy_mpn, buy_maker, units, capital, avoided, last_buy in rows[:LIST_LIMIT]:
         buffer = f"{units or 0:,.0f} units for {_money(capital)} (avoids {_money(avoided)})"
-        if strategy == "DUAL_SOURCE" and alt_mpn:
-            lines.append(f"  {_part(mpn, maker)}: qualify {_part(alt_mpn, alt_maker)}; buffer {buffer}")
+        if buy_mpn and buy_mpn != mpn:
+            lines.append(f"  {_part(mpn, maker)}: qualify {_part(buy_mpn, buy_maker)}; buy {buffer}")
         elif strategy == "LAST_TIME_BUY":
             lines.append(f"  {_part(mpn, maker)}: last-time buy of {buffer}, before {last_buy}")
         else:
             lines.append(f"  {_part(mpn, maker)}: buffer {buffer}")
-    lines += _more(len(rows), min(len(rows), LIST_LIMIT), "marts.buffer_plan (in_budget)")
+    lines += _more(len(rows), min(len(rows), LIST_LIMIT), "marts.buffer_plan (is_funded)")
     lines.append(f"  funded: {_money(budget[0])} of {_money(budget[1])}; {budget[2]} parts stay Just-in-Time")
     return lines
 
@@ -93,25 +92,28 @@ def what_is_unfunded(conn: duckdb.DuckDBPyConnection) -> list[str]:
         return []
     latest = market_date(conn)
     rows = conn.execute(
-        """select mpn, manufacturer, strategy, buffer_capital, risk_band, lifecycle_status, last_buy_date
-           from marts.buffer_plan where not in_budget and strategy <> 'JIT' and buffer_capital > 0
-           order by strategy <> 'LAST_TIME_BUY', buffer_capital desc, mpn""").fetchall()
-    lines = ["What is unfunded (needed, but over the budget):"]
+        """select mpn, manufacturer, strategy, capital_usd - funded_capital_usd, risk_band, lifecycle_status,
+                  last_buy_date, unmet_need_units
+           from marts.buffer_plan
+           where strategy <> 'JIT' and (capital_usd - funded_capital_usd > 0.005 or unmet_need_units > 0)
+           order by strategy <> 'LAST_TIME_BUY', capital_usd - funded_capital_usd desc, mpn""").fetchall()
+    lines = ["What is unfunded (needed, but over the budget or beyond what the market holds):"]
     if not rows:
-        return [*lines, "  nothing: the budget covers every buffer the plan asks for"]
+        return [*lines, "  nothing: the budget and the market cover every purchase the plan asks for"]
     last_time = [r for r in rows if r[2] == "LAST_TIME_BUY"]
     if last_time:
         critical_ending = sum(r[4] == "Critical" and r[5] == "Obsolete" for r in last_time)
-        lines.append(f"  last-time buys: {_money(sum(r[3] for r in last_time))} for {len(last_time)} part(s), "
+        lines.append(f"  last-time buys: {_money(sum(r[3] for r in last_time))} unfunded for {len(last_time)} part(s), "
                      f"{critical_ending} of them Obsolete and Critical:")
-        for mpn, maker, _strategy, capital, band, lifecycle, last_buy in last_time[:LIST_LIMIT]:
+        for mpn, maker, _strategy, capital, band, lifecycle, last_buy, unmet in last_time[:LIST_LIMIT]:
             deadline = (f"last buy date {last_buy} has passed" if last_buy and latest and last_buy < latest
                         else f"last buy by {last_buy}")
-            lines.append(f"    {_part(mpn, maker)}: {_money(capital)}, {lifecycle}, {band}; {deadline}")
+            short = f"; {unmet:,.0f} units no market can supply" if unmet else ""
+            lines.append(f"    {_part(mpn, maker)}: {_money(capital)}, {lifecycle}, {band}; {deadline}{short}")
     others = [r for r in rows if r[2] != "LAST_TIME_BUY"]
     if others:
-        lines.append(f"  other buffers: {_money(sum(r[3] for r in others))} for {len(others)} part(s) "
-                     "(marts.buffer_plan where not in_budget)")
+        lines.append(f"  other purchases: {_money(sum(r[3] for r in others))} unfunded for {len(others)} part(s); "
+                     f"{sum(r[7] or 0 for r in others):,.0f} units no market can supply (marts.buffer_plan)")
     return lines
 
 
@@ -119,12 +121,15 @@ def products_at_risk(conn: duckdb.DuckDBPyConnection) -> list[str]:
     if not table_exists(conn, "marts", "bom_risk"):
         return []
     rows = conn.execute(
-        """select product, risk_grade_actual, risk_grade_potential, revenue_at_risk, weakest_mpn
-           from marts.bom_risk order by revenue_at_risk desc nulls last, product""").fetchall()
-    lines = ["Products (risk grade now -> grade once the suggested alternates are qualified; revenue at risk):",
-             "  revenue at risk = the planned units over the horizon that the market cannot supply, times the unit price"]
-    for product, actual, potential, revenue, weakest in rows[:LIST_LIMIT]:
-        lines.append(f"  {product}: {actual} -> {potential}, {_money(revenue)} at risk, weakest part {weakest}")
+        """select product, risk_grade_actual, risk_grade_potential, margin_at_risk_expected, margin_at_risk_worst,
+                  limiting_mpn
+           from marts.bom_risk order by margin_at_risk_expected desc nulls last, product""").fetchall()
+    lines = ["Products (risk grade now -> grade once the suggested alternates are qualified; margin at risk):",
+             "  margin at risk over the horizon: expected (weighted by the chance of a stoppage) / worst case;",
+             "  the limiting part is the one that runs out first"]
+    for product, actual, potential, expected, worst, limiting in rows[:LIST_LIMIT]:
+        lines.append(f"  {product}: {actual} -> {potential}, {_money(expected)} expected / {_money(worst)} worst, "
+                     f"limited by {limiting or 'no part'}")
     return lines + _more(len(rows), min(len(rows), LIST_LIMIT), "marts.bom_risk")
 
 
@@ -158,6 +163,13 @@ def data_loaded(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"Feeds read: {span[2]:,} offers, {span[0]}..{span[1]}", f"  days per source: {listed}"]
 
 
+def backtest(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """The stored backtest: each buying policy replayed over the history, and the cost-benefit matrix."""
+    from orchestration.backtest.report import stored_backtest_lines
+
+    return stored_backtest_lines(conn)
+
+
 SECTIONS: list[Section] = [
     what_changed,
     what_to_do_today,
@@ -165,6 +177,7 @@ SECTIONS: list[Section] = [
     products_at_risk,
     what_could_not_be_read,
     data_loaded,
+    backtest,
 ]
 
 

@@ -344,44 +344,99 @@ def test_every_bom_line_is_in_bom_lines(built_warehouse):
 
 def test_buffer_plan_arithmetic(built_warehouse):
     rows = built_warehouse.query(
-        "select mpn, strategy, service_level_z, daily_demand_units, daily_demand_std, lead_time_days, lead_time_std_days, "
-        "safety_stock_units, reorder_point_units, buffer_units, order_moq, order_multiple, buffer_capital, "
-        "unit_price_usd, annual_holding_cost, in_budget, budget_usd from marts.buffer_plan")
+        "select mpn, strategy, service_level_z, daily_demand_units, daily_demand_std, replenishment_days, "
+        "lead_time_std_days, safety_stock_units, reorder_point_units, buy_units, order_moq, order_multiple, "
+        "capital_usd, unit_price_usd, annual_holding_cost, is_funded, budget_usd, net_position_units, target_units, "
+        "funded_capital_usd, buy_mpn from marts.buffer_plan")
     assert rows
     holding_rate = annual = None
-    for (mpn, strategy, z, d, sd, lead, sl, ss, rop, units, moq, mult, capital, price, holding, _in_budget,
-         budget) in rows:
+    for (mpn, strategy, z, d, sd, lead, sl, ss, rop, units, _moq, _mult, capital, price, holding, _funded,
+         budget, position, target, _funded_capital, buy_mpn) in rows:
+        lead = lead or 0.0
         assert math.isclose(ss, z * math.sqrt(lead * sd**2 + d**2 * sl**2), rel_tol=1e-9, abs_tol=1e-6), mpn
         assert math.isclose(rop, d * lead + ss, rel_tol=1e-9, abs_tol=1e-6), mpn
-        if strategy == "JIT":
-            assert units == 0 and capital == 0
-        elif units > 0:
-            if moq:
-                assert units >= moq, mpn
-            if mult:
-                assert units % mult == 0, mpn
+        if strategy == "JIT" or position >= target:
+            assert units == 0 and capital == 0, mpn
+        elif units > 0 and buy_mpn == mpn:
             assert math.isclose(capital, units * price, rel_tol=1e-9), mpn
         if capital > 0:
             holding_rate = holding / capital
         annual = budget
     assert holding_rate is None or math.isclose(holding_rate, 0.25, rel_tol=1e-9)
-    in_budget_capital = sum(r[12] for r in rows if r[15])
-    assert in_budget_capital <= annual + 0.005
+    assert sum(r[19] for r in rows) <= annual + 0.005
 
 
-def test_budget_goes_to_the_best_cost_avoided_per_dollar_first(built_warehouse):
+def test_budget_skips_what_does_not_fit_and_keeps_going(built_warehouse):
+    """Ranked by net benefit per dollar; nothing left unfunded (or funded in part) has a step that fits."""
     rows = built_warehouse.query(
-        "select cost_avoided_per_buffer_dollar, buffer_capital, in_budget, budget_usd from marts.buffer_plan "
-        "where cost_avoided_per_buffer_dollar is not null "
-        "order by cost_avoided_per_buffer_dollar desc, mpn, manufacturer")
-    running, funded_prefix = 0.0, True
-    for _ratio, capital, in_budget, budget in rows:
-        running += capital
-        expected = running <= budget
-        assert in_budget == expected
-        if not expected:
-            funded_prefix = False
-        assert funded_prefix or not in_budget  # greedy: nothing after the first unfunded buffer
+        "select funding_rank, net_benefit_per_dollar, buy_units, funded_units, funded_capital_usd, unit_price_usd, "
+        "order_moq, order_multiple, strategy, budget_left_usd, budget_usd from marts.buffer_plan "
+        "where funding_rank is not null order by funding_rank")
+    assert rows
+    ratios = [r[1] for r in rows]
+    assert ratios == sorted(ratios, reverse=True)
+    left, budget = rows[0][9], rows[0][10]
+    assert math.isclose(budget - sum(r[4] for r in rows), left, abs_tol=0.01)
+    for _rank, _ratio, units, funded, _capital, price, moq, multiple, strategy, _left, _budget in rows:
+        if funded < units:
+            step = 1 if strategy == "DUAL_SOURCE" else (max(multiple or 1, 1) if funded else min(units, max(moq or 1, 1)))
+            assert step * price > left - 0.005
+
+
+def _seed_rows(name: str) -> list[dict]:
+    with (SEEDS / f"{name}.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _curve(score: float) -> float:
+    points = sorted((float(r["risk_score"]), float(r["stoppage_probability"])) for r in _seed_rows("risk_stoppage_curve"))
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if x0 <= score < x1:
+            return y0 + (score - x0) / (x1 - x0) * (y1 - y0)
+    return points[-1][1]
+
+
+def test_worked_example_reproduces_the_mart(built_warehouse):
+    """scoring.md's worked example, redone by hand for the best funded purchase of the test market."""
+    with built_warehouse.connect() as conn:
+        cursor = conn.execute("select * from marts.buffer_plan_history where snapshot_date = "
+                              "(select max(snapshot_date) from marts.buffer_plan_history) and is_funded "
+                              "order by funding_rank limit 1")
+        row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+        parts = conn.execute(
+            "select product, stoppage_probability, recovery_days, product_margin_per_day, product_margin_horizon, "
+            "mpn = ? and manufacturer = ? from staging.int_product_stoppage_history where snapshot_date = ? and product in "
+            "(select product from staging.int_product_stoppage_history where snapshot_date = ? and mpn = ? and manufacturer = ?)",
+            [row["mpn"], row["manufacturer"], row["snapshot_date"], row["snapshot_date"], row["mpn"], row["manufacturer"]],
+        ).fetchall()
+    params = {r["parameter"]: float(r["value"]) for r in _seed_rows("risk_stoppage_parameters")}
+    d, horizon, lr = row["daily_demand_units"], row["horizon_days"], row["replenishment_days"]
+    eol_floor = params["end_of_life_probability"] if row["is_end_of_life"] else 0.0
+    signal = max(_curve(row["decayed_risk_score"]), eol_floor)
+    position = float(row["on_hand_units"] + row["open_order_units"])
+    own_cover, market_cover = position / d, (row["market_stock"] or 0) / d
+    thinness = 1.0 if not row["market_stock"] else min(1.0, max(0.0, 1 - market_cover / lr))
+    uncovered = min(1.0, max(0.0, 1 - own_cover / horizon))
+    relief = 1 - params["alternate_relief"] if row["covering_alternate_mpn"] else 1.0
+    p = (signal + (1 - signal) * params["market_thinness_weight"] * thinness) * relief * uncovered
+    assert round(p, 9) == round(row["stoppage_probability"], 9)
+    cost = 0.0
+    for product in {r[0] for r in parts}:
+        rows = [r for r in parts if r[0] == product]
+        product_p = 1 - math.prod(1 - r[1] for r in rows)
+        weighted = sum(r[1] * r[2] for r in rows)
+        shortfall = weighted / sum(r[1] for r in rows)
+        product_cost = product_p * rows[0][3] * shortfall
+        assert product_cost <= rows[0][4] + 0.005  # never more than the product's margin over the horizon
+        cost += sum(product_cost * r[1] * r[2] / weighted for r in rows if r[5])
+    assert round(cost, 2) == round(row["expected_stoppage_cost"], 2)
+    capital = row["buy_units"] * row["unit_price_usd"]
+    avoided = cost * min(1.0, row["buy_units"] / d / (uncovered * horizon))
+    holding = capital * row["holding_rate"] * horizon / 365
+    assert round(capital, 2) == round(row["capital_usd"], 2)
+    assert round(avoided, 2) == round(row["expected_stoppage_cost_avoided"], 2)
+    assert round(avoided - holding, 2) == round(row["net_benefit"], 2)
+    assert row["buy_units"] == 0 or position < row["target_units"]
 
 
 def test_each_history_row_uses_only_its_day(built_warehouse):

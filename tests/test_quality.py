@@ -273,10 +273,10 @@ def test_mart_scores_enums_and_sums(tmp_path):
     assert {f.column for f in result.outcome.errors} == {"risk_score", "risk_band", "risk_band_rank"}
 
     conn.execute("create table marts.buffer_plan as select * from (values ('A1', 'Murata', true, 600.0, 1000.0), "
-                 "('B2', 'TDK', true, 300.0, 1000.0), ('C3', 'TDK', false, 900.0, 1000.0)) t(mpn, manufacturer, "
-                 "in_budget, buffer_capital, budget_usd)")
+                 "('B2', 'TDK', true, 300.0, 1000.0), ('C3', 'TDK', false, 0.0, 1000.0)) t(mpn, manufacturer, "
+                 "is_funded, funded_capital_usd, budget_usd)")
     assert gates.gate_budget(conn).passed
-    conn.execute("update marts.buffer_plan set in_budget = true")
+    conn.execute("update marts.buffer_plan set is_funded = true, funded_capital_usd = 900.0 where mpn = 'C3'")
     assert not gates.gate_budget(conn).passed
 
     conn.execute("create table staging.stg_boms__bom_lines as select * from (values ('P1', 1, false), "

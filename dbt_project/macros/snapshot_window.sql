@@ -17,3 +17,10 @@
         {{ return({'incremental_strategy': 'delete+insert', 'unique_key': 'snapshot_date'}) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The rows of a dated relation on its latest date: the present view of a history model. -#}
+{% macro latest_rows(relation, date_column='as_of') -%}
+    select history.*
+    from {{ relation }} as history
+    where history.{{ date_column }} = (select max({{ date_column }}) from {{ relation }})
+{%- endmacro %}

@@ -13,8 +13,10 @@ from orchestration.defs.partitions import daily_partitions, partition_dates, sin
 from orchestration.defs.pull import pull_asset_key
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.feeds.registry import SOURCES
+from orchestration.policy import POLICY_FILE, PlanPolicy, PolicyError
 from orchestration.pull.runner import SOURCES as PULL_SOURCES
 from orchestration.warehouse import raw_load, reference_load
+from orchestration.warehouse.connection import table_exists
 
 RAW_GROUP = "raw"
 FILES_PARSED_CHECK = "files_parsed"
@@ -120,6 +122,31 @@ def build_reference_asset(spec: reference_load.ReferenceSpec) -> dg.AssetsDefini
 reference_assets = [build_reference_asset(spec) for spec in reference_load.REFERENCE_SPECS]
 
 
+POLICY_ASSET_KEY = dg.AssetKey(["raw", "plan_policy"])
+
+
+@dg.asset(
+    key=POLICY_ASSET_KEY, group_name=RAW_GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "python"},
+    description=f"The planning policy ({POLICY_FILE}, validated; documented defaults where absent) as one row.",
+    check_specs=[dg.AssetCheckSpec(FILES_PARSED_CHECK, asset=POLICY_ASSET_KEY,
+                                   description=f"{POLICY_FILE} is valid; on failure the previous policy stays.")],
+)
+def plan_policy(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as conn:
+        try:
+            reference_load.load_plan_policy(conn, warehouse.landing)
+            error = None
+        except PolicyError as failure:
+            error = str(failure)
+            context.log.error(f"kept the previous raw.plan_policy: {error}")
+            if not table_exists(conn, "raw", "plan_policy"):
+                reference_load.write_plan_policy(conn, PlanPolicy(), None)
+        reference_load.log_present_state_load(conn, "plan_policy", POLICY_FILE, None if error else 1, error)
+    yield dg.MaterializeResult(metadata={"file": POLICY_FILE, "error": error or "none"})
+    yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=POLICY_ASSET_KEY, passed=error is None,
+                              severity=dg.AssetCheckSeverity.ERROR, metadata={"error": error or "none"})
+
+
 @dg.asset(key=["raw", "manufacturer_aliases"], group_name=RAW_GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "python"},
           description="The built-in manufacturer alias table plus reference/manufacturer_aliases.csv, keyed by manufacturer_key().")
 def manufacturer_aliases(warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -156,4 +183,4 @@ def boms(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                               metadata={"failures": dg.MetadataValue.json(failures)})
 
 
-raw_assets = [*feed_assets, *reference_assets, manufacturer_aliases, boms]
+raw_assets = [*feed_assets, *reference_assets, plan_policy, manufacturer_aliases, boms]

@@ -240,6 +240,8 @@ PRESENT_STATE = {
     "demand": ("demand", "demand", ", cast(try_cast(week_start as date) as varchar) as week_start_date, "
                                     "try_cast(units as double) as units_num"),
     "on_hand": ("on_hand", "on_hand", ", try_cast(quantity as double) as quantity_num"),
+    "open_orders": ("open_orders", "open_orders", ", try_cast(quantity as double) as quantity_num, "
+                                                  "cast(try_cast(due_date as date) as varchar) as due_date_date"),
     "manufacturer_sites": ("manufacturer_sites", "manufacturer_sites",
                            ", try_cast(capacity_share as double) as capacity_share_num"),
     "part_sites": ("part_sites", "part_sites", ""),
@@ -466,8 +468,8 @@ def gate_budget(conn: duckdb.DuckDBPyConnection) -> GateResult:
         return result
     frame = _frame(conn, """
         select cast(max(budget_usd) as double) as budget_usd,
-               cast(coalesce(sum(buffer_capital) filter (where in_budget), 0) as double) as funded_capital,
-               count(*) filter (where in_budget and buffer_capital is null) as funded_without_capital
+               cast(coalesce(sum(funded_capital_usd) filter (where is_funded), 0) as double) as funded_capital,
+               count(*) filter (where is_funded and funded_capital_usd is null) as funded_without_capital
         from marts.buffer_plan""")
     result.rows_checked = len(frame)
     result.outcome = _validate("marts", "budget", frame, suites.mart_budget_suite())

@@ -181,6 +181,18 @@ def raw_on_hand_suite() -> gx.ExpectationSuite:
     ])
 
 
+def raw_open_orders_suite() -> gx.ExpectationSuite:
+    return _suite("raw.open_orders", [
+        *_not_empty("mpn", "empty_mpn", what="the MPN"),
+        _numeric_text("quantity", "quantity_num", "unparsable_quantity", "the ordered quantity is a number"),
+        gxe.ExpectColumnValuesToBeBetween(column="quantity_num", min_value=0, strict_min=True, meta=_meta(
+            "error", "an open order is for more than zero units", "negative_quantity", raw_column="quantity")),
+        _numeric_text("due_date", "due_date_date", "unparsable_date", "due_date is a date"),
+        gxe.ExpectColumnValuesToNotBeNull(column="due_date", meta=_meta("error", "due_date is required",
+                                                                        "missing_required_field")),
+    ])
+
+
 def raw_manufacturer_sites_suite() -> gx.ExpectationSuite:
     return _suite("raw.manufacturer_sites", [
         *_not_empty("manufacturer", "missing_required_field", what="the manufacturer"),
@@ -381,7 +393,7 @@ def build_suite(stage: str, name: str, **params) -> gx.ExpectationSuite:
         if name.startswith("offers_"):
             return raw_feed_suite(name.removeprefix("offers_"), params["known_currencies"], params["dates"])
         builders = {"volume": raw_volume_suite, "bom_lines": raw_boms_suite, "products": raw_products_suite,
-                    "demand": raw_demand_suite, "on_hand": raw_on_hand_suite,
+                    "demand": raw_demand_suite, "on_hand": raw_on_hand_suite, "open_orders": raw_open_orders_suite,
                     "manufacturer_sites": raw_manufacturer_sites_suite, "part_sites": raw_part_sites_suite,
                     "alternates": raw_alternates_suite}
         if name == "fx_rates":

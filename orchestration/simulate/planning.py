@@ -142,6 +142,8 @@ class PlanWriter:
         self.market = market
         self.cat = market.cat
         self.rng = np.random.default_rng([seed, 7])
+        # Its own stream, so adding open orders leaves every other generated file as it was.
+        self.order_rng = np.random.default_rng([seed, 13])
         self.result = PlanResult()
         self.bytes = 0
 
@@ -175,6 +177,7 @@ class PlanWriter:
             self._write_bom(spec, boms[spec.product])
         demand = self._write_plan(specs)
         self._write_on_hand(specs, boms, demand)
+        self._write_open_orders(specs, boms, demand)
         self._write_reference(alternates)
         for spec in specs:
             self.result.products.append({
@@ -356,6 +359,28 @@ class PlanWriter:
             maker = cat.manufacturer[p] if rng.random() < 0.8 else MANUFACTURERS[cat.manufacturer[p]].tme_name
             rows.append([cat.mpn[p], maker, int(round(need[p] * cover_weeks))])
         self._csv("inventory/on_hand.csv", ["mpn", "manufacturer", "quantity"], rows)
+
+    def _write_open_orders(self, specs, boms, weekly_units: dict[str, float]) -> None:
+        """About a third of the BOM parts have one or two purchase orders of 2-8 weeks of need in transit,
+        due over the ten weeks after the market's last day; a few name the supplier and the PO."""
+        cat, rng = self.cat, self.order_rng
+        need: dict[int, float] = {}
+        for spec in specs:
+            for line in boms[spec.product]:
+                if not line.dnp:
+                    need[line.part] = need.get(line.part, 0.0) + len(line.refs) * weekly_units[spec.product]
+        last_day = self.market.start + timedelta(days=self.market.n_days - 1)
+        rows = []
+        for p in sorted(need):
+            if rng.random() >= 0.35:
+                continue
+            for _ in range(1 + int(rng.random() < 0.3)):
+                due = last_day + timedelta(days=int(rng.integers(1, 71)))
+                quantity = max(1, int(round(need[p] * float(rng.uniform(2.0, 8.0)))))
+                named = rng.random() < 0.5
+                rows.append([cat.mpn[p], cat.manufacturer[p], quantity, due.isoformat(),
+                             "Digi-Key" if named else "", f"PO-{4500 + len(rows)}" if named else ""])
+        self._csv("plan/open_orders.csv", ["mpn", "manufacturer", "quantity", "due_date", "supplier", "po"], rows)
 
     def _write_reference(self, alternates) -> None:
         cat = self.cat

@@ -16,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from orchestration.partkey import BUILTIN_MANUFACTURER_ALIASES, alias_table
+from orchestration.policy import POLICY_FILE, PlanPolicy, load_policy, policy_table
 from orchestration.warehouse.raw_load import add_part_keys, now_utc, replace_rows
 
 
@@ -32,6 +33,7 @@ class ReferenceSpec:
     part_keys: tuple[tuple[str, str, str], ...] = ()  # (mpn column, manufacturer column, key prefix)
     manufacturer_keys: tuple[str, ...] = ()
     description: str = ""
+    optional_columns: tuple[str, ...] = ()  # loaded as null when the file does not have them
 
 
 REFERENCE_SPECS: tuple[ReferenceSpec, ...] = (
@@ -39,6 +41,9 @@ REFERENCE_SPECS: tuple[ReferenceSpec, ...] = (
                   description="Products with their unit price and unit margin."),
     ReferenceSpec("demand", "plan/demand.csv", ("product", "week_start", "units"),
                   description="The weekly demand plan per product."),
+    ReferenceSpec("open_orders", "plan/open_orders.csv", ("mpn", "manufacturer", "quantity", "due_date"),
+                  optional=True, optional_columns=("supplier", "po"), part_keys=(("mpn", "manufacturer", ""),),
+                  description="Purchase orders placed and not yet received: quantity and due date per part."),
     ReferenceSpec("on_hand", "inventory/on_hand.csv", ("mpn", "manufacturer", "quantity"),
                   part_keys=(("mpn", "manufacturer", ""),), description="On-hand stock per part."),
     ReferenceSpec("manufacturer_sites", "reference/manufacturer_sites.csv",
@@ -62,7 +67,9 @@ ALIAS_SPEC = ReferenceSpec("manufacturer_aliases", "reference/manufacturer_alias
                            optional=True, description="Manufacturer aliases extending the built-in table.")
 
 
-def read_landing_csv(path: Path, columns: tuple[str, ...], landing: Path) -> pl.DataFrame:
+def read_landing_csv(
+    path: Path, columns: tuple[str, ...], landing: Path, optional_columns: tuple[str, ...] = ()
+) -> pl.DataFrame:
     """All columns as text, names trimmed and lower-cased, with file_path and line_number."""
     relative = str(path.relative_to(landing))
     try:
@@ -79,6 +86,8 @@ def read_landing_csv(path: Path, columns: tuple[str, ...], landing: Path) -> pl.
         )
     return frame.select(
         *[pl.col(c).str.strip_chars() for c in columns],
+        *[pl.col(c).str.strip_chars() if c in frame.columns else pl.lit(None, pl.String).alias(c)
+          for c in optional_columns],
         pl.lit(relative).alias("file_path"),
         (pl.int_range(pl.len()) + 2).alias("line_number"),  # line 1 is the header
     )
@@ -87,10 +96,11 @@ def read_landing_csv(path: Path, columns: tuple[str, ...], landing: Path) -> pl.
 def load_reference(conn: duckdb.DuckDBPyConnection, landing: Path, spec: ReferenceSpec) -> int:
     """Replace raw.<table> with the landing file's rows; returns the row count."""
     path = landing / spec.path
+    columns = spec.columns + spec.optional_columns
     if path.is_file():
-        frame = read_landing_csv(path, spec.columns, landing)
+        frame = read_landing_csv(path, spec.columns, landing, spec.optional_columns)
     elif spec.optional:
-        frame = pl.DataFrame({c: [] for c in spec.columns}, schema={c: pl.String for c in spec.columns}).with_columns(
+        frame = pl.DataFrame({c: [] for c in columns}, schema={c: pl.String for c in columns}).with_columns(
             pl.lit(None, pl.String).alias("file_path"), pl.lit(None, pl.Int64).alias("line_number"))
     else:
         raise LandingFileError(f"{spec.path}: required landing file is missing under {landing}")
@@ -103,6 +113,18 @@ def load_reference(conn: duckdb.DuckDBPyConnection, landing: Path, spec: Referen
         keys = [manufacturer_key(v) for v in table.column(maker_column).to_pylist()]
         table = table.append_column("manufacturer_key", pa.array(keys, pa.string()))
     return _replace_table(conn, f"raw.{spec.table}", table, now_utc())
+
+
+def load_plan_policy(conn: duckdb.DuckDBPyConnection, landing: Path) -> PlanPolicy:
+    """Replace raw.plan_policy with plan/policy.yml (validated; defaults where absent) as one row."""
+    policy = load_policy(landing)
+    write_plan_policy(conn, policy, POLICY_FILE if (landing / POLICY_FILE).is_file() else None)
+    return policy
+
+
+def write_plan_policy(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, file_path: str | None) -> None:
+    table = pa.table(policy_table(policy)).append_column("file_path", pa.array([file_path], pa.string()))
+    _replace_table(conn, "raw.plan_policy", table, now_utc())
 
 
 def load_manufacturer_aliases(conn: duckdb.DuckDBPyConnection, landing: Path) -> int:
@@ -202,7 +224,7 @@ def ensure_empty_reference(conn: duckdb.DuckDBPyConnection, spec: ReferenceSpec)
 
     if table_exists(conn, "raw", spec.table):
         return
-    columns = ", ".join(f"{c} varchar" for c in spec.columns)
+    columns = ", ".join(f"{c} varchar" for c in spec.columns + spec.optional_columns)
     keys = "".join(f", {prefix}mpn_key varchar, {prefix}manufacturer_key varchar" for _, _, prefix in spec.part_keys)
     keys += ", manufacturer_key varchar" if spec.manufacturer_keys else ""
     conn.execute(f"create table raw.{spec.table} ({columns}, file_path varchar, line_number bigint{keys}, loaded_at timestamp)")

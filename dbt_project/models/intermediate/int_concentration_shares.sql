@@ -1,4 +1,6 @@
-{#- Who and where the BOM spend depends on: one row per scope x dimension x entity with its share.
+{#- Who and where the BOM spend depends on: one row per scope x dimension x entity with its share of
+    the spend and its share of the parts (each part counts once, a country by capacity share), so a
+    cheap critical part weighs as much as an expensive one in the line-count view.
     scope is a product or 'ALL'; spend is the part's units over the horizon x the planned unit price
     (int_part_planned_offer). Dimensions:
     - manufacturer: the part's manufacturer;
@@ -41,22 +43,23 @@ scoped_spend as (
 ),
 
 entity_spend as (
-    select scope, 'manufacturer' as dimension, manufacturer as entity, spend_usd
+    select scope, 'manufacturer' as dimension, manufacturer as entity, spend_usd, 1.0 as parts
     from scoped_spend
     union all
-    select scoped_spend.scope, 'distributor', planned_offer.distributor, scoped_spend.spend_usd
+    select scoped_spend.scope, 'distributor', planned_offer.distributor, scoped_spend.spend_usd, 1.0
     from scoped_spend
     inner join planned_offer
         on planned_offer.mpn = scoped_spend.mpn and planned_offer.manufacturer = scoped_spend.manufacturer
     where planned_offer.distributor is not null
     union all
-    select scoped_spend.scope, 'country', sites.site_country, scoped_spend.spend_usd * sites.country_share
+    select scoped_spend.scope, 'country', sites.site_country, scoped_spend.spend_usd * sites.country_share,
+        sites.country_share
     from scoped_spend
     inner join sites on sites.mpn = scoped_spend.mpn and sites.manufacturer = scoped_spend.manufacturer
 ),
 
 aggregated as (
-    select scope, dimension, entity, sum(spend_usd) as spend_usd
+    select scope, dimension, entity, sum(spend_usd) as spend_usd, sum(parts) as parts
     from entity_spend
     group by scope, dimension, entity
 ),
@@ -67,7 +70,9 @@ final as (
         dimension,
         entity,
         spend_usd,
-        spend_usd / nullif(sum(spend_usd) over (partition by scope, dimension), 0) as share
+        spend_usd / nullif(sum(spend_usd) over (partition by scope, dimension), 0) as share,
+        parts,
+        parts / nullif(sum(parts) over (partition by scope, dimension), 0) as line_share
     from aggregated
 )
 

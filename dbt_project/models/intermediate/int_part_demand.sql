@@ -1,5 +1,6 @@
 {#- Daily demand per part from the BOMs (placed, matched lines; DNP lines excluded) and the demand
-    plan's coming 13 weeks (from the latest snapshot date; the whole plan when none is ahead).
+    plan's coming weeks (planning_horizon_weeks of plan/policy.yml from the latest snapshot date; the
+    whole plan when none is ahead). The Polars features read it, so it stays upstream of them.
     Weekly plan variation gives the daily standard deviation: sigma_daily = sigma_weekly / sqrt(7);
     products are taken as independent, so part variances add (qty^2 x sigma^2). -#}
 with
@@ -17,12 +18,17 @@ latest_snapshot as (
     select max(snapshot_date) as snapshot_date from {{ ref('stg_feeds__offers') }}
 ),
 
+policy as (
+    select horizon_days from {{ ref('stg_plan__policy') }}
+),
+
 horizon as (
     select demand.*
     from demand
     cross join latest_snapshot
+    cross join policy
     where demand.week_start >= latest_snapshot.snapshot_date
-      and demand.week_start < {{ dbt.dateadd('week', var('planning_horizon_weeks', 13), 'latest_snapshot.snapshot_date') }}
+      and demand.week_start < {{ dbt.dateadd('day', 'policy.horizon_days', 'latest_snapshot.snapshot_date') }}
 ),
 
 has_horizon as (

@@ -1,6 +1,9 @@
 {#- One row per product: its lines by band, how many units its stock can build, its weakest part,
-    the revenue the horizon's plan cannot build, and its risk grade now ("actual") and if every High
-    or Critical line took its best in-stock alternate ("potential", after Z2Data). A BOM is as
+    the margin and revenue at risk over the horizon, expected (probability-weighted, from
+    int_product_stoppage_history) and worst case (the planned units the position, the market and
+    the best in-stock alternates cannot build), the part that limits builds, and its risk grade now
+    ("actual") and if every High or Critical line took its best in-stock alternate ("potential",
+    after Z2Data). A BOM is as
     strong as its weakest line, so its grade is the band of its highest line score. Buildable units
     count a part's full stock for each product that uses it. -#}
 
@@ -23,7 +26,7 @@ part_risk as (
 ),
 
 alternate_options as (
-    select mpn, manufacturer, alt_risk_score
+    select mpn, manufacturer, alt_risk_score, alt_market_stock
     from {{ ref('int_part_alternate_options') }}
     where preference = 1 and alt_in_stock
 ),
@@ -34,8 +37,25 @@ on_hand as (
     group by mpn, manufacturer
 ),
 
+-- The position and the stoppage risk of the latest plan date.
+plan_parts as (
+    select mpn, manufacturer, open_order_units from {{ ref('buffer_plan') }}
+),
+
+stoppage as (
+    select distinct
+        product, product_stoppage_probability, shortfall_days, product_expected_stoppage_cost,
+        product_margin_per_day, product_margin_horizon
+    from {{ ref('int_product_stoppage_history') }}
+    where snapshot_date = (select max(snapshot_date) from {{ ref('buffer_plan') }})
+),
+
 bands as (
     select risk_band, band_rank, min_score, max_score from {{ ref('risk_bands') }}
+),
+
+policy as (
+    select planning_horizon_weeks from {{ ref('stg_plan__policy') }}
 ),
 
 all_products as (
@@ -72,6 +92,10 @@ part_lines as (
         floor(coalesce(on_hand.on_hand_units, 0) / exposure.qty_per_unit) as buildable_on_hand,
         floor((coalesce(on_hand.on_hand_units, 0) + coalesce(part_risk.market_stock, 0)) / exposure.qty_per_unit)
             as buildable_with_market,
+        -- the position, the market and the best in-stock alternate's stock: what the line can build at best
+        floor((coalesce(on_hand.on_hand_units, 0) + coalesce(plan_parts.open_order_units, 0)
+               + coalesce(part_risk.market_stock, 0) + coalesce(alternate_options.alt_market_stock, 0))
+              / exposure.qty_per_unit) as buildable_at_best,
         -- the score the line would have on its best in-stock alternate, when that is an improvement
         case
             when part_risk.risk_band_rank >= 3 and alternate_options.alt_risk_score < part_risk.risk_score
@@ -85,6 +109,8 @@ part_lines as (
         on on_hand.mpn = exposure.mpn and on_hand.manufacturer = exposure.manufacturer
     left join alternate_options
         on alternate_options.mpn = exposure.mpn and alternate_options.manufacturer = exposure.manufacturer
+    left join plan_parts
+        on plan_parts.mpn = exposure.mpn and plan_parts.manufacturer = exposure.manufacturer
     where exposure.qty_per_unit > 0
 ),
 
@@ -93,7 +119,10 @@ weakest as (
         part_lines.*,
         row_number() over (
             partition by product order by risk_score desc nulls last, buildable_with_market, mpn, manufacturer
-        ) as weakness_rank
+        ) as weakness_rank,
+        row_number() over (
+            partition by product order by buildable_at_best, risk_score desc nulls last, mpn, manufacturer
+        ) as limiting_rank
     from part_lines
 ),
 
@@ -107,7 +136,10 @@ product_parts as (
         max(potential_risk_score) as risk_score_potential,
         max(case when weakness_rank = 1 then mpn end) as weakest_mpn,
         max(case when weakness_rank = 1 then manufacturer end) as weakest_manufacturer,
-        max(case when weakness_rank = 1 then risk_score end) as weakest_risk_score
+        max(case when weakness_rank = 1 then risk_score end) as weakest_risk_score,
+        min(buildable_at_best) as buildable_units_at_best,
+        max(case when limiting_rank = 1 then mpn end) as limiting_mpn,
+        max(case when limiting_rank = 1 then manufacturer end) as limiting_manufacturer
     from weakest
     group by product
 ),
@@ -133,6 +165,27 @@ final as (
             greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_with_market, 0), 0)
             * coalesce(products.unit_price, 0) as double
         ) as revenue_at_risk,
+        -- at risk over the horizon: expected = P(product) x shortfall; worst = what cannot be built at best
+        cast(coalesce(stoppage.product_expected_stoppage_cost, 0) as double) as margin_at_risk_expected,
+        cast(
+            greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_at_best, 0), 0)
+            * coalesce(products.unit_margin, products.unit_price, 0) as double
+        ) as margin_at_risk_worst,
+        cast(
+            coalesce(stoppage.product_stoppage_probability * stoppage.shortfall_days, 0)
+            * coalesce(product_parts.planned_units_horizon, 0) / (7.0 * policy.planning_horizon_weeks)
+            * coalesce(products.unit_price, 0) as double
+        ) as revenue_at_risk_expected,
+        cast(
+            greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_at_best, 0), 0)
+            * coalesce(products.unit_price, 0) as double
+        ) as revenue_at_risk_worst,
+        cast(stoppage.product_stoppage_probability as double) as stoppage_probability,
+        cast(stoppage.shortfall_days as double) as shortfall_days,
+        cast(stoppage.product_margin_horizon as double) as margin_horizon,
+        cast(product_parts.buildable_units_at_best as bigint) as buildable_units_at_best,
+        cast(product_parts.limiting_mpn as {{ dbt.type_string() }}) as limiting_mpn,
+        cast(product_parts.limiting_manufacturer as {{ dbt.type_string() }}) as limiting_manufacturer,
         -- the weakest line
         cast(product_parts.weakest_mpn as {{ dbt.type_string() }}) as weakest_mpn,
         cast(product_parts.weakest_manufacturer as {{ dbt.type_string() }}) as weakest_manufacturer,
@@ -146,6 +199,8 @@ final as (
     left join products on products.product = all_products.product
     left join line_counts on line_counts.product = all_products.product
     left join product_parts on product_parts.product = all_products.product
+    left join stoppage on stoppage.product = all_products.product
+    cross join policy
     left join bands as actual_band
         on product_parts.risk_score_actual >= actual_band.min_score
         and product_parts.risk_score_actual < actual_band.max_score

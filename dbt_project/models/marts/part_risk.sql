@@ -76,6 +76,7 @@ final as (
         cast(latest.risk_band as {{ dbt.type_string() }}) as risk_band,
         cast(latest.risk_band_rank as integer) as risk_band_rank,
         cast(latest.weighted_score as double) as weighted_score,
+        cast(latest.data_completeness as double) as data_completeness,
         cast(latest.risk_override as {{ dbt.type_string() }}) as risk_override,
         cast(latest.risk_drivers as {{ dbt.type_string() }}) as risk_drivers,
         {%- for factor in risk_factors() %}

@@ -104,6 +104,11 @@ scored as (
         coalesce(sub_scores.{{ factor }}, 0.0) as {{ factor }},
         {%- endfor %}
         round({{ risk_weighted_sum('sub_scores', 'weights') }}, 2) as weighted_score,
+        -- the share of the weight whose sub-score had data on the date
+        round(0.0
+        {%- for factor in risk_factors() %}
+            + case when sub_scores.{{ factor }} is not null then weights.{{ factor }}_weight else 0.0 end
+        {%- endfor %}, 4) as data_completeness,
         case
             when trends.market_stock = 0 and coalesce(trends.broker_stock, 0) = 0 then 'no stock anywhere'
             when trends.lifecycle_status = 'Obsolete' then 'Obsolete'
@@ -172,6 +177,7 @@ final as (
         cast(bands.risk_band as {{ dbt.type_string() }}) as risk_band,
         cast(bands.band_rank as integer) as risk_band_rank,
         cast(final_scores.weighted_score as double) as weighted_score,
+        cast(final_scores.data_completeness as double) as data_completeness,
         cast(final_scores.risk_override as {{ dbt.type_string() }}) as risk_override,
         cast(coalesce(drivers.risk_drivers, '') as {{ dbt.type_string() }}) as risk_drivers,
         -- sub-scores (0-100)

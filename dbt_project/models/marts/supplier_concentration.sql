@@ -1,5 +1,5 @@
 {#- One row per scope (a product, or ALL) x dimension (manufacturer, distributor, country): the HHI
-    of the BOM spend shares (int_concentration_shares), the top entity, and the band under the
+    of the BOM spend shares and, beside it, of the part-count shares (int_concentration_shares), the top entity, and the band under the
     named threshold set var risk_hhi_thresholds (US 2023 Merger Guidelines by default: above
     1,000 moderately, above 1,800 highly concentrated). Beside it, per scope, the lines that are
     single-sourced, single-distributor and single-country. -#}
@@ -9,7 +9,7 @@
 with
 
 shares as (
-    select scope, dimension, entity, spend_usd, share from {{ ref('int_concentration_shares') }}
+    select scope, dimension, entity, spend_usd, share, line_share from {{ ref('int_concentration_shares') }}
 ),
 
 bom_lines as (
@@ -50,6 +50,13 @@ indexed as (
         count(*) as entities,
         sum(spend_usd) as spend_usd
     from ranked
+    group by scope, dimension
+),
+
+-- The same concentration by part count: a cheap critical part counts as much as an expensive one.
+line_indexed as (
+    select scope, dimension, sum(10000.0 * line_share * line_share) as hhi_by_lines
+    from shares
     group by scope, dimension
 ),
 
@@ -113,6 +120,7 @@ final as (
         cast(indexed.dimension as {{ dbt.type_string() }}) as dimension,
         -- concentration
         cast(indexed.hhi as double) as hhi,
+        cast(line_indexed.hhi_by_lines as double) as hhi_by_lines,
         cast(indexed.top_entity as {{ dbt.type_string() }}) as top_entity,
         cast(indexed.top_share as double) as top_share,
         cast(indexed.entities as integer) as entities,
@@ -132,6 +140,7 @@ final as (
         cast(coalesce(line_counts.single_distributor_lines, 0) as integer) as single_distributor_lines,
         cast(coalesce(line_counts.single_country_lines, 0) as integer) as single_country_lines
     from indexed
+    left join line_indexed on line_indexed.scope = indexed.scope and line_indexed.dimension = indexed.dimension
     left join line_counts on line_counts.scope = indexed.scope
 )
 

@@ -1,0 +1,145 @@
+"""Buying policies: each a plain function of what is known on the day, returning the day's orders.
+
+A policy sees `Known` only: the day's planned use, its own stock position, the day's quotes and the
+day's buffer plan. It never sees a later day. Adding a policy is one function and one line in POLICIES.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from orchestration.policy import PlanPolicy
+
+Part = tuple[str, str]  # (mpn, manufacturer)
+FLOW = "flow"  # stock for the planned use until the next delivery
+BUFFER = "buffer"  # stock held against a shortage
+# Days between two looks at the plan: Just-in-Time buys what this many days (plus shipping) need.
+REVIEW_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Order:
+    item: Part  # what is bought: the part itself or an alternate of it
+    units: float  # negative: that much of the item's buffer stock on hand is released to the flow
+    purpose: str  # FLOW or BUFFER
+    for_part: Part  # the BOM part the purchase serves
+    # Capped orders of one day share the cap: together the replay fills no more than it costs.
+    max_cost_usd: float | None = None
+    # What the market cannot fill is backordered at the factory; False: it is left for another day.
+    backorder: bool = True
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One row of the day's buffer plan (marts.buffer_plan_history)."""
+
+    part: Part
+    buy_item: Part
+    buy_units: float
+    unit_price_usd: float | None
+    capital_usd: float | None
+    net_benefit: float | None
+    is_funded: bool
+
+
+@dataclass(frozen=True)
+class Known:
+    """Everything a policy may use on `day`: nothing after it."""
+
+    day: date
+    policy: PlanPolicy
+    need: Mapping[Part, float]  # planned use today, units per day
+    # flow stock on hand + on order due within shipping_days + REVIEW_DAYS (a far backorder does not cover today)
+    flow_position: Mapping[Part, float]
+    buffer_position: Mapping[Part, float]  # buffer stock on hand + on order
+    buffer_capital_usd: float  # buffer stock on hand + on order, at cost
+    buffer_on_hand: Mapping[Part, float] = field(default_factory=dict)  # buffer stock on hand
+    flow_backordered: frozenset[Part] = frozenset()  # parts with a flow factory backorder open
+    # the demand plan's use per day from today on (the plan is known ahead; the market is not)
+    planned_need: Mapping[Part, tuple[float, ...]] = field(default_factory=dict)
+    plan: tuple[PlanRow, ...] = field(default=())
+
+    def planned(self, part: Part, days: int) -> float:
+        """Planned use of the part over the next `days` days, today included."""
+        coming = self.planned_need.get(part)
+        if coming is None:
+            return self.need.get(part, 0.0) * days
+        return sum(coming[:days]) + self.need.get(part, 0.0) * max(0, days - len(coming))
+
+    def position(self, item: Part, purpose: str) -> float:
+        positions = self.flow_position if purpose == FLOW else self.buffer_position
+        return positions.get(item, 0.0)
+
+
+def top_up(known: Known, item: Part, target_units: float, purpose: str, for_part: Part,
+           max_cost_usd: float | None = None) -> list[Order]:
+    """The order that brings a position up to its target (whole units), or none when it is covered."""
+    lacking = target_units - known.position(item, purpose)
+    if lacking <= 1e-9:
+        return []
+    return [Order(item, float(math.ceil(lacking - 1e-9)), purpose, for_part, max_cost_usd)]
+
+
+def just_in_time(known: Known) -> list[Order]:
+    """What the next review period (and the shipping time) needs, from distributor stock; no safety stock.
+
+    It orders when the flow position due soon no longer covers the plan's use until an order placed
+    tomorrow arrives, up to the plan's use over the shipping time and the review period. What the market lacks is backordered once; while that backorder is open, the distributors
+    are tried again each day.
+    """
+    orders = []
+    shipping = known.policy.shipping_days
+    for part, need in sorted(known.need.items()):
+        if need > 0 and known.position(part, FLOW) < known.planned(part, shipping + 1):
+            orders += [replace(order, backorder=part not in known.flow_backordered) for order in
+                       top_up(known, part, known.planned(part, shipping + REVIEW_DAYS), FLOW, part)]
+    return orders
+
+
+def jic_blanket(known: Known) -> list[Order]:
+    """Just-in-Time plus `jic_blanket_weeks` of cover held for every part."""
+    weeks = known.policy.jic_blanket_weeks
+    buffers = [order for part, need in sorted(known.need.items()) if need > 0
+               for order in top_up(known, part, need * 7.0 * weeks, BUFFER, part)]
+    return just_in_time(known) + buffers
+
+
+def partrisk(known: Known) -> list[Order]:
+    """Just-in-Time plus the day's funded buffer plan, best net benefit per dollar first, within the budget.
+
+    The budget caps the buffer capital committed (on hand and on order, at cost): a buffer that does not
+    fit whole in what is left is bought in part, and the next one tried.
+    """
+    cap = known.policy.buffer_budget_usd - known.buffer_capital_usd
+    left = cap
+    rows = sorted((row for row in known.plan if row.is_funded and row.buy_units > 0),
+                  key=lambda row: (-(row.net_benefit or 0.0) / (row.capital_usd or math.inf), row.part, row.buy_item))
+    buffers: list[Order] = []
+    for row in rows:
+        if left <= 0:
+            break
+        orders = top_up(known, row.buy_item, row.buy_units, BUFFER, row.part, max_cost_usd=cap)
+        if not orders:
+            continue
+        price = row.unit_price_usd or 0.0
+        # What fits of a buffer that does not fit whole is bought; the replay's cap holds the exact cost.
+        units = min(orders[0].units, math.floor(left / price)) if price > 0 else orders[0].units
+        if units <= 0:
+            continue
+        buffers.append(replace(orders[0], units=float(units)))
+        left -= units * price
+    # A buffer the day's plan no longer funds goes back to the flow: it is used first, and frees budget.
+    funded = {row.buy_item for row in rows}
+    releases = [Order(item, -units, BUFFER, item) for item, units in sorted(known.buffer_on_hand.items())
+                if units > 0 and item not in funded]
+    return releases + just_in_time(known) + buffers
+
+
+POLICIES: dict[str, Callable[[Known], list[Order]]] = {
+    "JIT": just_in_time,
+    "JIC_BLANKET": jic_blanket,
+    "PARTRISK": partrisk,
+}

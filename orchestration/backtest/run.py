@@ -1,0 +1,102 @@
+"""The backtest over a warehouse: the nightly (stored, one more day per night) and the ad-hoc (printed) run.
+
+Stored tables (a night replaces its own days only, so a re-run writes the same rows):
+- marts.backtest_daily, marts.backtest_orders, marts.backtest_capital: per policy and day;
+- marts.backtest_summary: rebuilt from them over the whole stored history;
+- features.backtest_state: each policy's stock at the end of a run's last day, from which the next night
+  resumes (a range re-run from an earlier day without that day's state replays from the first snapshot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from orchestration.backtest.io import read_inputs, replace_table, replace_window, snapshot_range
+from orchestration.backtest.policies import POLICIES
+from orchestration.backtest.replay import ReplayResult, World, replay, worlds_from_state
+from orchestration.backtest.summary import summarize
+from orchestration.policy import PlanPolicy, load_policy
+from orchestration.warehouse.connection import table_exists
+
+DAILY, ORDERS, CAPITAL, SUMMARY, STATE = ("marts.backtest_daily", "marts.backtest_orders", "marts.backtest_capital",
+                                          "marts.backtest_summary", "features.backtest_state")
+
+
+@dataclass
+class BacktestRun:
+    first: date
+    last: date
+    policies: list[str]
+    result: ReplayResult
+    summary: pl.DataFrame
+    resumed: bool
+
+
+def window(conn: duckdb.DuckDBPyConnection, first: date | None, last: date | None) -> tuple[date, date]:
+    """The replayed days: the given bounds, clipped to the snapshot dates the warehouse holds."""
+    history = snapshot_range(conn)
+    if history is None:
+        raise ValueError("the warehouse has no snapshot dates (staging.stg_feeds__offers is empty): refresh first")
+    start, end = max(first or history[0], history[0]), min(last or history[1], history[1])
+    if start > end:
+        raise ValueError(f"no snapshot dates in {first}..{last}: the warehouse holds {history[0]}..{history[1]}")
+    return start, end
+
+
+def backtest(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, first: date | None = None,
+             last: date | None = None, policies: list[str] | None = None) -> BacktestRun:
+    """Replay first..last from inventory/on_hand.csv, in memory (the warehouse is only read)."""
+    names = policies or list(POLICIES)
+    start, end = window(conn, first, last)
+    inputs = read_inputs(conn, end)
+    result = replay(inputs, policy, start, end, names)
+    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(), inputs.products, policy)
+    return BacktestRun(start, end, names, result, summary, resumed=False)
+
+
+def stored_backtest(conn: duckdb.DuckDBPyConnection, landing: Path, first: date, last: date) -> BacktestRun:
+    """The nightly backtest: replay first..last, resuming from the stored state of the day before `first`.
+
+    Without that state (a new warehouse, or a gap) it replays from the first snapshot date.
+    """
+    policy = load_policy(landing)
+    names = list(POLICIES)
+    history_start = snapshot_range(conn)[0] if snapshot_range(conn) else first
+    start, end = window(conn, first, last)
+    worlds = None
+    if start > history_start:
+        worlds = _stored_worlds(conn, start - timedelta(days=1), names)
+        if worlds is None:
+            start = history_start
+    inputs = read_inputs(conn, end)
+    result = replay(inputs, policy, start, end, names, start=worlds, backtest_start=history_start)
+    replace_window(conn, DAILY, result.daily, "snapshot_date", start, end, names)
+    replace_window(conn, ORDERS, result.orders, "order_date", start, end, names)
+    replace_window(conn, CAPITAL, result.capital, "snapshot_date", start, end, names)
+    replace_window(conn, STATE, result.state, "snapshot_date", start, end, names)
+    summary = summarize(_read(conn, DAILY), _read(conn, ORDERS), _read(conn, CAPITAL), inputs.products, policy)
+    replace_table(conn, SUMMARY, summary)
+    return BacktestRun(start, end, names, result, summary, resumed=worlds is not None)
+
+
+def _read(conn: duckdb.DuckDBPyConnection, table: str) -> pl.LazyFrame:
+    return pl.from_arrow(conn.sql(f"select * from {table}").to_arrow_table()).lazy()
+
+
+def _stored_worlds(conn: duckdb.DuckDBPyConnection, day: date, names: list[str]):
+    schema, name = STATE.split(".")
+    if not table_exists(conn, schema, name) or not table_exists(conn, *CAPITAL.split(".")):
+        return None
+    # Only a run that ended on `day` left its state; otherwise replay from the start.
+    kept = {p for (p,) in conn.execute(f"select distinct policy from {STATE} where snapshot_date = ?",
+                                       [day]).fetchall()}
+    if not set(names) <= kept:
+        return None
+    state = pl.from_arrow(conn.sql(f"select * from {STATE} where snapshot_date = ?", params=[day]).to_arrow_table())
+    worlds = worlds_from_state(state)
+    return {name: worlds.get(name, World()) for name in names}

@@ -1,0 +1,1 @@
+"""Planning decisions on top of the risk marts: the buffer budget allocation."""

@@ -1,0 +1,305 @@
+"""The backtest replay on hand-made frames: one product, one part, a market we write by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from orchestration.backtest.policies import POLICIES, Known, Order, just_in_time
+from orchestration.backtest.replay import ReplayInputs, replay
+from orchestration.backtest.summary import ALL_PRODUCTS, cost_benefit_matrix, summarize
+from orchestration.policy import PlanPolicy
+
+FIRST = date(2025, 10, 1)
+PART = ("PMV45EN", "Nexperia")
+ALT = ("BSS138", "onsemi")
+
+
+def market(days: int, stock: dict[int, int], price: float = 0.10, lead_time: int = 70,
+           item: tuple[str, str] = PART, distributor: str = "DigiKey") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One authorized stock pool per day; `stock` maps a day offset to the units it shows (else 10,000)."""
+    dates = [FIRST + timedelta(days=n) for n in range(days)]
+    offers = pl.DataFrame({
+        "snapshot_date": dates, "source": "digikey", "distributor": distributor, "sku": f"{item[0]}-ND",
+        "stock_pool": f"{item[0]}-ND", "mpn": item[0], "manufacturer": item[1],
+        "stock": [stock.get(n, 10_000) for n in range(days)], "lead_time_days": float(lead_time),
+        "is_authorized": True, "is_duplicate_listing": False})
+    breaks = pl.DataFrame({
+        "snapshot_date": [d for d in dates for _ in range(2)], "source": "digikey", "distributor": distributor,
+        "sku": f"{item[0]}-ND", "quantity": [1, 1000] * days, "unit_price_usd": [price, price / 2] * days})
+    return offers, breaks
+
+
+def inputs(offers: pl.DataFrame, breaks: pl.DataFrame, *, on_hand: int = 0, weekly_units: int = 70,
+           alternates: bool = False, plan: pl.DataFrame | None = None) -> ReplayInputs:
+    return ReplayInputs(
+        offers=offers.lazy(), price_breaks=breaks.lazy(),
+        bom=pl.LazyFrame({"product": ["GW"], "mpn": [PART[0]], "manufacturer": [PART[1]], "qty_per_unit": [2.0],
+                          "is_dnp": [False]}),
+        demand=pl.LazyFrame({"product": "GW", "week_start": [FIRST + timedelta(days=7 * w) for w in range(-1, 12)],
+                             "units": float(weekly_units)}),
+        products=pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}),
+        on_hand=pl.LazyFrame({"mpn": [PART[0]], "manufacturer": [PART[1]], "quantity": [on_hand]}),
+        alternates=pl.LazyFrame({"mpn": [PART[0]] if alternates else [], "manufacturer": [PART[1]] if alternates else [],
+                                 "alt_mpn": [ALT[0]] if alternates else [], "alt_manufacturer": [ALT[1]] if alternates else []},
+                                schema={"mpn": pl.String, "manufacturer": pl.String, "alt_mpn": pl.String,
+                                        "alt_manufacturer": pl.String}),
+        plan=None if plan is None else plan.lazy())
+
+
+def down_days(result, policy: str) -> int:
+    return result.daily.filter((pl.col("policy") == policy) & pl.col("line_down")).height
+
+
+def test_consumption_is_weekly_units_over_seven_times_quantity_per_board():
+    offers, breaks = market(5, {})
+    result = replay(inputs(offers, breaks, on_hand=1000), PlanPolicy(), FIRST, FIRST + timedelta(days=4), ["JIT"])
+    # 70 boards a week = 10 a day, 2 per board = 20 units a day
+    assert result.daily["consumed_units"].to_list() == [20.0] * 5
+    assert result.daily["on_hand_units"].to_list()[0] == 980.0
+
+
+def test_jit_orders_review_period_and_shipping_and_no_safety_stock():
+    offers, breaks = market(3, {})
+    policy = PlanPolicy(shipping_days=3)
+    result = replay(inputs(offers, breaks), policy, FIRST, FIRST + timedelta(days=2), ["JIT"])
+    first_order = result.orders.row(0, named=True)
+    # 20 units a day x (3 shipping + 7 review days) = 200 units, the 1-999 break at $0.10
+    assert (first_order["units"], first_order["unit_price_usd"], first_order["channel"]) == (200.0, 0.10, "distributor")
+    assert first_order["arrival_date"] == FIRST + timedelta(days=3)
+    # with nothing on hand the line is down until the first delivery
+    assert down_days(result, "JIT") == 3
+
+
+def test_purchase_is_capped_by_market_stock_and_the_rest_backordered_at_the_quoted_lead_time():
+    offers, breaks = market(2, {0: 150}, lead_time=70)
+    result = replay(inputs(offers, breaks, on_hand=10_000), PlanPolicy(), FIRST, FIRST + timedelta(days=1), ["JIC_BLANKET"])
+    day_one = result.orders.filter(pl.col("order_date") == FIRST)
+    assert day_one["units"].sum() == pytest.approx(20 * 7 * 8)  # 8 weeks of cover bought as a buffer
+    assert day_one.filter(pl.col("channel") == "distributor")["units"].to_list() == [150.0]
+    backorder = day_one.filter(pl.col("channel") == "factory_backorder").row(0, named=True)
+    assert backorder["units"] == 20 * 7 * 8 - 150
+    assert backorder["arrival_date"] == FIRST + timedelta(days=70)
+
+
+def test_price_break_for_the_quantity_taken():
+    offers, breaks = market(1, {})
+    result = replay(inputs(offers, breaks, on_hand=10_000), PlanPolicy(), FIRST, FIRST, ["JIC_BLANKET"])
+    assert result.orders["units"].to_list() == [1120.0]
+    assert result.orders["unit_price_usd"].to_list() == [0.05]  # the 1000+ break
+
+
+def test_shortage_stops_the_line_and_blanket_buffer_rides_it_out():
+    # the market is empty from day 10 to day 40; the factory quotes 70 days
+    offers, breaks = market(60, {n: 0 for n in range(10, 41)})
+    result = replay(inputs(offers, breaks, on_hand=200), PlanPolicy(), FIRST, FIRST + timedelta(days=59),
+                    ["JIT", "JIC_BLANKET"])
+    assert down_days(result, "JIT") > 20
+    assert down_days(result, "JIC_BLANKET") < down_days(result, "JIT")
+    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(), pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}),
+                        PlanPolicy())
+    jit = summary.filter((pl.col("policy") == "JIT") & (pl.col("product") == ALL_PRODUCTS)).row(0, named=True)
+    # lost margin = down days x 10 boards a day x $50
+    assert jit["lost_margin_usd"] == pytest.approx(jit["line_down_days"] * 10 * 50.0)
+    assert jit["total_cost_usd"] == pytest.approx(jit["lost_margin_usd"] + jit["holding_cost_usd"]
+                                                  + jit["purchase_premium_usd"])
+    blanket = summary.filter((pl.col("policy") == "JIC_BLANKET") & (pl.col("product") == ALL_PRODUCTS)).row(0, named=True)
+    assert blanket["average_capital_usd"] > jit["average_capital_usd"]
+    assert len(cost_benefit_matrix(summary)) == 8
+
+
+def test_holding_cost_is_capital_times_rate_per_day():
+    offers, breaks = market(10, {})
+    result = replay(inputs(offers, breaks, on_hand=1000), PlanPolicy(holding_rate=0.25), FIRST,
+                    FIRST + timedelta(days=9), ["JIT"])
+    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(), pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}),
+                        PlanPolicy(holding_rate=0.25))
+    overall = summary.filter(pl.col("product") == ALL_PRODUCTS).row(0, named=True)
+    assert overall["holding_cost_usd"] == pytest.approx(result.capital["capital_usd"].sum() * 0.25 / 365)
+    assert overall["average_capital_usd"] == pytest.approx(result.capital["capital_usd"].mean())
+
+
+def test_premium_is_paid_above_the_pre_window_median():
+    # ten days at $0.10, then the price is ten times that
+    offers, breaks = market(20, {})
+    breaks = breaks.with_columns(pl.when(pl.col("snapshot_date") >= FIRST + timedelta(days=10))
+                                 .then(pl.col("unit_price_usd") * 10).otherwise(pl.col("unit_price_usd")))
+    result = replay(inputs(offers, breaks), PlanPolicy(), FIRST + timedelta(days=10), FIRST + timedelta(days=19), ["JIT"])
+    first_order = result.orders.row(0, named=True)
+    assert first_order["baseline_unit_price_usd"] == pytest.approx(0.10)
+    assert first_order["premium_usd"] == pytest.approx(first_order["units"] * (1.0 - 0.10))
+
+
+def plan_rows(days: int, buy: tuple[str, str], units: float, price: float = 0.05) -> pl.DataFrame:
+    return pl.DataFrame({
+        "snapshot_date": [FIRST + timedelta(days=n) for n in range(days)], "mpn": PART[0], "manufacturer": PART[1],
+        "buy_mpn": buy[0], "buy_manufacturer": buy[1], "buy_units": units, "unit_price_usd": price,
+        "capital_usd": units * price, "net_benefit": 1000.0, "is_funded": True, "stoppage_probability": 0.5})
+
+
+def test_partrisk_buffer_stays_within_the_budget():
+    offers, breaks = market(30, {})
+    policy = PlanPolicy(buffer_budget_usd=30.0)
+    result = replay(inputs(offers, breaks, on_hand=200, plan=plan_rows(30, PART, 5000)), policy, FIRST,
+                    FIRST + timedelta(days=29), ["PARTRISK"])
+    assert result.capital["buffer_capital_usd"].max() <= 30.0 + 1e-9
+    assert result.capital["buffer_capital_usd"].max() > 25.0  # it did buy what fits
+
+
+def test_alternate_counts_only_once_qualified():
+    # the part is never in stock; the alternate is, and the plan buys it from day 0
+    part_offers, part_breaks = market(30, {n: 0 for n in range(30)})
+    alt_offers, alt_breaks = market(30, {}, item=ALT, distributor="Mouser")
+    offers, breaks = pl.concat([part_offers, alt_offers]), pl.concat([part_breaks, alt_breaks])
+    policy = PlanPolicy(alternate_qualification_days=14, shipping_days=3)
+    result = replay(inputs(offers, breaks, on_hand=0, alternates=True, plan=plan_rows(30, ALT, 2000)), policy,
+                    FIRST, FIRST + timedelta(days=29), ["PARTRISK"])
+    down = result.daily.filter(pl.col("line_down"))["snapshot_date"].to_list()
+    assert down == [FIRST + timedelta(days=n) for n in range(14)]
+
+
+def test_unknown_policy_is_named():
+    offers, breaks = market(1, {})
+    with pytest.raises(ValueError, match="unknown policy NOPE"):
+        replay(inputs(offers, breaks), PlanPolicy(), FIRST, FIRST, ["NOPE"])
+
+
+def test_adding_a_policy_is_one_function():
+    def never_buys(known: Known) -> list[Order]:
+        return []
+
+    offers, breaks = market(3, {})
+    result = replay(inputs(offers, breaks, on_hand=30), PlanPolicy(), FIRST, FIRST + timedelta(days=2), ["NEVER"],
+                    policies={**POLICIES, "NEVER": never_buys})
+    assert result.orders.height == 0
+    assert down_days(result, "NEVER") == 2
+
+
+def test_decisions_before_a_cut_do_not_depend_on_later_days():
+    offers, breaks = market(40, {n: 0 for n in range(20, 30)})
+    full = replay(inputs(offers, breaks, on_hand=100), PlanPolicy(), FIRST, FIRST + timedelta(days=39))
+    cut_day = FIRST + timedelta(days=22)
+    cut = replay(inputs(offers.filter(pl.col("snapshot_date") <= cut_day),
+                        breaks.filter(pl.col("snapshot_date") <= cut_day), on_hand=100),
+                 PlanPolicy(), FIRST, cut_day)
+    assert full.orders.filter(pl.col("order_date") <= cut_day).equals(
+        cut.orders.drop("baseline_unit_price_usd", "premium_usd").join(
+            full.orders.select("policy", "order_date", "mpn", "purpose", "channel", "baseline_unit_price_usd",
+                               "premium_usd"),
+            on=["policy", "order_date", "mpn", "purpose", "channel"], how="left").select(full.orders.columns))
+    assert just_in_time is POLICIES["JIT"]
+
+
+def test_a_night_resumed_from_the_stored_state_equals_the_full_replay():
+    from orchestration.backtest.replay import worlds_from_state
+
+    offers, breaks = market(30, {n: 0 for n in range(8, 20)})
+    data = inputs(offers, breaks, on_hand=300, plan=plan_rows(30, PART, 400))
+    policy, last = PlanPolicy(buffer_budget_usd=15.0), FIRST + timedelta(days=29)
+    full = replay(data, policy, FIRST, last)
+    cut = FIRST + timedelta(days=14)
+    head = replay(data, policy, FIRST, cut)
+    tail = replay(data, policy, cut + timedelta(days=1), last,
+                  start=worlds_from_state(head.state.filter(pl.col("snapshot_date") == cut)), backtest_start=FIRST)
+    assert tail.daily.equals(full.daily.filter(pl.col("snapshot_date") > cut))
+    assert tail.orders.equals(full.orders.filter(pl.col("order_date") > cut))
+    assert tail.capital.equals(full.capital.filter(pl.col("snapshot_date") > cut))
+
+
+# --- calibration ----------------------------------------------------------------------------------
+
+
+def calibration_rows(n: int, probability: float, outcome_every: int) -> pl.DataFrame:
+    """n plan rows at one probability; every `outcome_every`-th part is short in the JIT replay."""
+    return pl.DataFrame({
+        "snapshot_date": FIRST, "mpn": [f"P{i}" for i in range(n)], "manufacturer": "X",
+        "stoppage_probability": probability, "decayed_risk_score": probability * 100, "is_end_of_life": False,
+        "market_thinness": 0.0, "uncovered_share": 1.0, "has_covering_alternate": False, "horizon_days": 10})
+
+
+def test_reliability_by_decile_and_brier_score():
+    from orchestration.backtest.calibration import Seeds, calibrate
+
+    plan = pl.concat([calibration_rows(10, 0.05, 10), calibration_rows(10, 0.85, 1).with_columns(
+        pl.col("mpn").str.replace("P", "Q"))])
+    short = pl.DataFrame({"snapshot_date": FIRST + timedelta(days=3), "mpn": ["P0", *[f"Q{i}" for i in range(8)]],
+                          "manufacturer": "X", "short_units": 1.0})
+    seeds = Seeds((0.0, 100.0), (0.0, 1.0), {"market_thinness_weight": 0.0, "alternate_relief": 0.5,
+                                               "end_of_life_probability": 0.8})
+    result = calibrate(plan.lazy(), short.lazy(), FIRST + timedelta(days=10), seeds, fit=True)
+    table = {row["decile"]: row for row in result.reliability.iter_rows(named=True)}
+    assert table[0]["observed_frequency"] == pytest.approx(0.1) and table[0]["mean_predicted"] == pytest.approx(0.05)
+    assert table[8]["observed_frequency"] == pytest.approx(0.8) and table[8]["predictions"] == 10
+    # Brier = mean((p - o)^2): 9 x 0.05^2 + 0.95^2 over the low rows, 8 x 0.15^2 + 2 x 0.85^2 over the high ones
+    expected = (9 * 0.05**2 + 0.95**2 + 8 * 0.15**2 + 2 * 0.85**2) / 20
+    assert result.brier == pytest.approx(expected)
+    assert result.formula_error < 1e-12  # the seeds reproduce the probabilities the rows carry
+    assert result.fitted_brier <= result.brier + 1e-12
+    assert list(result.fitted.curve_probabilities) == sorted(result.fitted.curve_probabilities)
+
+
+def test_calibration_scores_only_whole_horizons():
+    from orchestration.backtest.calibration import outcomes
+
+    plan = calibration_rows(2, 0.5, 1).with_columns(pl.Series("snapshot_date", [FIRST, FIRST + timedelta(days=5)]))
+    short = pl.DataFrame({"snapshot_date": [FIRST + timedelta(days=12)], "mpn": ["P0"], "manufacturer": ["X"],
+                          "short_units": [2.0]})
+    scored = outcomes(plan.lazy(), short.lazy(), FIRST + timedelta(days=12)).collect()
+    # the second row's horizon ends on day 15, after the replay: not scored; the first row's shortage is on
+    # day 12, outside its horizon (days 1..10): outcome 0
+    assert scored.select("mpn", "outcome").rows() == [("P0", 0)]
+
+
+def test_worked_example_of_scoring_md():
+    """scoring.md, "Backtest: a worked example": five days of JIT from an empty shelf."""
+    offers, breaks = market(5, {})
+    policy = PlanPolicy(shipping_days=3, holding_rate=0.25)
+    result = replay(inputs(offers, breaks, on_hand=0), policy, FIRST, FIRST + timedelta(days=4), ["JIT"])
+    assert result.orders.select("order_date", "units", "unit_price_usd", "arrival_date").rows() == [
+        (FIRST, 200.0, 0.10, FIRST + timedelta(days=3))]
+    assert result.capital["capital_usd"].round(6).to_list() == [20.0, 20.0, 20.0, 18.0, 16.0]
+    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(),
+                        pl.LazyFrame({"product": ["GW"], "unit_margin": [50.0]}), policy)
+    overall = summary.filter(pl.col("product") == ALL_PRODUCTS).row(0, named=True)
+    assert overall["line_down_days"] == 3
+    assert overall["lost_margin_usd"] == pytest.approx(1500.0)
+    assert overall["average_capital_usd"] == pytest.approx(18.8)
+    assert overall["holding_cost_usd"] == pytest.approx(94 * 0.25 / 365)
+    assert overall["purchase_premium_usd"] == pytest.approx(0.0)
+    assert round(overall["total_cost_usd"], 2) == 1500.06
+
+
+def test_jit_backorders_once_and_buys_from_the_market_when_stock_returns():
+    # the market is empty on days 0-9, then has stock again; the factory quotes 70 days
+    offers, breaks = market(20, {n: 0 for n in range(10)})
+    result = replay(inputs(offers, breaks), PlanPolicy(), FIRST, FIRST + timedelta(days=19), ["JIT"])
+    channels = result.orders.select("order_date", "channel").rows()
+    assert channels[0] == (FIRST, "factory_backorder")
+    assert sum(channel == "factory_backorder" for _, channel in channels) == 1
+    assert (FIRST + timedelta(days=10), "distributor") in channels
+    # bought on day 10, on the line on day 13: down days 0-12
+    assert down_days(result, "JIT") == 13
+
+
+def test_partrisk_releases_a_buffer_the_plan_no_longer_funds():
+    offers, breaks = market(12, {})
+    plan = plan_rows(12, PART, 400).with_columns(
+        (pl.col("snapshot_date") < FIRST + timedelta(days=5)).alias("is_funded"))
+    result = replay(inputs(offers, breaks, on_hand=1000, plan=plan), PlanPolicy(), FIRST, FIRST + timedelta(days=11),
+                    ["PARTRISK"])
+    capital = dict(result.capital.select("snapshot_date", "buffer_capital_usd").rows())
+    assert capital[FIRST + timedelta(days=4)] > 0
+    assert capital[FIRST + timedelta(days=5)] == 0.0
+
+
+def test_cli_names_a_missing_warehouse(tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    missing = tmp_path / "none.duckdb"
+    result = CliRunner().invoke(app, ["backtest", "--warehouse", str(missing)])
+    assert result.exit_code == 2
+    assert str(missing) in result.output
