@@ -41,8 +41,22 @@ def render_summary(path: Path) -> str:
     return "\n".join(lines)
 
 
+def identity_headline(conn) -> str | None:
+    """How many raw MPNs got more than one part key (marts.part_identity), with a few examples."""
+    if not table_exists(conn, "marts", "part_identity"):
+        return None
+    splits = conn.execute(
+        """select mpn_key, string_agg(distinct mpn || ' (' || coalesce(manufacturer, 'no maker') || ')', ', ')
+           from marts.part_identity where is_suspected_split group by mpn_key order by mpn_key""").fetchall()
+    line = f"suspected splits (one raw MPN under several part keys, see marts.part_identity): {len(splits)}"
+    return line + "".join(f"\n  {mpn}: {keys}" for mpn, keys in splits[:5])
+
+
 def _marts_headlines(conn) -> list[str]:
     lines: list[str] = []
+    identity = identity_headline(conn)
+    if identity is not None:
+        lines.append(identity)
     if table_exists(conn, "marts", "part_risk"):
         latest = fetch_one(conn, "select max(snapshot_date) from marts.part_risk")[0]
         bands = conn.execute("select risk_band, count(*) from marts.part_risk group by 1 order by min(risk_band_rank)").fetchall()

@@ -104,6 +104,10 @@ FEED_CASES = [
     ("broker_empty.csv", BROKER, ("failed", "empty file (0 bytes)")),
     ("broker_gzip_truncated.csv.gz", BROKER, ("failed", "cannot decompress gzip file")),
     ("broker_negative_stock.csv", BROKER, ("quarantined", "negative_stock", "line 3", "-40", 3)),
+    ("digikey_stock_overflow.json", "digikey",
+     ("quarantined", "unparsable_stock", "$.Products[0]", "100000000000000000000000", None)),
+    ("mouser_duplicate_key.json", "mouser", ("quarantined", "duplicate_json_key", "$.SearchResults.Parts[0]",
+                                             'AvailabilityInStock: "50579", then "0" (the last is read)', 1)),
 ]
 
 
@@ -132,6 +136,76 @@ def test_feed_file_case(tmp_path, base_landing, clean_counts, name, source, expe
     good = {k: v for k, v in _rows_by_file(conn, source).items() if k != bad_path}
     assert good == clean_counts[source], "a good file of the same run lost rows"
     conn.close()
+
+
+def test_a_stock_in_another_notation_is_quarantined_not_misread(tmp_path, base_landing, clean_counts):
+    """"10k", "1e3" and "0x10" are not plain counts: quarantined with their text, never read as 10, 1, 0."""
+    landing = _landing(tmp_path, base_landing, "mouser")
+    bad = f"feeds/mouser/{DAY}/notation.json"
+    shutil.copy(CORPUS / "mouser_stock_notation.json", landing / bad)
+    conn, result = _load(landing, "mouser", tmp_path / "w.duckdb")
+    assert not result.failed_files
+    assert conn.execute("select location, rule, raw_value from quarantine.rows where file_path = ? order by 1",
+                        [bad]).fetchall() == [
+        ("$.SearchResults.Parts[0]", "unparsable_stock", "10k"), ("$.SearchResults.Parts[1]", "unparsable_stock", "1e3"),
+        ("$.SearchResults.Parts[2]", "unparsable_stock", "0x10")]
+    assert conn.execute("select stock_raw, stock from raw.offers_mouser where file_path = ? order by record_path",
+                        [bad]).fetchall() == [("10k", None), ("1e3", None), ("0x10", None)]
+    assert {k: v for k, v in _rows_by_file(conn, "mouser").items() if k != bad} == clean_counts["mouser"]
+
+
+def _deep_json(depth: int) -> str:
+    return '{"SearchResults": {"Parts": ' + "[" * depth + "]" * depth + "}}"
+
+
+# (source, generated file name, writer, reason): inputs that used to raise out of a parser and fail
+# the whole source for every date. Generated here: each is either big or trivially built.
+GENERATED_FILE_CASES = [
+    ("mouser", "deep.json", lambda path: path.write_text(_deep_json(100_000)),
+     "JSON nested too deeply to read (Python's recursion limit)"),
+    (BROKER, "wide_field.csv", lambda path: path.write_text(
+        "Stock Code,Part No,Mfr,Description,Qty Avail,Date Code,Lead Time,Pkg,MOQ,Qty1,Price1,Qty2,Price2,Qty3,Price3\n"
+        f'AMP-9,PMV90UP2R,NEXPERIA,"{"x" * 140_000}",5,2201+,4 weeks,T&R,1,1,0.2,100,0.1,1000,0.05\n'),
+     "a CSV field is larger than the csv module's limit"),
+]
+
+
+@pytest.mark.parametrize("source, name, write, reason", GENERATED_FILE_CASES, ids=[c[1] for c in GENERATED_FILE_CASES])
+def test_an_exception_in_a_parser_fails_that_file_alone(tmp_path, base_landing, clean_counts, source, name, write, reason):
+    landing = _landing(tmp_path, base_landing, source)
+    bad = f"feeds/{source}/{DAY}/{name}"
+    write(landing / bad)
+    other_day = DAY.replace(day=DAY.day + 1)
+    conn, result = _load(landing, source, tmp_path / "w.duckdb", dates=(DAY, other_day))
+    [failure] = result.failed_files
+    assert failure.file_path == bad and failure.reason.startswith(reason), failure.reason
+    assert conn.execute("select status from raw.load_log where file_path = ?", [bad]).fetchall() == [("failed",)]
+    loaded_days = {d for (d,) in conn.execute(f"select distinct snapshot_date from {_table(source)}").fetchall()}
+    assert loaded_days == {DAY, other_day}, "the other date of the source must still load"
+    good = {k: v for k, v in _rows_by_file(conn, source).items() if str(DAY) in k and k != bad}
+    assert good == clean_counts[source]
+
+
+def test_row_rules_never_fail_the_blocking_raw_check(tmp_path, base_landing):
+    """An empty file one night, a nulled stock (negative) and a null MOQ the next: the raw gate quarantines
+    or keeps the rows and passes; only a broken contract may block."""
+    from orchestration.quality import gates
+
+    landing = _landing(tmp_path, base_landing, "digikey")
+    other_day = DAY.replace(day=DAY.day + 1)
+    (landing / f"feeds/digikey/{DAY}/empty.json").write_bytes(b"")
+    shutil.copy(CORPUS / "digikey_negative_stock.json", landing / f"feeds/digikey/{other_day}/negative.json")
+    conn, result = _load(landing, "digikey", tmp_path / "w.duckdb", dates=(DAY, other_day))
+    assert [f.reason for f in result.failed_files] == ["empty file"]
+    conn.execute("update raw.offers_digikey set moq = null where record_path like '$.Products[1]%'")
+    nulls = conn.execute("select count(*) filter (stock is null), count(*) filter (moq is null) "
+                         "from raw.offers_digikey").fetchall()[0]
+    assert nulls[0] >= 1 and nulls[1] >= 1
+    gate = gates.gate_raw_feed(conn, "raw.offers_digikey", [DAY, other_day])
+    assert gate.passed, gate.outcome.summary()
+    conn.execute("alter table raw.offers_digikey alter stock type varchar")  # a broken contract still blocks
+    gate = gates.gate_raw_feed(conn, "raw.offers_digikey", [DAY, other_day])
+    assert not gate.passed and "stock_column_type" in [f.column for f in gate.outcome.errors]
 
 
 def test_utf16_json_with_bom_is_read(tmp_path, base_landing, clean_counts):
@@ -371,7 +445,7 @@ def test_the_corpus_has_at_least_25_committed_inputs():
     files = [p for p in CORPUS.iterdir() if p.is_file() and p.name != "make_corpus.py"]
     assert len(files) >= 25
     covered = {c[0] for c in FEED_CASES} | {c[0] for c in PRESENT_STATE_CASES} | {
-        "digikey_utf16_bom.json", "broker_formulas.csv", "mouser_currency_without_rate.json",
+        "digikey_utf16_bom.json", "mouser_stock_notation.json", "broker_formulas.csv", "mouser_currency_without_rate.json",
         "on_hand_missing_quantity_column.csv", "alternates_empty.csv", "bom_empty.csv", "bom_not_really.xlsx",
         "bom_no_mpn_column.csv", "bom_utf16.csv"}
     assert {p.name for p in files} == covered, "every committed input has a test"

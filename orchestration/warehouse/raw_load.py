@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration import landing as landing_tree
-from orchestration.partkey import manufacturer_key, normalize_mpn
+from orchestration.partkey import basic_mpn, manufacturer_key
 from orchestration.warehouse.connection import table_exists
 
 LOAD_LOG_DDL = """
@@ -105,26 +105,24 @@ def parser_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _keyed(values: list, key_of) -> pa.Array:
+    cache: dict = {}
+    return pa.array([cache[v] if v in cache else cache.setdefault(v, key_of(v)) for v in values], pa.string())
+
+
 def add_part_keys(
-    table: pa.Table, mpn_column: str = "mpn_raw", manufacturer_column: str = "manufacturer_raw",
+    table: pa.Table, mpn_column: str = "mpn_raw", manufacturer_column: str | None = "manufacturer_raw",
     prefix: str = "",
 ) -> pa.Table:
-    """Adds <prefix>mpn_key and <prefix>manufacturer_key, computed once per distinct raw pair."""
-    mpns = table.column(mpn_column).to_pylist()
+    """Adds <prefix>mpn_key (``basic_mpn``) and <prefix>manufacturer_key, computed once per distinct value.
+
+    Both depend on the spelling only. The part's key, which depends on the alias table, is looked up
+    in raw.part_keys (orchestration/warehouse/part_keys.py), so an alias change re-parses nothing."""
+    table = table.append_column(f"{prefix}mpn_key", _keyed(table.column(mpn_column).to_pylist(), basic_mpn))
+    if manufacturer_column is None:
+        return table
     makers = table.column(manufacturer_column).to_pylist()
-    mpn_keys: dict[tuple, str | None] = {}
-    maker_keys: dict[str | None, str | None] = {}
-    mpn_out, maker_out = [], []
-    for mpn, maker in zip(mpns, makers, strict=True):
-        pair = (mpn, maker)
-        if pair not in mpn_keys:
-            mpn_keys[pair] = normalize_mpn(mpn, maker)
-        if maker not in maker_keys:
-            maker_keys[maker] = manufacturer_key(maker)
-        mpn_out.append(mpn_keys[pair])
-        maker_out.append(maker_keys[maker])
-    table = table.append_column(f"{prefix}mpn_key", pa.array(mpn_out, pa.string()))
-    return table.append_column(f"{prefix}manufacturer_key", pa.array(maker_out, pa.string()))
+    return table.append_column(f"{prefix}manufacturer_key", _keyed(makers, manufacturer_key))
 
 
 def replace_rows(
@@ -263,7 +261,17 @@ def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
 
 
 def _parse_task(task: tuple) -> ParsedFolder:
-    return parse_folder(*task)
+    """One folder; whatever escapes its parser fails that folder's files only, never the load."""
+    from orchestration.feeds.records import FailedFile
+    from orchestration.feeds.registry import unexpected_reason
+
+    source, _snapshot, folder, landing, hashes, _spill_dir = task
+    try:
+        return parse_folder(*task)
+    except Exception as error:  # noqa: BLE001 - the other folders, sources and dates still load
+        hashes = hashes if hashes is not None else folder_hashes(folder, landing)
+        reason = unexpected_reason(error)
+        return ParsedFolder(_empty_offers(), [], [FailedFile(source, path, reason) for path, _ in hashes], hashes)
 
 
 def parse_workers() -> int:
