@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestration.boms.reader import NO_PART_COLUMNS
 from orchestration.warehouse.connection import fetch_one, table_exists, warehouse
 
 
@@ -52,8 +53,38 @@ def identity_headline(conn) -> str | None:
     return line + "".join(f"\n  {mpn}: {keys}" for mpn, keys in splits[:5])
 
 
+def completeness_lines(conn) -> list[str]:
+    """How complete the inputs of the marts' last date are (marts.input_completeness), source by source."""
+    if not table_exists(conn, "marts", "input_completeness"):
+        return []
+    rows = conn.execute(
+        """select snapshot_date, source, input_status, failures from marts.input_completeness
+           where is_latest_date order by source""").fetchall()
+    if not rows:
+        return []
+    complete = sum(1 for _, _, status, _ in rows if status == "complete")
+    lines = [f"inputs of the marts' last date {rows[0][0]}: {complete} of {len(rows)} sources complete"]
+    lines += [f"  {source}: {status}" + (f" ({failures})" if failures else "")
+              for _, source, status, failures in rows if status != "complete"]
+    return lines
+
+
+def bom_problem_lines(conn) -> list[str]:
+    """BOMs that loaded but can match no part: named with the columns they have (raw.bom_files)."""
+    if not table_exists(conn, "raw", "bom_files"):
+        return []
+    rows = conn.execute(
+        "select product, file_path, reason from raw.bom_files where status = 'loaded' and contains(reason, ?) "
+        "order by file_path", [NO_PART_COLUMNS]).fetchall()
+    lines = [f"BOMs whose lines cannot match a part ({len(rows)}):"] if rows else []
+    for product, path, reason in rows:
+        detail = next(p for p in reason.split("; ") if p.startswith(NO_PART_COLUMNS))
+        lines.append(f"  {path} (product {product}, grade Unknown): {detail}")
+    return lines
+
+
 def _marts_headlines(conn) -> list[str]:
-    lines: list[str] = []
+    lines: list[str] = completeness_lines(conn) + bom_problem_lines(conn)
     identity = identity_headline(conn)
     if identity is not None:
         lines.append(identity)

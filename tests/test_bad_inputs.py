@@ -414,6 +414,7 @@ def clean_bom_lines(base_landing, tmp_path_factory) -> dict[str, int]:
     ("bom_not_really.xlsx", ("failed", "cannot open spreadsheet: File is not a zip file")),
     ("bom_no_mpn_column.csv", ("loaded", 3)),
     ("bom_utf16.csv", ("loaded", 5)),
+    ("bom_wrong_dimension.xlsx", ("loaded", 20)),  # its <dimension> tag says A1:D5: every row is read anyway
 ])
 def test_bom_case(tmp_path, base_landing, clean_bom_lines, name, expected):
     from orchestration.quality import gates
@@ -435,10 +436,34 @@ def test_bom_case(tmp_path, base_landing, clean_bom_lines, name, expected):
     lines.pop(product, None)
     assert lines == clean_bom_lines, "the other BOMs lost lines"
     if name == "bom_no_mpn_column.csv":
-        # Kept (bom_ingest_report counts them as no_mpn); the raw BOM gate warns that MPNs are missing.
+        # Kept (bom_ingest_report counts them as no_mpn) and named with the columns it has; the raw BOM
+        # gate warns that MPNs are missing.
+        from orchestration.summary import bom_problem_lines
+
+        assert bom_problem_lines(conn) == [
+            "BOMs whose lines cannot match a part (1):",
+            f"  boms/{product}.csv (product {product}, grade Unknown): no MPN and no manufacturer column "
+            "(columns found: ['Designator', 'Qty', 'Value', 'Footprint']): no line can match a part"]
         conn.execute("delete from raw.bom_lines where product <> ?", [product])
         gate = gates.gate_present_state(conn, "bom_lines")
         assert gate.passed and [w.column for w in gate.outcome.warnings] == ["mpn_raw"]
+
+
+@pytest.mark.parametrize("name, dnp", [
+    ("bom_dnp_blank_header.csv", {"R2": "NP", "C1": "DNP"}),
+    ("bom_dnp_generic_header.csv", {"R2": "No Stuff", "C1,C2": "do not populate"}),
+])
+def test_a_dnp_column_is_recognised_by_its_content(tmp_path, name, dnp):
+    """A column whose header says nothing (blank, "Notes") but whose every value is a DNP marker."""
+    landing = tmp_path / "landing"
+    (landing / "boms").mkdir(parents=True)
+    shutil.copy(CORPUS / name, landing / "boms" / name)
+    conn = _connect(tmp_path / "w.duckdb")
+    reference_load.load_boms(conn, landing)
+    rows = conn.execute("select refdes, is_dnp, dnp_raw from raw.bom_lines order by line_number").fetchall()
+    assert {refdes: raw for refdes, is_dnp, raw in rows if is_dnp} == dnp
+    placed = sum(len(refdes.split(",")) for refdes, is_dnp, _ in rows if not is_dnp)
+    assert placed == 5 - sum(len(r.split(",")) for r in dnp), "no good line lost"
 
 
 def test_the_corpus_has_at_least_25_committed_inputs():
@@ -447,5 +472,6 @@ def test_the_corpus_has_at_least_25_committed_inputs():
     covered = {c[0] for c in FEED_CASES} | {c[0] for c in PRESENT_STATE_CASES} | {
         "digikey_utf16_bom.json", "mouser_stock_notation.json", "broker_formulas.csv", "mouser_currency_without_rate.json",
         "on_hand_missing_quantity_column.csv", "alternates_empty.csv", "bom_empty.csv", "bom_not_really.xlsx",
-        "bom_no_mpn_column.csv", "bom_utf16.csv"}
+        "bom_no_mpn_column.csv", "bom_utf16.csv", "bom_wrong_dimension.xlsx", "bom_dnp_blank_header.csv",
+        "bom_dnp_generic_header.csv"}
     assert {p.name for p in files} == covered, "every committed input has a test"
