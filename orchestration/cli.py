@@ -24,9 +24,9 @@ def _echo(message: str) -> None:
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the landing tree into.")],
-    parts: Annotated[int, typer.Option(help="Number of parts.")] = 300,
-    distributors: Annotated[int, typer.Option(help="Authorized distributors (at least 4).")] = 5,
-    days: Annotated[int, typer.Option(help="Number of daily snapshots.")] = 214,
+    parts: Annotated[int, typer.Option(min=24, help="Number of parts (at least 24).")] = 300,
+    distributors: Annotated[int, typer.Option(min=4, help="Authorized distributors (at least 4).")] = 5,
+    days: Annotated[int, typer.Option(min=1, help="Number of daily snapshots.")] = 214,
     start: Annotated[str, typer.Option(help="First snapshot date, YYYY-MM-DD.")] = "2025-06-01",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")] = 7,
 ) -> None:
@@ -34,8 +34,16 @@ def simulate(
     from orchestration.simulate import simulate as run_simulation
 
     started = time.perf_counter()
-    summary = run_simulation(out, parts=parts, distributors=distributors, days=days,
-                             start=date.fromisoformat(start), seed=seed, progress=_echo)
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise typer.BadParameter(f"{start!r} is not a date (YYYY-MM-DD)", param_hint="--start") from None
+    try:
+        summary = run_simulation(out, parts=parts, distributors=distributors, days=days, start=first, seed=seed,
+                                 progress=_echo)
+    except (ValueError, FileExistsError) as error:
+        _echo(f"error: {error}")
+        raise typer.Exit(code=2) from None
     typer.echo(f"wrote {out} in {time.perf_counter() - started:.1f}s: {summary.describe()}")
 
 
@@ -76,6 +84,12 @@ def refresh(
     landing_path = settings.landing_dir()
     ensure_sample(landing_path)
     from orchestration.refresh import run_refresh
+    from orchestration.warehouse.connection import lock_holder
+
+    locked = lock_holder(settings.warehouse_path())
+    if locked is not None:
+        _echo(f"error: {locked}")
+        raise typer.Exit(code=1)
 
     outcome = run_refresh(landing_path, settings.warehouse_path(),
                           date.fromisoformat(snapshot) if snapshot else None, progress=_echo)

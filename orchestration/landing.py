@@ -21,6 +21,17 @@ class BadFolder:
     reason: str
 
 
+def outside_landing(path: Path, landing: Path) -> str | None:
+    """Why a symlink that leads out of the landing tree is refused; None for anything inside it.
+
+    The landing tree is a boundary: a link to another folder or file would load data nobody delivered
+    under a path that looks internal."""
+    target = path.resolve()
+    if target.is_relative_to(landing.resolve()):
+        return None
+    return f"symlink to {target}, outside the landing tree: refused"
+
+
 def feed_sources(landing: Path) -> list[str]:
     feeds = landing / "feeds"
     if not feeds.is_dir():
@@ -51,7 +62,10 @@ def snapshot_folders(landing: Path, source: str) -> tuple[dict[date, Path], list
         if not child.is_dir() or child.name.startswith("."):
             continue
         snapshot = parse_snapshot_folder(child.name)
-        if snapshot is None:
+        refused = outside_landing(child, landing)
+        if refused is not None:
+            bad.append(BadFolder(source, child, refused))
+        elif snapshot is None:
             bad.append(BadFolder(source, child, f"folder name {child.name!r} is not a snapshot date (YYYY-MM-DD)"))
         else:
             good[snapshot] = child

@@ -208,6 +208,22 @@ def test_row_rules_never_fail_the_blocking_raw_check(tmp_path, base_landing):
     assert not gate.passed and "stock_column_type" in [f.column for f in gate.outcome.errors]
 
 
+def test_two_files_that_disagree_on_a_stock_are_flagged(tmp_path, base_landing, clean_counts):
+    """One SKU in two files of one folder with two stocks: the first by file name is read, the other is
+    flagged in quarantine.rows with both values (nothing is dropped)."""
+    landing = _landing(tmp_path, base_landing, "mouser")
+    later = f"feeds/mouser/{DAY}/zz_resend.json"
+    shutil.copy(CORPUS / "mouser_conflicting_stock.json", landing / later)
+    conn, result = _load(landing, "mouser", tmp_path / "w.duckdb")
+    assert conn.execute("select file_path, location, rule, raw_value from quarantine.rows").fetchall() == [
+        (later, "$.SearchResults.Parts[0]", "conflicting_duplicate",
+         f"stock 12 In Stock here, 7,293 In Stock in feeds/mouser/{DAY}/search_en-US_p0001.json "
+         "(the first file by name is read)")]
+    assert conn.execute("select rows_loaded, rows_quarantined from raw.load_log where file_path = ?",
+                        [later]).fetchall() == [(1, 1)]
+    assert {k: v for k, v in _rows_by_file(conn, "mouser").items() if k != later} == clean_counts["mouser"]
+
+
 def test_utf16_json_with_bom_is_read(tmp_path, base_landing, clean_counts):
     landing = _landing(tmp_path, base_landing, "digikey")
     shutil.copy(CORPUS / "digikey_utf16_bom.json", landing / f"feeds/digikey/{DAY}/utf16.json")
@@ -470,8 +486,59 @@ def test_the_corpus_has_at_least_25_committed_inputs():
     files = [p for p in CORPUS.iterdir() if p.is_file() and p.name != "make_corpus.py"]
     assert len(files) >= 25
     covered = {c[0] for c in FEED_CASES} | {c[0] for c in PRESENT_STATE_CASES} | {
-        "digikey_utf16_bom.json", "mouser_stock_notation.json", "broker_formulas.csv", "mouser_currency_without_rate.json",
+        "digikey_utf16_bom.json", "mouser_stock_notation.json", "mouser_conflicting_stock.json", "broker_formulas.csv", "mouser_currency_without_rate.json",
         "on_hand_missing_quantity_column.csv", "alternates_empty.csv", "bom_empty.csv", "bom_not_really.xlsx",
         "bom_no_mpn_column.csv", "bom_utf16.csv", "bom_wrong_dimension.xlsx", "bom_dnp_blank_header.csv",
         "bom_dnp_generic_header.csv"}
     assert {p.name for p in files} == covered, "every committed input has a test"
+
+
+# ------------------------------------------------------------------------------- the landing boundary
+
+
+def test_symlinks_that_leave_the_landing_tree_are_refused(tmp_path, base_landing, clean_counts):
+    landing = _landing(tmp_path, base_landing, "digikey")
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(landing / f"feeds/digikey/{DAY}", outside / "2025-09-05")
+    (landing / "feeds/digikey/2025-09-05").symlink_to(outside / "2025-09-05", target_is_directory=True)
+    (landing / f"feeds/digikey/{DAY}/linked.json").symlink_to(next((outside / "2025-09-05").iterdir()))
+    conn, result = _load(landing, "digikey", tmp_path / "w.duckdb", dates=(DAY, date(2025, 9, 5)))
+    failed = dict(conn.execute("select file_path, reason from raw.load_log where status = 'failed'").fetchall())
+    assert failed == {
+        "feeds/digikey/2025-09-05": f"symlink to {outside / '2025-09-05'}, outside the landing tree: refused",
+        f"feeds/digikey/{DAY}/linked.json":
+            f"symlink to {next((outside / '2025-09-05').iterdir())}, outside the landing tree: refused"}
+    assert _rows_by_file(conn, "digikey") == clean_counts["digikey"]
+
+
+def test_simulate_with_too_few_distributors_is_a_cli_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    done = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path / "m"), "--distributors", "3"])
+    assert done.exit_code == 2
+    assert "Invalid value for '--distributors'" in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "m").exists()
+
+
+HOLD_LOCK = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)"
+
+
+def test_a_locked_warehouse_is_reported_in_words(tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = CliRunner().invoke(app, ["refresh", "--landing", str(tmp_path), "--warehouse", str(warehouse)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.exit_code == 1
+    assert f"error: the warehouse {warehouse} is locked by process {holder.pid}" in done.output
+    assert "Traceback" not in done.output

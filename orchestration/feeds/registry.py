@@ -27,6 +27,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from orchestration.landing import outside_landing
+
 from . import broker_csv, digikey, lcsc, mouser, nexar, tme
 from .records import FailedFile, FeedFileError, FileReport, Offer, QuarantinedRow, SnapshotParse
 
@@ -279,6 +281,11 @@ def parse_snapshot(
     payloads: list[tuple[str, object]] = []
     for path in snapshot_files(folder):
         rel = _relative(path, root)
+        refused = outside_landing(path, root)
+        if refused is not None:
+            shas[rel] = ""
+            result.failed_files.append(FailedFile(source, rel, refused))
+            continue
         shas[rel] = _sha256(path)
         flagged: list = []
         try:
@@ -356,7 +363,7 @@ def _parse_broker(
 
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     files = snapshot_files(folder, broker=True)
-    shas = {_relative(p, root): _sha256(p) for p in files}
+    shas = {_relative(p, root): "" if outside_landing(p, root) else _sha256(p) for p in files}
     try:
         mapping = broker_csv.load_mapping(mapping_path)
     except broker_csv.MappingError as e:
@@ -369,6 +376,10 @@ def _parse_broker(
     loaded: Counter = Counter()
     for path in files:
         rel = _relative(path, root)
+        refused = outside_landing(path, root)
+        if refused is not None:
+            result.failed_files.append(FailedFile(source, rel, refused))
+            continue
         if spill is not None:
             spill.open_file(rel)
         try:

@@ -8,6 +8,7 @@ and both reach the asset's metadata and the `partrisk refresh` summary.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -243,7 +244,13 @@ class BatchSpill:
 
 
 def folder_hashes(folder: Path, landing: Path) -> list[tuple[str, str]]:
-    return [(str(path.relative_to(landing)), landing_tree.file_sha256(path)) for path in landing_tree.feed_files(folder)]
+    """(landing-relative path, sha256) per feed file; a link out of the landing tree is never read."""
+    def sha(path: Path) -> str:
+        if landing_tree.outside_landing(path, landing) is not None:
+            return "symlink:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()
+        return landing_tree.file_sha256(path)
+
+    return [(str(path.relative_to(landing)), sha(path)) for path in landing_tree.feed_files(folder)]
 
 
 def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
@@ -272,6 +279,27 @@ def _parse_task(task: tuple) -> ParsedFolder:
         hashes = hashes if hashes is not None else folder_hashes(folder, landing)
         reason = unexpected_reason(error)
         return ParsedFolder(_empty_offers(), [], [FailedFile(source, path, reason) for path, _ in hashes], hashes)
+
+
+def conflicting_listings(offers: pa.Table) -> list:
+    """Listings of one seller's SKU in two files of one folder that disagree on stock: the first by file
+    name (then record path) is the one staging reads; each later one is flagged with both values."""
+    from orchestration.feeds.records import QuarantinedRow
+
+    if offers.num_rows < 2:
+        return []
+    import polars as pl
+
+    frame = pl.from_arrow(offers.select(["source", "distributor", "sku", "stock", "stock_raw", "file_path",
+                                         "record_path"])).sort("file_path", "record_path")
+    clashes = (frame.with_columns(**{f"first_{c}": pl.col(c).first().over("distributor", "sku")
+                                     for c in ("stock", "stock_raw", "file_path")})
+               .filter((pl.col("file_path") != pl.col("first_file_path"))
+                       & pl.col("stock").ne_missing(pl.col("first_stock"))))
+    return [QuarantinedRow(row["source"], row["file_path"], row["record_path"], "conflicting_duplicate",
+                           f"stock {row['stock_raw']} here, {row['first_stock_raw']} in {row['first_file_path']} "
+                           "(the first file by name is read)")
+            for row in clashes.iter_rows(named=True)]
 
 
 def parse_workers() -> int:
@@ -345,6 +373,11 @@ def load_feed_partitions(
         if duplicate_paths and offers.num_rows:
             keep = pc.invert(pc.is_in(offers.column("file_path"), value_set=pa.array(duplicate_paths)))
             offers = offers.filter(keep)
+        conflicts = conflicting_listings(offers)
+        for conflict in conflicts:
+            next(f for f in result.files[-len(parsed.file_hashes):] if f.file_path == conflict.file_path
+                 ).rows_quarantined += 1
+        parsed.quarantined.extend(conflicts)
         spilled += [(path, duplicate_paths) for path in parsed.spilled]
         result.quarantined.extend(
             {"source": q.source, "snapshot_date": snapshot, "file_path": q.file_path, "location": q.location,
