@@ -167,6 +167,10 @@ GENERATED_FILE_CASES = [
         "Stock Code,Part No,Mfr,Description,Qty Avail,Date Code,Lead Time,Pkg,MOQ,Qty1,Price1,Qty2,Price2,Qty3,Price3\n"
         f'AMP-9,PMV90UP2R,NEXPERIA,"{"x" * 140_000}",5,2201+,4 weeks,T&R,1,1,0.2,100,0.1,1000,0.05\n'),
      "a CSV field is larger than the csv module's limit"),
+    (BROKER, "endless_line.csv", lambda path: path.write_text(
+        "Stock Code,Part No,Mfr,Description,Qty Avail,Date Code,Lead Time,Pkg,MOQ,Qty1,Price1,Qty2,Price2,Qty3,Price3\n"
+        + "x" * (2 * 1024 * 1024) + "\n"),
+     "line 2: longer than 1,048,576 characters (PARTRISK_MAX_CSV_LINE_BYTES)"),
 ]
 
 
@@ -184,6 +188,21 @@ def test_an_exception_in_a_parser_fails_that_file_alone(tmp_path, base_landing, 
     assert loaded_days == {DAY, other_day}, "the other date of the source must still load"
     good = {k: v for k, v in _rows_by_file(conn, source).items() if str(DAY) in k and k != bad}
     assert good == clean_counts[source]
+
+
+def test_a_gzip_that_expands_past_the_limit_is_refused(tmp_path, base_landing, clean_counts, monkeypatch):
+    """The limit is PARTRISK_MAX_CSV_BYTES (1 GB by default; 1 MB here): reading stops there."""
+    import gzip
+
+    monkeypatch.setenv("PARTRISK_MAX_CSV_BYTES", str(1024 * 1024))
+    landing = _landing(tmp_path, base_landing, BROKER)
+    bad = f"feeds/{BROKER}/{DAY}/bomb.csv.gz"
+    with gzip.open(landing / bad, "wt") as handle:  # 3 MB of one line, a few KB on disk
+        handle.write("Stock Code,Part No\n" + "9" * (3 * 1024 * 1024))
+    conn, result = _load(landing, BROKER, tmp_path / "w.duckdb")
+    assert [(f.file_path, f.reason) for f in result.failed_files] == [
+        (bad, "file too large: decompresses to more than 1 MB (PARTRISK_MAX_CSV_BYTES)")]
+    assert {k: v for k, v in _rows_by_file(conn, BROKER).items() if k != bad} == clean_counts[BROKER]
 
 
 def test_row_rules_never_fail_the_blocking_raw_check(tmp_path, base_landing):
