@@ -561,3 +561,18 @@ def test_a_locked_warehouse_is_reported_in_words(tmp_path):
     assert done.exit_code == 1
     assert f"error: the warehouse {warehouse} is locked by process {holder.pid}" in done.output
     assert "Traceback" not in done.output
+
+
+def test_a_date_folder_far_beyond_the_other_sources_is_named_and_not_now(tmp_path, base_landing, clean_counts):
+    from orchestration import landing as landing_tree
+
+    landing = _landing(tmp_path, base_landing, "digikey")
+    shutil.copytree(base_landing / "feeds" / "mouser", landing / "feeds" / "mouser")
+    ahead = date(2025, 10, 15)  # 43 days after the other source's latest date, 2025-09-02
+    shutil.copytree(landing / f"feeds/digikey/{DAY}", landing / f"feeds/digikey/{ahead}")
+    assert max(landing_tree.snapshot_dates(landing)) == date(2025, 9, 2), "the far date does not become now"
+    conn, result = _load(landing, "digikey", tmp_path / "w.duckdb", dates=(DAY, ahead))
+    assert [(f.file_path, f.reason) for f in result.failed_files] == [(
+        f"feeds/digikey/{ahead}", f"date folder {ahead} is 43 days after the other sources' latest date 2025-09-02 "
+        "(more than 7, PARTRISK_MAX_DATE_LEAD_DAYS): not loaded, so it does not become the marts' date")]
+    assert _rows_by_file(conn, "digikey") == clean_counts["digikey"]
