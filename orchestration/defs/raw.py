@@ -168,7 +168,8 @@ def boms(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                               metadata={"failures": dg.MetadataValue.json(failures)})
 
 
-KEYED_ASSETS = [*feed_assets, *(a for a in reference_assets if a.key.path[-1] in ("on_hand", "part_sites", "alternates"))]
+KEYED_ASSETS = [*feed_assets, *(asset for asset, spec in zip(reference_assets, reference_load.REFERENCE_SPECS, strict=True)
+                                 if spec.part_keys)]
 
 
 @dg.asset(key=["raw", "part_keys"], group_name=RAW_GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "python"},

@@ -16,7 +16,7 @@ import pyarrow as pa
 from orchestration.partkey import key_part, resolve_aliases
 from orchestration.warehouse.connection import table_exists
 from orchestration.warehouse.raw_load import now_utc
-from orchestration.warehouse.reference_load import replace_table
+from orchestration.warehouse.reference_load import REFERENCE_SPECS, replace_table
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,11 @@ FEED_TABLES = ("offers_digikey", "offers_mouser", "offers_nexar", "offers_tme", 
 KEYED_TABLES: tuple[KeyedColumns, ...] = (
     *(KeyedColumns(table) for table in FEED_TABLES),
     KeyedColumns("bom_lines"),
+    # a BOM alternate without its own maker is the primary maker's (as the BOM reader reads it)
     KeyedColumns("bom_lines", "alt_mpn_key", "coalesce(alt_manufacturer_key, manufacturer_key)",
                  "coalesce(alt_manufacturer_raw, manufacturer_raw)"),
-    KeyedColumns("on_hand", manufacturer_raw="manufacturer"),
-    KeyedColumns("part_sites", manufacturer_raw="manufacturer"),
-    KeyedColumns("alternates", manufacturer_raw="manufacturer"),
-    KeyedColumns("alternates", "alt_mpn_key", "alt_manufacturer_key", "alt_manufacturer"),
+    *(KeyedColumns(spec.table, f"{prefix}mpn_key", f"{prefix}manufacturer_key", maker_column)
+      for spec in REFERENCE_SPECS for _mpn_column, maker_column, prefix in spec.part_keys),
 )
 
 PART_KEYS_SCHEMA = pa.schema([
