@@ -76,9 +76,9 @@ def options(
 @user_errors
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the landing tree into.")],
-    parts: Annotated[int, typer.Option(help="Number of parts.")] = 300,
-    distributors: Annotated[int, typer.Option(help="Authorized distributors (at least 4).")] = 5,
-    days: Annotated[int, typer.Option(help="Number of daily snapshots.")] = 214,
+    parts: Annotated[int, typer.Option(min=24, help="Number of parts (at least 24).")] = 300,
+    distributors: Annotated[int, typer.Option(min=4, help="Authorized distributors (at least 4).")] = 5,
+    days: Annotated[int, typer.Option(min=1, help="Number of daily snapshots.")] = 214,
     start: Annotated[str, typer.Option(help="First snapshot date, YYYY-MM-DD.")] = "2025-06-01",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")] = 7,
 ) -> None:
@@ -87,8 +87,11 @@ def simulate(
 
     first = parse_date(start, "--start")
     started = time.perf_counter()
-    summary = run_simulation(out, parts=parts, distributors=distributors, days=days,
-                             start=first, seed=seed, progress=_echo)
+    try:
+        summary = run_simulation(out, parts=parts, distributors=distributors, days=days, start=first, seed=seed,
+                                 progress=_echo)
+    except (ValueError, FileExistsError) as error:
+        raise UserError(str(error)) from None
     typer.echo(f"wrote {out} in {time.perf_counter() - started:.1f}s: {summary.describe()}")
 
 
@@ -133,6 +136,12 @@ def refresh(
     existing_folder(landing_path, "the landing tree, PARTRISK_LANDING")
     from orchestration import landing as landing_tree
     from orchestration.refresh import run_refresh
+    from orchestration.warehouse.connection import lock_holder
+
+    locked = lock_holder(settings.warehouse_path())
+    if locked is not None:
+        _echo(f"error: {locked}")
+        raise typer.Exit(code=1)
 
     if night is None and not landing_tree.snapshot_dates(landing_path):
         raise UserError(f"{landing_path} has no feed snapshot folders (feeds/<source>/<YYYY-MM-DD>/); "

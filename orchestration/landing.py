@@ -21,6 +21,17 @@ class BadFolder:
     reason: str
 
 
+def outside_landing(path: Path, landing: Path) -> str | None:
+    """Why a symlink that leads out of the landing tree is refused; None for anything inside it.
+
+    The landing tree is a boundary: a link to another folder or file would load data nobody delivered
+    under a path that looks internal."""
+    target = path.resolve()
+    if target.is_relative_to(landing.resolve()):
+        return None
+    return f"symlink to {target}, outside the landing tree: refused"
+
+
 def feed_sources(landing: Path) -> list[str]:
     feeds = landing / "feeds"
     if not feeds.is_dir():
@@ -40,8 +51,41 @@ def parse_snapshot_folder(name: str) -> date | None:
         return None
 
 
+MAX_DATE_LEAD_ENV = "PARTRISK_MAX_DATE_LEAD_DAYS"
+DEFAULT_MAX_DATE_LEAD_DAYS = 7
+
+
+def max_date_lead_days() -> int:
+    """How far one source's date folder may run ahead of every other source's latest date."""
+    import os
+
+    value = os.environ.get(MAX_DATE_LEAD_ENV)
+    if not value:
+        return DEFAULT_MAX_DATE_LEAD_DAYS
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{MAX_DATE_LEAD_ENV}={value!r} is not a whole number of days") from None
+
+
 def snapshot_folders(landing: Path, source: str) -> tuple[dict[date, Path], list[BadFolder]]:
-    """The dated folders of one source, and the folders whose name is not a date."""
+    """The dated folders of one source, and the folders refused: a name that is not a date, a symlink
+    out of the landing tree, or a date too far beyond the other sources' latest (it would make that
+    date "now" for every mart)."""
+    good, bad = _dated_folders(landing, source)
+    others = [max(dates) for other in feed_sources(landing) if other != source
+              if (dates := _dated_folders(landing, other)[0])]
+    if not others:
+        return good, bad
+    latest, lead = max(others), max_date_lead_days()
+    for snapshot in sorted(d for d in good if (d - latest).days > lead):
+        bad.append(BadFolder(source, good.pop(snapshot), (
+            f"date folder {snapshot} is {(snapshot - latest).days} days after the other sources' latest date "
+            f"{latest} (more than {lead}, {MAX_DATE_LEAD_ENV}): not loaded, so it does not become the marts' date")))
+    return good, bad
+
+
+def _dated_folders(landing: Path, source: str) -> tuple[dict[date, Path], list[BadFolder]]:
     root = landing / "feeds" / source
     good: dict[date, Path] = {}
     bad: list[BadFolder] = []
@@ -51,7 +95,10 @@ def snapshot_folders(landing: Path, source: str) -> tuple[dict[date, Path], list
         if not child.is_dir() or child.name.startswith("."):
             continue
         snapshot = parse_snapshot_folder(child.name)
-        if snapshot is None:
+        refused = outside_landing(child, landing)
+        if refused is not None:
+            bad.append(BadFolder(source, child, refused))
+        elif snapshot is None:
             bad.append(BadFolder(source, child, f"folder name {child.name!r} is not a snapshot date (YYYY-MM-DD)"))
         else:
             good[snapshot] = child

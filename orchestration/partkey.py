@@ -1,11 +1,17 @@
-"""The part key: pure functions shared by the feed parsers and the BOM reader.
+"""The part key: pure functions shared by the feed parsers, the BOM reader and the re-key step.
 
-`mpn` = ``normalize_mpn(mpn_raw, manufacturer_raw)`` and `manufacturer` = the canonical name found by
-joining ``manufacturer_key(manufacturer_raw)`` to the alias table (``alias_table()``, loaded into
-``raw.manufacturer_aliases``). Python computes the keys once at raw load; dbt does the alias join in SQL.
+A part's key is (`mpn`, `manufacturer`), computed in two stages so that an alias change never needs a
+feed file parsed again:
 
-Everything here is data-driven: the packaging-suffix rules and the manufacturer aliases are tables,
-not branches, so adding a maker is one row.
+1. at raw load, from the spelling alone: ``basic_mpn(mpn_raw)`` (case, width, dashes, spaces) and
+   ``manufacturer_key(manufacturer_raw)`` (accents, legal forms, punctuation);
+2. in the re-key step (orchestration/warehouse/part_keys.py), from the resolved alias table:
+   ``resolve_aliases()`` (the built-in table plus reference/manufacturer_aliases.csv, chains followed)
+   gives the canonical maker, and ``key_part()`` applies that maker's packaging-suffix rules.
+
+``normalize_mpn(mpn_raw, manufacturer_raw, table)`` is both stages in one call. Everything here is
+data-driven: the packaging-suffix rules and the manufacturer aliases are tables, not branches, so
+adding a maker is one row.
 """
 
 from __future__ import annotations
@@ -19,12 +25,17 @@ from functools import lru_cache
 __all__ = [
     "BUILTIN_MANUFACTURER_ALIASES",
     "PACKAGING_SUFFIX_RULES",
+    "Alias",
+    "AliasCycleError",
     "SuffixRule",
     "alias_table",
+    "basic_mpn",
     "canonical_manufacturer",
     "distributor_sku_kind",
+    "key_part",
     "manufacturer_key",
     "normalize_mpn",
+    "resolve_aliases",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -85,8 +96,10 @@ _DISTINCTIVE_RULES: tuple[SuffixRule, ...] = tuple(
 )
 
 
-def _strip_suffixes(mpn: str, rules: Iterable[SuffixRule]) -> str:
+def _strip_suffixes(mpn: str, rules: Iterable[SuffixRule]) -> tuple[str, list[str]]:
+    """The MPN without its packaging suffixes, and the notes of the rules that stripped one."""
     rules = tuple(rules)
+    applied: list[str] = []
     changed = True
     while changed:  # fixpoint, so the result is idempotent even for stacked suffixes
         changed = False
@@ -94,7 +107,8 @@ def _strip_suffixes(mpn: str, rules: Iterable[SuffixRule]) -> str:
             new = re.sub(rule.pattern, rule.replacement, mpn)
             if new != mpn and new.strip("+-#,/") != "":
                 mpn, changed = new, True
-    return mpn
+                applied.append(rule.note or rule.pattern)
+    return mpn, applied
 
 
 def _basic_mpn(text: str) -> str:
@@ -106,25 +120,43 @@ def _basic_mpn(text: str) -> str:
     return text
 
 
-def normalize_mpn(mpn_raw: str | None, manufacturer_raw: str | None = None) -> str | None:
-    """Matching key of an MPN; None for a missing/blank one.
-
-    Upper-case, NFKC (full-width → ASCII), every Unicode dash → "-", all whitespace removed, then the
-    packaging suffixes of PACKAGING_SUFFIX_RULES for the manufacturer (by canonical name); when the
-    manufacturer is missing or not in the built-in alias table only the *distinctive* rules apply.
-    Always a string (an all-digit MPN stays text, leading zeros included). Idempotent.
-    """
+def basic_mpn(mpn_raw: str | None) -> str | None:
+    """The MPN as spelled, cleaned: upper-case, NFKC (full-width -> ASCII), every Unicode dash -> "-",
+    whitespace removed; None for a missing/blank one. It does not depend on the maker, so raw load
+    stores it (`mpn_key`) and an alias change never needs a file parsed again."""
     if mpn_raw is None:
         return None
-    mpn = _basic_mpn(str(mpn_raw))
-    if not mpn:
-        return None
-    canonical, known = canonical_manufacturer(manufacturer_raw)
+    return _basic_mpn(str(mpn_raw)) or None
+
+
+def key_part(mpn: str | None, canonical: str | None, known: bool) -> tuple[str | None, str]:
+    """(the part's MPN, why): `mpn` (a ``basic_mpn``) without the packaging suffixes of the canonical
+    maker's rules; when the maker is unknown or missing, only the *distinctive* rules apply."""
+    if mpn is None:
+        return None, "no MPN"
     if known and canonical is not None:
         rules = PACKAGING_SUFFIX_RULES.get(manufacturer_key(canonical) or "", ())
+        scope = f"{canonical} suffix rules"
     else:
         rules = _DISTINCTIVE_RULES
-    return _strip_suffixes(mpn, rules) if rules else mpn
+        scope = "distinctive suffix rules (maker unknown)"
+    stripped, applied = _strip_suffixes(mpn, rules) if rules else (mpn, [])
+    if applied:
+        return stripped, f"{scope}: {'; '.join(applied)}"
+    return stripped, "MPN as written (no packaging suffix)"
+
+
+def normalize_mpn(
+    mpn_raw: str | None, manufacturer_raw: str | None = None, table: Iterable[Alias] | None = None
+) -> str | None:
+    """Matching key of an MPN; None for a missing/blank one.
+
+    ``basic_mpn``, then the packaging suffixes of PACKAGING_SUFFIX_RULES for the manufacturer's canonical
+    name in `table` (an ``alias_table()``, default the built-in one); when the manufacturer is missing or
+    unknown only the *distinctive* rules apply. Always a string (an all-digit MPN stays text, leading
+    zeros included). Idempotent.
+    """
+    return key_part(basic_mpn(mpn_raw), *canonical_manufacturer(manufacturer_raw, table))[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -297,35 +329,95 @@ BUILTIN_MANUFACTURER_ALIASES: list[tuple[str, str]] = [
 ]
 
 
-def alias_table(extra: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str, str]]:
-    """(alias, alias_key, canonical) rows, one per alias_key: the built-in table, then `extra`
-    (rows of reference/manufacturer_aliases.csv) overriding built-ins that share a key."""
-    by_key: dict[str, tuple[str, str, str]] = {}
-    for alias, canonical in (*BUILTIN_MANUFACTURER_ALIASES, *extra):
+@dataclass(frozen=True)
+class Alias:
+    """One spelling key and the canonical maker it resolves to, with how it got there."""
+
+    alias: str
+    alias_key: str
+    manufacturer: str
+    origin: str  # builtin | landing (the user's file decided the first hop)
+    resolution: str  # "Maxim Integrated Products (reference/manufacturer_aliases.csv line 3) -> ..."
+
+
+class AliasCycleError(ValueError):
+    """Alias rows that lead back to where they started; the message names every row of the loop."""
+
+
+BUILTIN_ORIGIN = "built-in"
+
+
+def resolve_aliases(extra: Iterable[tuple[str, str, str]] = ()) -> list[Alias]:
+    """One resolution of manufacturer names, used by every key.
+
+    The built-in table, then `extra` rows (alias, manufacturer, where: the user's file and line), which
+    win over a built-in row with the same key. Chains resolve transitively: A -> B and B -> C give
+    A -> C. A name that maps to itself (by key) ends a chain; a loop is an AliasCycleError naming its
+    rows. Every canonical name is also its own alias, so it resolves to itself.
+    """
+    direct: dict[str, tuple[str, str, str]] = {}  # key -> (alias, target, where)
+    for alias, canonical in BUILTIN_MANUFACTURER_ALIASES:
+        direct[str(manufacturer_key(alias))] = (alias, canonical, BUILTIN_ORIGIN)
+    for alias, target, where in extra:
         key = manufacturer_key(alias)
-        if key is None or not str(canonical).strip():
+        if key is None or not str(target or "").strip():
             continue
-        by_key[key] = (alias, key, str(canonical).strip())
-    return list(by_key.values())
+        direct[key] = (str(alias).strip(), str(target).strip(), where)
+    resolved: dict[str, Alias] = {}
+    for key, (alias, _target, where) in direct.items():
+        resolved[key] = _follow(key, direct, alias, where)
+    for row in list(resolved.values()):  # a canonical name nobody spelled as an alias still resolves
+        own = manufacturer_key(row.manufacturer)
+        if own is not None and own not in resolved:
+            resolved[own] = Alias(row.manufacturer, own, row.manufacturer, row.origin, row.manufacturer)
+    return sorted(resolved.values(), key=lambda a: a.alias_key)
+
+
+def _follow(key: str, direct: dict[str, tuple[str, str, str]], alias: str, where: str) -> Alias:
+    path = [key]
+    hops = [f"{alias} ({where})"]
+    name = direct[key][1]
+    while True:
+        next_key = manufacturer_key(name)
+        if next_key is None or next_key == path[-1] or next_key not in direct:
+            break
+        target = direct[next_key][1]
+        if manufacturer_key(target) == next_key:  # a canonical name: it maps to itself
+            name = target
+            break
+        if next_key in path:
+            loop = path[path.index(next_key):]
+            rows = "; ".join(f"{direct[k][0]} -> {direct[k][1]} ({direct[k][2]})" for k in loop)
+            raise AliasCycleError(f"manufacturer aliases form a cycle: {rows}")
+        path.append(next_key)
+        hops.append(f"{name} ({direct[next_key][2]})")
+        name = target
+    origin = "landing" if where != BUILTIN_ORIGIN else "builtin"
+    return Alias(alias, key, name, origin, " -> ".join([*hops, name]))
+
+
+def alias_table(extra: Iterable[tuple[str, str]] = ()) -> list[Alias]:
+    """``resolve_aliases`` for (alias, manufacturer) pairs without a location (tests, the BOM reader)."""
+    return resolve_aliases((alias, target, f"extra row {n}") for n, (alias, target) in enumerate(extra, 1))
 
 
 @lru_cache(maxsize=1)
 def _builtin_lookup() -> dict[str, str]:
-    return {key: canonical for _, key, canonical in alias_table()}
+    return {a.alias_key: a.manufacturer for a in alias_table()}
 
 
 def canonical_manufacturer(
-    name: str | None, table: Iterable[tuple[str, str, str]] | None = None
+    name: str | None, table: Iterable[Alias] | None = None
 ) -> tuple[str | None, bool]:
-    """(canonical name, is_known) for Python callers; dbt does the same join in SQL on the key.
+    """(canonical name, is_known) for Python callers; the re-key step writes the same into raw.part_keys.
 
     An unknown maker comes back as its stripped raw name with is_known False; a blank one as (None, False).
-    `table` is an ``alias_table()`` result (defaults to the built-in one).
+    `table` is an ``alias_table()`` / ``resolve_aliases()`` result (defaults to the built-in one).
     """
     key = manufacturer_key(name)
     if key is None:
         return None, False
-    lookup = _builtin_lookup() if table is None else {k: c for _, k, c in table}
+    lookup = _builtin_lookup() if table is None else {a.alias_key: a.manufacturer for a in table}
     canonical = lookup.get(key)
     if canonical is None:
         return str(name).strip(), False

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.boms.reader import NO_PART_COLUMNS
 from orchestration.warehouse.connection import fetch_one, table_exists, warehouse
 
 Section = Callable[[duckdb.DuckDBPyConnection], list[str]]
@@ -163,6 +164,47 @@ def data_loaded(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"Feeds read: {span[2]:,} offers, {span[0]}..{span[1]}", f"  days per source: {listed}"]
 
 
+def suspected_splits(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """How many raw MPNs got more than one part key (marts.part_identity), with a few examples."""
+    if not table_exists(conn, "marts", "part_identity"):
+        return []
+    splits = conn.execute(
+        """select mpn_key, string_agg(distinct mpn || ' (' || coalesce(manufacturer, 'no maker') || ')', ', ')
+           from marts.part_identity where is_suspected_split group by mpn_key order by mpn_key""").fetchall()
+    line = f"suspected splits (one raw MPN under several part keys, see marts.part_identity): {len(splits)}"
+    return [line, *(f"  {mpn}: {keys}" for mpn, keys in splits[:5])]
+
+
+def completeness_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """How complete the inputs of the marts' last date are (marts.input_completeness), source by source."""
+    if not table_exists(conn, "marts", "input_completeness"):
+        return []
+    rows = conn.execute(
+        """select snapshot_date, source, input_status, failures from marts.input_completeness
+           where is_latest_date order by source""").fetchall()
+    if not rows:
+        return []
+    complete = sum(1 for _, _, status, _ in rows if status == "complete")
+    lines = [f"inputs of the marts' last date {rows[0][0]}: {complete} of {len(rows)} sources complete"]
+    lines += [f"  {source}: {status}" + (f" ({failures})" if failures else "")
+              for _, source, status, failures in rows if status != "complete"]
+    return lines
+
+
+def bom_problem_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """BOMs that loaded but can match no part: named with the columns they have (raw.bom_files)."""
+    if not table_exists(conn, "raw", "bom_files"):
+        return []
+    rows = conn.execute(
+        "select product, file_path, reason from raw.bom_files where status = 'loaded' and contains(reason, ?) "
+        "order by file_path", [NO_PART_COLUMNS]).fetchall()
+    lines = [f"BOMs whose lines cannot match a part ({len(rows)}):"] if rows else []
+    for product, path, reason in rows:
+        detail = next(p for p in reason.split("; ") if p.startswith(NO_PART_COLUMNS))
+        lines.append(f"  {path} (product {product}, grade Unknown): {detail}")
+    return lines
+
+
 def backtest(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The stored backtest: each buying policy replayed over the history, and the cost-benefit matrix."""
     from orchestration.backtest.report import stored_backtest_lines
@@ -176,6 +218,9 @@ SECTIONS: list[Section] = [
     what_is_unfunded,
     products_at_risk,
     what_could_not_be_read,
+    completeness_lines,
+    bom_problem_lines,
+    suspected_splits,
     data_loaded,
     backtest,
 ]

@@ -104,6 +104,10 @@ FEED_CASES = [
     ("broker_empty.csv", BROKER, ("failed", "empty file (0 bytes)")),
     ("broker_gzip_truncated.csv.gz", BROKER, ("failed", "cannot decompress gzip file")),
     ("broker_negative_stock.csv", BROKER, ("quarantined", "negative_stock", "line 3", "-40", 3)),
+    ("digikey_stock_overflow.json", "digikey",
+     ("quarantined", "unparsable_stock", "$.Products[0]", "100000000000000000000000", None)),
+    ("mouser_duplicate_key.json", "mouser", ("quarantined", "duplicate_json_key", "$.SearchResults.Parts[0]",
+                                             'AvailabilityInStock: "50579", then "0" (the last is read)', 1)),
 ]
 
 
@@ -132,6 +136,111 @@ def test_feed_file_case(tmp_path, base_landing, clean_counts, name, source, expe
     good = {k: v for k, v in _rows_by_file(conn, source).items() if k != bad_path}
     assert good == clean_counts[source], "a good file of the same run lost rows"
     conn.close()
+
+
+def test_a_stock_in_another_notation_is_quarantined_not_misread(tmp_path, base_landing, clean_counts):
+    """"10k", "1e3" and "0x10" are not plain counts: quarantined with their text, never read as 10, 1, 0."""
+    landing = _landing(tmp_path, base_landing, "mouser")
+    bad = f"feeds/mouser/{DAY}/notation.json"
+    shutil.copy(CORPUS / "mouser_stock_notation.json", landing / bad)
+    conn, result = _load(landing, "mouser", tmp_path / "w.duckdb")
+    assert not result.failed_files
+    assert conn.execute("select location, rule, raw_value from quarantine.rows where file_path = ? order by 1",
+                        [bad]).fetchall() == [
+        ("$.SearchResults.Parts[0]", "unparsable_stock", "10k"), ("$.SearchResults.Parts[1]", "unparsable_stock", "1e3"),
+        ("$.SearchResults.Parts[2]", "unparsable_stock", "0x10")]
+    assert conn.execute("select stock_raw, stock from raw.offers_mouser where file_path = ? order by record_path",
+                        [bad]).fetchall() == [("10k", None), ("1e3", None), ("0x10", None)]
+    assert {k: v for k, v in _rows_by_file(conn, "mouser").items() if k != bad} == clean_counts["mouser"]
+
+
+def _deep_json(depth: int) -> str:
+    return '{"SearchResults": {"Parts": ' + "[" * depth + "]" * depth + "}}"
+
+
+# (source, generated file name, writer, reason): inputs that used to raise out of a parser and fail
+# the whole source for every date. Generated here: each is either big or trivially built.
+GENERATED_FILE_CASES = [
+    ("mouser", "deep.json", lambda path: path.write_text(_deep_json(100_000)),
+     "JSON nested too deeply to read (Python's recursion limit)"),
+    (BROKER, "wide_field.csv", lambda path: path.write_text(
+        "Stock Code,Part No,Mfr,Description,Qty Avail,Date Code,Lead Time,Pkg,MOQ,Qty1,Price1,Qty2,Price2,Qty3,Price3\n"
+        f'AMP-9,PMV90UP2R,NEXPERIA,"{"x" * 140_000}",5,2201+,4 weeks,T&R,1,1,0.2,100,0.1,1000,0.05\n'),
+     "a CSV field is larger than the csv module's limit"),
+    (BROKER, "endless_line.csv", lambda path: path.write_text(
+        "Stock Code,Part No,Mfr,Description,Qty Avail,Date Code,Lead Time,Pkg,MOQ,Qty1,Price1,Qty2,Price2,Qty3,Price3\n"
+        + "x" * (2 * 1024 * 1024) + "\n"),
+     "line 2: longer than 1,048,576 characters (PARTRISK_MAX_CSV_LINE_BYTES)"),
+]
+
+
+@pytest.mark.parametrize("source, name, write, reason", GENERATED_FILE_CASES, ids=[c[1] for c in GENERATED_FILE_CASES])
+def test_an_exception_in_a_parser_fails_that_file_alone(tmp_path, base_landing, clean_counts, source, name, write, reason):
+    landing = _landing(tmp_path, base_landing, source)
+    bad = f"feeds/{source}/{DAY}/{name}"
+    write(landing / bad)
+    other_day = DAY.replace(day=DAY.day + 1)
+    conn, result = _load(landing, source, tmp_path / "w.duckdb", dates=(DAY, other_day))
+    [failure] = result.failed_files
+    assert failure.file_path == bad and failure.reason.startswith(reason), failure.reason
+    assert conn.execute("select status from raw.load_log where file_path = ?", [bad]).fetchall() == [("failed",)]
+    loaded_days = {d for (d,) in conn.execute(f"select distinct snapshot_date from {_table(source)}").fetchall()}
+    assert loaded_days == {DAY, other_day}, "the other date of the source must still load"
+    good = {k: v for k, v in _rows_by_file(conn, source).items() if str(DAY) in k and k != bad}
+    assert good == clean_counts[source]
+
+
+def test_a_gzip_that_expands_past_the_limit_is_refused(tmp_path, base_landing, clean_counts, monkeypatch):
+    """The limit is PARTRISK_MAX_CSV_BYTES (1 GB by default; 1 MB here): reading stops there."""
+    import gzip
+
+    monkeypatch.setenv("PARTRISK_MAX_CSV_BYTES", str(1024 * 1024))
+    landing = _landing(tmp_path, base_landing, BROKER)
+    bad = f"feeds/{BROKER}/{DAY}/bomb.csv.gz"
+    with gzip.open(landing / bad, "wt") as handle:  # 3 MB of one line, a few KB on disk
+        handle.write("Stock Code,Part No\n" + "9" * (3 * 1024 * 1024))
+    conn, result = _load(landing, BROKER, tmp_path / "w.duckdb")
+    assert [(f.file_path, f.reason) for f in result.failed_files] == [
+        (bad, "file too large: decompresses to more than 1 MB (PARTRISK_MAX_CSV_BYTES)")]
+    assert {k: v for k, v in _rows_by_file(conn, BROKER).items() if k != bad} == clean_counts[BROKER]
+
+
+def test_row_rules_never_fail_the_blocking_raw_check(tmp_path, base_landing):
+    """An empty file one night, a nulled stock (negative) and a null MOQ the next: the raw gate quarantines
+    or keeps the rows and passes; only a broken contract may block."""
+    from orchestration.quality import gates
+
+    landing = _landing(tmp_path, base_landing, "digikey")
+    other_day = DAY.replace(day=DAY.day + 1)
+    (landing / f"feeds/digikey/{DAY}/empty.json").write_bytes(b"")
+    shutil.copy(CORPUS / "digikey_negative_stock.json", landing / f"feeds/digikey/{other_day}/negative.json")
+    conn, result = _load(landing, "digikey", tmp_path / "w.duckdb", dates=(DAY, other_day))
+    assert [f.reason for f in result.failed_files] == ["empty file"]
+    conn.execute("update raw.offers_digikey set moq = null where record_path like '$.Products[1]%'")
+    nulls = conn.execute("select count(*) filter (stock is null), count(*) filter (moq is null) "
+                         "from raw.offers_digikey").fetchall()[0]
+    assert nulls[0] >= 1 and nulls[1] >= 1
+    gate = gates.gate_raw_feed(conn, "raw.offers_digikey", [DAY, other_day])
+    assert gate.passed, gate.outcome.summary()
+    conn.execute("alter table raw.offers_digikey alter stock type varchar")  # a broken contract still blocks
+    gate = gates.gate_raw_feed(conn, "raw.offers_digikey", [DAY, other_day])
+    assert not gate.passed and "stock_column_type" in [f.column for f in gate.outcome.errors]
+
+
+def test_two_files_that_disagree_on_a_stock_are_flagged(tmp_path, base_landing, clean_counts):
+    """One SKU in two files of one folder with two stocks: the first by file name is read, the other is
+    flagged in quarantine.rows with both values (nothing is dropped)."""
+    landing = _landing(tmp_path, base_landing, "mouser")
+    later = f"feeds/mouser/{DAY}/zz_resend.json"
+    shutil.copy(CORPUS / "mouser_conflicting_stock.json", landing / later)
+    conn, result = _load(landing, "mouser", tmp_path / "w.duckdb")
+    assert conn.execute("select file_path, location, rule, raw_value from quarantine.rows").fetchall() == [
+        (later, "$.SearchResults.Parts[0]", "conflicting_duplicate",
+         f"stock 12 In Stock here, 7,293 In Stock in feeds/mouser/{DAY}/search_en-US_p0001.json "
+         "(the first file by name is read)")]
+    assert conn.execute("select rows_loaded, rows_quarantined from raw.load_log where file_path = ?",
+                        [later]).fetchall() == [(1, 1)]
+    assert {k: v for k, v in _rows_by_file(conn, "mouser").items() if k != later} == clean_counts["mouser"]
 
 
 def test_utf16_json_with_bom_is_read(tmp_path, base_landing, clean_counts):
@@ -340,6 +449,7 @@ def clean_bom_lines(base_landing, tmp_path_factory) -> dict[str, int]:
     ("bom_not_really.xlsx", ("failed", "cannot open spreadsheet: File is not a zip file")),
     ("bom_no_mpn_column.csv", ("loaded", 3)),
     ("bom_utf16.csv", ("loaded", 5)),
+    ("bom_wrong_dimension.xlsx", ("loaded", 20)),  # its <dimension> tag says A1:D5: every row is read anyway
 ])
 def test_bom_case(tmp_path, base_landing, clean_bom_lines, name, expected):
     from orchestration.quality import gates
@@ -361,17 +471,108 @@ def test_bom_case(tmp_path, base_landing, clean_bom_lines, name, expected):
     lines.pop(product, None)
     assert lines == clean_bom_lines, "the other BOMs lost lines"
     if name == "bom_no_mpn_column.csv":
-        # Kept (bom_ingest_report counts them as no_mpn); the raw BOM gate warns that MPNs are missing.
+        # Kept (bom_ingest_report counts them as no_mpn) and named with the columns it has; the raw BOM
+        # gate warns that MPNs are missing.
+        from orchestration.summary import bom_problem_lines
+
+        assert bom_problem_lines(conn) == [
+            "BOMs whose lines cannot match a part (1):",
+            f"  boms/{product}.csv (product {product}, grade Unknown): no MPN and no manufacturer column "
+            "(columns found: ['Designator', 'Qty', 'Value', 'Footprint']): no line can match a part"]
         conn.execute("delete from raw.bom_lines where product <> ?", [product])
         gate = gates.gate_present_state(conn, "bom_lines")
         assert gate.passed and [w.column for w in gate.outcome.warnings] == ["mpn_raw"]
+
+
+@pytest.mark.parametrize("name, dnp", [
+    ("bom_dnp_blank_header.csv", {"R2": "NP", "C1": "DNP"}),
+    ("bom_dnp_generic_header.csv", {"R2": "No Stuff", "C1,C2": "do not populate"}),
+])
+def test_a_dnp_column_is_recognised_by_its_content(tmp_path, name, dnp):
+    """A column whose header says nothing (blank, "Notes") but whose every value is a DNP marker."""
+    landing = tmp_path / "landing"
+    (landing / "boms").mkdir(parents=True)
+    shutil.copy(CORPUS / name, landing / "boms" / name)
+    conn = _connect(tmp_path / "w.duckdb")
+    reference_load.load_boms(conn, landing)
+    rows = conn.execute("select refdes, is_dnp, dnp_raw from raw.bom_lines order by line_number").fetchall()
+    assert {refdes: raw for refdes, is_dnp, raw in rows if is_dnp} == dnp
+    placed = sum(len(refdes.split(",")) for refdes, is_dnp, _ in rows if not is_dnp)
+    assert placed == 5 - sum(len(r.split(",")) for r in dnp), "no good line lost"
 
 
 def test_the_corpus_has_at_least_25_committed_inputs():
     files = [p for p in CORPUS.iterdir() if p.is_file() and p.name != "make_corpus.py"]
     assert len(files) >= 25
     covered = {c[0] for c in FEED_CASES} | {c[0] for c in PRESENT_STATE_CASES} | {
-        "digikey_utf16_bom.json", "broker_formulas.csv", "mouser_currency_without_rate.json",
+        "digikey_utf16_bom.json", "mouser_stock_notation.json", "mouser_conflicting_stock.json", "broker_formulas.csv", "mouser_currency_without_rate.json",
         "on_hand_missing_quantity_column.csv", "alternates_empty.csv", "bom_empty.csv", "bom_not_really.xlsx",
-        "bom_no_mpn_column.csv", "bom_utf16.csv"}
+        "bom_no_mpn_column.csv", "bom_utf16.csv", "bom_wrong_dimension.xlsx", "bom_dnp_blank_header.csv",
+        "bom_dnp_generic_header.csv"}
     assert {p.name for p in files} == covered, "every committed input has a test"
+
+
+# ------------------------------------------------------------------------------- the landing boundary
+
+
+def test_symlinks_that_leave_the_landing_tree_are_refused(tmp_path, base_landing, clean_counts):
+    landing = _landing(tmp_path, base_landing, "digikey")
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(landing / f"feeds/digikey/{DAY}", outside / "2025-09-05")
+    (landing / "feeds/digikey/2025-09-05").symlink_to(outside / "2025-09-05", target_is_directory=True)
+    (landing / f"feeds/digikey/{DAY}/linked.json").symlink_to(next((outside / "2025-09-05").iterdir()))
+    conn, result = _load(landing, "digikey", tmp_path / "w.duckdb", dates=(DAY, date(2025, 9, 5)))
+    failed = dict(conn.execute("select file_path, reason from raw.load_log where status = 'failed'").fetchall())
+    assert failed == {
+        "feeds/digikey/2025-09-05": f"symlink to {outside / '2025-09-05'}, outside the landing tree: refused",
+        f"feeds/digikey/{DAY}/linked.json":
+            f"symlink to {next((outside / '2025-09-05').iterdir())}, outside the landing tree: refused"}
+    assert _rows_by_file(conn, "digikey") == clean_counts["digikey"]
+
+
+def test_simulate_with_too_few_distributors_is_a_cli_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    done = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path / "m"), "--distributors", "3"])
+    assert done.exit_code == 2
+    assert "Invalid value for '--distributors'" in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "m").exists()
+
+
+HOLD_LOCK = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)"
+
+
+def test_a_locked_warehouse_is_reported_in_words(tmp_path):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = CliRunner().invoke(app, ["refresh", "--landing", str(tmp_path), "--warehouse", str(warehouse)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.exit_code == 1
+    assert f"error: the warehouse {warehouse} is locked by process {holder.pid}" in done.output
+    assert "Traceback" not in done.output
+
+
+def test_a_date_folder_far_beyond_the_other_sources_is_named_and_not_now(tmp_path, base_landing, clean_counts):
+    from orchestration import landing as landing_tree
+
+    landing = _landing(tmp_path, base_landing, "digikey")
+    shutil.copytree(base_landing / "feeds" / "mouser", landing / "feeds" / "mouser")
+    ahead = date(2025, 10, 15)  # 43 days after the other source's latest date, 2025-09-02
+    shutil.copytree(landing / f"feeds/digikey/{DAY}", landing / f"feeds/digikey/{ahead}")
+    assert max(landing_tree.snapshot_dates(landing)) == date(2025, 9, 2), "the far date does not become now"
+    conn, result = _load(landing, "digikey", tmp_path / "w.duckdb", dates=(DAY, ahead))
+    assert [(f.file_path, f.reason) for f in result.failed_files] == [(
+        f"feeds/digikey/{ahead}", f"date folder {ahead} is 43 days after the other sources' latest date 2025-09-02 "
+        "(more than 7, PARTRISK_MAX_DATE_LEAD_DAYS): not loaded, so it does not become the marts' date")]
+    assert _rows_by_file(conn, "digikey") == clean_counts["digikey"]

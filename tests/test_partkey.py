@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 from orchestration.partkey import (
     BUILTIN_MANUFACTURER_ALIASES,
     PACKAGING_SUFFIX_RULES,
+    AliasCycleError,
     alias_table,
     canonical_manufacturer,
     distributor_sku_kind,
     manufacturer_key,
     normalize_mpn,
+    resolve_aliases,
 )
 
 
@@ -129,7 +131,7 @@ def test_builtin_aliases_have_no_conflicting_keys():
 
 def test_alias_table_extra_overrides_builtin():
     rows = alias_table([("TI", "TI Custom"), ("Acme Corp.", "Acme")])
-    by_key = {key: (alias, canonical) for alias, key, canonical in rows}
+    by_key = {row.alias_key: (row.alias, row.manufacturer) for row in rows}
     assert by_key["TI"] == ("TI", "TI Custom")
     assert by_key["ACME"] == ("Acme Corp.", "Acme")
     assert len(by_key) == len(rows)  # one row per key
@@ -197,3 +199,62 @@ def test_normalize_mpn_case_space_dash_invariance(mpn, maker, data):
 def test_manufacturer_key_idempotent(text):
     once = manufacturer_key(text)
     assert manufacturer_key(once) == once
+
+
+# ------------------------------------------------------------------------------------ one resolution
+# The reproduced case: the user's file maps two spellings to "Maxim Integrated", which the built-in table
+# maps to "Analog Devices"; a third spelling is known only through the user's file.
+USER_ALIASES = [
+    ("MAXIM INTEGRATED PRODUCTS INC", "Maxim Integrated", "reference/manufacturer_aliases.csv line 2"),
+    ("Maxim Integ.", "Maxim Integrated", "reference/manufacturer_aliases.csv line 3"),
+    ("Acme Semi", "Acme Semiconductor Works", "reference/manufacturer_aliases.csv line 4"),
+    ("ACME SW", "Acme Semi", "reference/manufacturer_aliases.csv line 5"),
+]
+
+
+def test_chains_resolve_transitively_and_the_users_file_wins():
+    table = resolve_aliases(USER_ALIASES)
+    by_key = {row.alias_key: row for row in table}
+    row = by_key[manufacturer_key("MAXIM INTEGRATED PRODUCTS INC")]
+    assert (row.manufacturer, row.origin) == ("Analog Devices", "landing")
+    assert row.resolution == ("MAXIM INTEGRATED PRODUCTS INC (reference/manufacturer_aliases.csv line 2) "
+                              "-> Maxim Integrated (built-in) -> Analog Devices")
+    assert by_key["ACME SW"].manufacturer == "Acme Semiconductor Works"  # A -> B -> C gives A -> C
+    assert canonical_manufacturer("Acme Semiconductor Works", table) == ("Acme Semiconductor Works", True)
+    overridden = resolve_aliases([("TI", "TI Custom", "line 2")])
+    assert {r.alias_key: r.manufacturer for r in overridden}["TI"] == "TI Custom"
+
+
+def test_the_three_keys_of_one_part_become_one():
+    table = resolve_aliases(USER_ALIASES)
+    spellings = ["Maxim Integrated", "MAXIM INTEGRATED PRODUCTS INC", "Maxim Integ."]
+    keys = {(normalize_mpn("MAX6034BEXR25+T", maker, table), canonical_manufacturer(maker, table)[0])
+            for maker in spellings}
+    assert keys == {("MAX6034BEXR25+", "Analog Devices")}
+
+
+def test_an_alias_cycle_names_its_rows():
+    with pytest.raises(AliasCycleError) as error:
+        resolve_aliases([("Foo Corp", "Bar", "line 2"), ("Bar", "Baz", "line 3"), ("Baz", "Foo", "line 4")])
+    assert str(error.value) == ("manufacturer aliases form a cycle: Foo Corp -> Bar (line 2); "
+                                "Bar -> Baz (line 3); Baz -> Foo (line 4)")
+
+
+_RESOLVED = resolve_aliases(USER_ALIASES)
+_SUFFIXED_MPNS = ["MAX6034BEXR25+T", "LTC3807EFE#TRPBF", "BC856AT,115", "SMAJ18A-TR", "ATMEGA328P-AUR",
+                  "GRM155R71C104KA88D", "LM358BAIPWR"]
+
+
+_SPELLINGS_BY_MAKER: dict[str, list[str]] = {}
+for _row in _RESOLVED:
+    _SPELLINGS_BY_MAKER.setdefault(_row.manufacturer, [_row.manufacturer]).append(_row.alias)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(sorted(_SPELLINGS_BY_MAKER)),
+       st.one_of(st.sampled_from(_SUFFIXED_MPNS), st.text(alphabet="ABCDEFGHJKLMNPRSTUVWXYZ0123456789-/.#+,", max_size=16)))
+def test_keys_do_not_depend_on_the_spelling(maker, mpn):
+    """Every spelling that resolves to one maker (built-in or the user's file) gives the same key."""
+    keys = {(normalize_mpn(mpn, spelling, _RESOLVED), canonical_manufacturer(spelling, _RESOLVED))
+            for spelling in _SPELLINGS_BY_MAKER[maker]}
+    assert keys == {(normalize_mpn(mpn, maker, _RESOLVED), (maker, True))}, keys

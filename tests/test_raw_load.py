@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration import landing as landing_tree
-from orchestration.warehouse import raw_load, reference_load
+from orchestration.warehouse import part_keys, raw_load, reference_load
 from orchestration.warehouse.connection import ensure_schemas
 
 FIXTURE_LANDING = Path(__file__).parent / "fixtures" / "feeds" / "landing"
@@ -106,7 +106,11 @@ def test_reference_rows_keep_their_line_numbers_and_part_keys(tmp_path, conn):
     assert reference_load.load_reference(conn, tmp_path, spec) == 2
     got = rows(conn, "select mpn, mpn_key, manufacturer_key, line_number from raw.on_hand order by line_number")
     assert got[0][0] == "ne555dr" and got[0][1] == "NE555DR" and got[0][3] == 2
-    assert got[1][1] == "LT1761ES5-5" and got[1][3] == 3
+    assert got[1][1] == "LT1761ES5-5#TRPBF" and got[1][3] == 3  # the spelling: no alias-dependent rule yet
+    part_keys.rekey(conn)
+    keyed = rows(conn, """select keys.mpn, keys.manufacturer from raw.on_hand as hand
+                          join raw.part_keys as keys using (mpn_key, manufacturer_key) order by hand.line_number""")
+    assert keyed == [("NE555DR", "Texas Instruments"), ("LT1761ES5-5", "Analog Devices")]
 
 
 def test_an_optional_reference_file_may_be_absent(tmp_path, conn):

@@ -235,9 +235,13 @@ def bad_files(landing: Path) -> dict[str, tuple[bytes, bytes]]:
     }
 
 
+EMPTY_NIGHT = f"feeds/digikey/{START}/empty_page.json"  # an empty file one night, quarantined rows another
+
+
 def break_landing(landing: Path) -> None:
     for path, (bad, _good) in bad_files(landing).items():
         (landing / path).write_bytes(bad)
+    (landing / EMPTY_NIGHT).write_bytes(b"")
     (landing / BAD_FOLDER).mkdir(parents=True, exist_ok=True)
     shutil.copy(CORPUS / "digikey_empty.json", landing / BAD_FOLDER / "page.json")
 
@@ -246,6 +250,7 @@ def fix_landing(landing: Path) -> None:
     for path, (_bad, good) in bad_files(landing).items():
         (landing / path).write_bytes(good)
     shutil.rmtree(landing / BAD_FOLDER, ignore_errors=True)
+    (landing / EMPTY_NIGHT).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -326,7 +331,16 @@ def test_bad_inputs_end_to_end(reliability):
     assert f"  {late}: truncated JSON (unexpected end of data)" in summary
     assert f"  {BAD_FOLDER}: folder name 'latest' is not a snapshot date (YYYY-MM-DD)" in summary
     assert f"  {kzt}: 1 row(s), rules: unknown_currency" in summary
+    assert f"  {EMPTY_NIGHT}: empty file" in summary
     assert "publish: published" in summary  # failed inputs are reported, the other sources still publish
+    failed_checks = [line for line in summary.splitlines() if line.strip().startswith("failed check:")]
+    assert failed_checks and not [c for c in failed_checks if ":gx_" in c], \
+        "a failed file fails its files_parsed check only; no row rule or failed file fails a blocking GX gate"
+    # the marts say how complete their last date is, and how many raw MPNs got more than one key
+    day = late.split("/")[2]
+    assert f"inputs of the marts' last date {day}: " in summary
+    assert f"  digikey: partial ({late}: truncated JSON (unexpected end of data)" in summary
+    assert "suspected splits (one raw MPN under several part keys, see marts.part_identity): " in summary
     log = {r[0]: r[1] for r in duckdb.connect(str(a.warehouse), read_only=True).execute(
         "select status, failed_inputs from refresh_log order by finished_at").fetchall()}
     assert "published" in log and "failed" in log, "the killed run is recorded as failed by the recovery"

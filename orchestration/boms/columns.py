@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..partkey import canonical_manufacturer, distributor_sku_kind
 from .designators import is_designator_list
-from .text import dnp_marker, is_package, is_value, looks_like_mpn_cell, parse_quantity
+from .text import dnp_marker, is_dnp_marker_cell, is_package, is_value, looks_like_mpn_cell, parse_quantity
 
 __all__ = ["HEADER_SYNONYMS", "PART_ROLES", "ROLES", "ColumnInfo", "assign_roles", "header_role_scores",
            "normalize_header"]
@@ -156,6 +156,7 @@ def column_stats(cells: Sequence[str]) -> dict[str, float]:
         "digikey": share(lambda v: distributor_sku_kind(v) == "digikey"),
         "mouser": share(lambda v: distributor_sku_kind(v) == "mouser"),
         "dnp": share(lambda v: dnp_marker(v)[0] is not None or v.casefold() in {"x", "yes", "no", "y", "n"}),
+        "dnp_markers_only": share(is_dnp_marker_cell),
     }
 
 
@@ -179,7 +180,8 @@ def content_scores(s: dict[str, float]) -> dict[str, float]:
         "sku_digikey": 4 * g("digikey", 0) - 1,
         "sku_mouser": 4 * g("mouser", 0) - 1,
         "item": 2 * g("sequence", 0) - 2 * g("designator", 0),
-        "dnp": 2 * g("dnp", 0) - 1,
+        # a column whose every non-empty cell is a DNP marker is a DNP column, whatever its header says
+        "dnp": 2 * g("dnp", 0) - 1 + (2 if g("dnp_markers_only", 0) == 1 else 0),
         "populate": 2 * g("dnp", 0) - 1,
     }
     return out

@@ -25,6 +25,8 @@ from .text import (
     parse_quantity,
 )
 
+NO_PART_COLUMNS = "no MPN and no manufacturer column"  # the problem text the refresh summary looks for
+
 __all__ = ["BOM_SUFFIXES", "NXP_PACKAGING_SUFFIXES", "load_override", "read_bom"]
 
 BOM_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".xls", ".ods"}
@@ -370,6 +372,8 @@ def read_bom(path: Path, *, override: dict | None = None) -> BomParse:
             f"{path}: no designator column and no part column (mpn/value/description/SKU); "
             f"columns found: {found}")
 
+    if not {"mpn", "manufacturer"} & set(roles):
+        file_problems.append(f"{NO_PART_COLUMNS} (columns found: {found}): no line can match a part")
     has_mpn_col = "mpn" in roles
     next_col = roles.get("mpn", -2) + 1
     int_like_next = 0 <= next_col < n_cols and infos[next_col].stats.get("integer", 0) >= 0.5

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import math
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +23,34 @@ __all__ = ["DELIMITERS", "RawRow", "Table", "decode_bytes", "read_table", "sniff
 
 DELIMITERS = (",", ";", "\t", "|")
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+MAX_WORKBOOK_BYTES_ENV = "PARTRISK_MAX_WORKBOOK_BYTES"
+DEFAULT_MAX_WORKBOOK_BYTES = 200 * 1024 * 1024  # uncompressed: a BOM workbook is a few MB at most
+
+
+def max_workbook_bytes() -> int:
+    """The limit on a workbook's uncompressed size: env PARTRISK_MAX_WORKBOOK_BYTES, else 200 MB."""
+    value = os.environ.get(MAX_WORKBOOK_BYTES_ENV)
+    if not value:
+        return DEFAULT_MAX_WORKBOOK_BYTES
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{MAX_WORKBOOK_BYTES_ENV}={value!r} is not an integer number of bytes") from None
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """A zip-based workbook that would expand past the limit is refused before anything is unpacked
+    (zipfile never reads past the sizes the archive declares)."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return
+    with zipfile.ZipFile(path) as archive:
+        size = sum(info.file_size for info in archive.infolist())
+    limit = max_workbook_bytes()
+    if size > limit:
+        raise BomFormatError(f"{path}: workbook expands to {size / 1048576:.0f} MB, over the "
+                             f"{limit / 1048576:.0f} MB limit ({MAX_WORKBOOK_BYTES_ENV})")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 # Characters a western-European engineering tool plausibly writes in cp1252 (µ in values, ° ± Ω-less
@@ -179,6 +208,8 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[list[tuple[str, lis
         out = []
         for name in chosen:
             ws = wb[name]
+            # The <dimension> tag is written by the saving program and may be wrong: read every row.
+            ws.reset_dimensions()
             rows: list[RawRow] = []
             formulas = 0
             for r_idx, row in enumerate(ws.iter_rows(), start=1):
@@ -221,6 +252,7 @@ def read_table(
     the workbook has several and no `sheet` is given."""
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
+        _check_unpacked_size(path)
         try:
             if suffix in {".xlsx", ".xlsm"}:
                 sheets, notes = _read_xlsx(path, sheet)

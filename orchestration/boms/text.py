@@ -125,9 +125,21 @@ _DNP_PHRASE_RE = re.compile(
     re.IGNORECASE,
 )
 _OLIMEX_DNP_RE = re.compile(r"^\s*(?P<mark>NA|NS|DNP|DNF)\s*(?:\((?P<inner>.*)\)|/(?P<rest>.*))\s*$", re.IGNORECASE | re.DOTALL)
+# A cell that is nothing but a DNP-style marker. In a column of its own, "NP" means not placed (in a value
+# column it is a non-polarised capacitor, so dnp_marker leaves it alone).
+DNP_MARKER_CELLS = frozenset({"dnp", "dnf", "dni", "dns", "dnl", "dnm", "np", "nf", "n/f", "no load", "not fitted",
+                              "not populated", "not placed", "no stuff", "nostuff", "no pop", "nopop", "no fit",
+                              "do not populate", "do not place", "do not fit", "do not stuff", "do not mount",
+                              "do not install", "unpopulated", "unfitted"})
+
+
+def is_dnp_marker_cell(text: str) -> bool:
+    """True when the whole cell is a DNP-style marker ("DNP", "NP", "do not populate", "No Stuff")."""
+    return " ".join(text.replace("_", " ").split()).casefold() in DNP_MARKER_CELLS
+
+
 # Values of a dedicated DNP / "populate" column.
-DNP_COLUMN_TRUE = frozenset({"x", "yes", "y", "1", "true", "t", "dnp", "dnf", "dni", "nf", "no load", "not fitted",
-                             "do not populate", "do not place", "do not fit", "excluded", "exclude", "omit"})
+DNP_COLUMN_TRUE = frozenset({"x", "yes", "y", "1", "true", "t", "excluded", "exclude", "omit", *DNP_MARKER_CELLS})
 POPULATE_COLUMN_FALSE = frozenset({"no", "n", "0", "false", "f", "dnp", "dnf", "nf", "not fitted", "no load", "-",
                                    "do not populate", "do not place", "do not fit", "excluded", "exclude", "omit"})
 

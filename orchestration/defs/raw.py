@@ -17,6 +17,7 @@ from orchestration.policy import POLICY_FILE, PlanPolicy, PolicyError
 from orchestration.pull.runner import SOURCES as PULL_SOURCES
 from orchestration.warehouse import raw_load, reference_load
 from orchestration.warehouse.connection import table_exists
+from orchestration.warehouse.part_keys import rekey
 
 RAW_GROUP = "raw"
 FILES_PARSED_CHECK = "files_parsed"
@@ -147,12 +148,25 @@ def plan_policy(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
                               severity=dg.AssetCheckSeverity.ERROR, metadata={"error": error or "none"})
 
 
-@dg.asset(key=["raw", "manufacturer_aliases"], group_name=RAW_GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "python"},
-          description="The built-in manufacturer alias table plus reference/manufacturer_aliases.csv, keyed by manufacturer_key().")
-def manufacturer_aliases(warehouse: WarehouseResource) -> dg.MaterializeResult:
+ALIASES_ASSET_KEY = dg.AssetKey(["raw", "manufacturer_aliases"])
+
+
+@dg.asset(key=ALIASES_ASSET_KEY, group_name=RAW_GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "python"},
+          check_specs=[dg.AssetCheckSpec(FILES_PARSED_CHECK, asset=ALIASES_ASSET_KEY,
+                                         description="reference/manufacturer_aliases.csv was read and has no cycle.")],
+          description="The built-in manufacturer alias table plus reference/manufacturer_aliases.csv, chains resolved.")
+def manufacturer_aliases(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    spec = reference_load.ALIAS_SPEC
     with warehouse.connect() as conn:
-        rows = reference_load.load_manufacturer_aliases(conn, warehouse.landing)
-    return dg.MaterializeResult(metadata={"rows": rows})
+        try:
+            rows, error = reference_load.load_manufacturer_aliases(conn, warehouse.landing), None
+        except reference_load.LandingFileError as failure:
+            rows, error = None, str(failure)
+            context.log.error(f"manufacturer aliases: {error}")
+        reference_load.log_present_state_load(conn, spec.table, spec.path, rows, error)
+    yield dg.MaterializeResult(metadata={"rows": rows or 0, "error": error or "none"})
+    yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=ALIASES_ASSET_KEY, passed=error is None,
+                              severity=dg.AssetCheckSeverity.ERROR, metadata={"error": error or "none"})
 
 
 BOM_ASSET_KEY = dg.AssetKey(["raw", "bom_lines"])
@@ -183,4 +197,18 @@ def boms(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                               metadata={"failures": dg.MetadataValue.json(failures)})
 
 
-raw_assets = [*feed_assets, *reference_assets, plan_policy, manufacturer_aliases, boms]
+KEYED_ASSETS = [*feed_assets, *(asset for asset, spec in zip(reference_assets, reference_load.REFERENCE_SPECS, strict=True)
+                                 if spec.part_keys)]
+
+
+@dg.asset(key=["raw", "part_keys"], group_name=RAW_GROUP, pool=DUCKDB_POOL, kinds={"duckdb", "python"},
+          deps=[*(key for a in KEYED_ASSETS for key in a.keys), ALIASES_ASSET_KEY, BOM_ASSET_KEY],
+          description="Every spelling of a part in the raw layer -> its (mpn, manufacturer) key and why. "
+                      "Recomputed on each refresh, so an alias change re-keys without re-parsing a file.")
+def part_keys(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as conn:
+        rows = rekey(conn)
+    return dg.MaterializeResult(metadata={"spellings": rows})
+
+
+raw_assets = [*feed_assets, *reference_assets, plan_policy, manufacturer_aliases, boms, part_keys]

@@ -68,6 +68,20 @@ from . import text
 from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
 
 BATCH_ROWS = 25_000
+MAX_CSV_BYTES_ENV = "PARTRISK_MAX_CSV_BYTES"
+DEFAULT_MAX_CSV_BYTES = 1024 * 1024 * 1024  # what a .csv.gz may expand to
+MAX_CSV_LINE_ENV = "PARTRISK_MAX_CSV_LINE_BYTES"
+DEFAULT_MAX_CSV_LINE = 1024 * 1024  # a physical line; the csv module's field limit is 128 KiB
+
+
+def _env_bytes(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not an integer number of bytes") from None
 _COLUMN_FIELDS = {
     "sku",
     "mpn_raw",
@@ -277,9 +291,14 @@ def _prepare(path: Path, mapping: BrokerMapping, tmpdir: str, file_path: str) ->
         return path
     out = Path(tmpdir) / (path.name.removesuffix(".gz") + ".utf8.csv")
     decoder = codecs.getincrementaldecoder(mapping.encoding)(errors="strict")
+    limit, unpacked = _env_bytes(MAX_CSV_BYTES_ENV, DEFAULT_MAX_CSV_BYTES), 0
     try:
         with opener(path, "rb") as src, open(out, "wb") as dst:
             while chunk := src.read(1 << 20):
+                unpacked += len(chunk)
+                if unpacked > limit:
+                    raise FeedFileError(file_path, f"file too large: decompresses to more than "
+                                                   f"{limit / 1048576:.0f} MB ({MAX_CSV_BYTES_ENV})")
                 dst.write(decoder.decode(chunk).encode("utf-8"))
             dst.write(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError:
@@ -499,7 +518,7 @@ def _csv_batches(
     columns: list[list[str | None]] = [[] for _ in needed]
     lines: list[int] = []
     with open(csv_path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, delimiter=m.delimiter)
+        reader = csv.reader(_bounded_lines(handle, file_path), delimiter=m.delimiter)
         next(reader, None)  # the header, validated by the caller
         previous_end = reader.line_num
         for record in reader:
@@ -520,6 +539,17 @@ def _csv_batches(
                 columns, lines = [[] for _ in needed], []
     if lines:
         yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64)
+
+
+def _bounded_lines(handle, file_path: str) -> Iterable[str]:
+    """The file's physical lines, each read with a bound, so one endless line never fills memory."""
+    limit = _env_bytes(MAX_CSV_LINE_ENV, DEFAULT_MAX_CSV_LINE)
+    number = 0
+    while line := handle.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise FeedFileError(file_path, f"line {number}: longer than {limit:,} characters ({MAX_CSV_LINE_ENV})")
+        yield line
 
 
 def _batch_frame(needed: list[str], columns: list[list[str | None]]) -> pl.DataFrame:

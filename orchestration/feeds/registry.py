@@ -11,7 +11,9 @@ File-level failures (the file becomes a FailedFile; the other files still load):
 - not valid UTF-8 (reason names the line and byte, and charset-normalizer's guess); UTF-8/16/32 BOMs are
   accepted;
 - invalid or truncated JSON (reason includes the json error line/column);
-- top level not an object, unknown shape, API error payload (raised by the parser as FeedFileError).
+- top level not an object, unknown shape, API error payload (raised by the parser as FeedFileError);
+- anything else a reader or parser raises (JSON nested too deeply, a CSV field over the csv module's
+  limit, a bug): the file fails with the exception named, never the source or the date.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+
+from orchestration.landing import outside_landing
 
 from . import broker_csv, digikey, lcsc, mouser, nexar, tme
 from .records import FailedFile, FeedFileError, FileReport, Offer, QuarantinedRow, SnapshotParse
@@ -142,7 +146,46 @@ def read_json_bytes(path: Path, *, file_path: str, max_bytes: int) -> bytes:
     return path.read_bytes()
 
 
-def decode_json(data: bytes, *, file_path: str) -> object:
+class _DuplicateKeys(dict):
+    """A JSON object that wrote a key twice; `duplicates` keeps every (key, values in order)."""
+
+    duplicates: list[tuple[str, list]]
+
+
+def _object_hook(found: list):
+    def pairs_to_dict(pairs: list[tuple[str, object]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        flagged = _DuplicateKeys(obj)
+        values: dict[str, list] = {}
+        for key, value in pairs:
+            values.setdefault(key, []).append(value)
+        flagged.duplicates = [(key, vals) for key, vals in values.items() if len(vals) > 1]
+        found.append(flagged)
+        return flagged
+
+    return pairs_to_dict
+
+
+def duplicate_keys(payload: object, path: str = "$") -> list[tuple[str, str]]:
+    """(JSON path, "key: first, then last") for every object that wrote a key twice. The last value is
+    the one read (as every JSON reader does); both are kept in quarantine.rows."""
+    out: list[tuple[str, str]] = []
+    stack = [(payload, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, _DuplicateKeys):
+            out += [(where, f"{key}: " + ", then ".join(json.dumps(v)[:200] for v in vals) + " (the last is read)")
+                    for key, vals in node.duplicates]
+        if isinstance(node, dict):
+            stack += [(v, f"{where}.{k}") for k, v in node.items() if isinstance(v, dict | list)]
+        elif isinstance(node, list):
+            stack += [(v, f"{where}[{i}]") for i, v in enumerate(node) if isinstance(v, dict | list)]
+    return sorted(out)
+
+
+def decode_json(data: bytes, *, file_path: str, duplicates: list | None = None) -> object:
     """Bytes -> JSON value, with FeedFileError reasons for empty / non-UTF-8 / invalid / truncated files."""
     if not data.strip():
         raise FeedFileError(file_path, "empty file" if not data else "empty file (whitespace only)")
@@ -171,11 +214,21 @@ def decode_json(data: bytes, *, file_path: str) -> object:
             f"not valid UTF-8 at line {line} (byte 0x{data[e.start]:02x} at offset {e.start}){guess}",
         ) from None
     try:
-        return json.loads(doc)
+        return json.loads(doc, object_pairs_hook=_object_hook(duplicates if duplicates is not None else []))
     except json.JSONDecodeError as e:
         truncated = e.pos >= len(doc.rstrip())
         kind = "truncated JSON (unexpected end of data)" if truncated else "invalid JSON"
         raise FeedFileError(file_path, f"{kind}: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+def unexpected_reason(error: BaseException) -> str:
+    """A failure no reader rule names, in words: the exception's kind and message, never a traceback."""
+    if isinstance(error, RecursionError):
+        return "JSON nested too deeply to read (Python's recursion limit)"
+    message = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    if type(error).__name__ == "Error" and "field larger than field limit" in message:
+        return f"a CSV field is larger than the csv module's limit ({message})"
+    return f"could not be read: {type(error).__name__}" + (f": {message}" if message else "")
 
 
 def _relative(path: Path, landing_root: Path) -> str:
@@ -228,9 +281,16 @@ def parse_snapshot(
     payloads: list[tuple[str, object]] = []
     for path in snapshot_files(folder):
         rel = _relative(path, root)
+        refused = outside_landing(path, root)
+        if refused is not None:
+            shas[rel] = ""
+            result.failed_files.append(FailedFile(source, rel, refused))
+            continue
         shas[rel] = _sha256(path)
+        flagged: list = []
         try:
-            payload = decode_json(read_json_bytes(path, file_path=rel, max_bytes=limit), file_path=rel)
+            payload = decode_json(read_json_bytes(path, file_path=rel, max_bytes=limit), file_path=rel,
+                                  duplicates=flagged)
             if not isinstance(payload, dict):
                 raise FeedFileError(
                     rel, f"unknown shape: top level is a JSON {type(payload).__name__}, expected an object"
@@ -238,12 +298,22 @@ def parse_snapshot(
         except FeedFileError as e:
             result.failed_files.append(FailedFile(source, rel, e.reason))
             continue
+        except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
+            result.failed_files.append(FailedFile(source, rel, unexpected_reason(e)))
+            continue
+        if flagged:
+            result.quarantined += [QuarantinedRow(source, rel, where, "duplicate_json_key", values)
+                                   for where, values in duplicate_keys(payload)]
         payloads.append((rel, payload))
 
     if source in FOLDER_PARSERS:
-        offers, quarantined, failed = FOLDER_PARSERS[source](
-            payloads, source=source, snapshot_date=snapshot_date
-        )
+        try:
+            offers, quarantined, failed = FOLDER_PARSERS[source](
+                payloads, source=source, snapshot_date=snapshot_date
+            )
+        except Exception as e:  # noqa: BLE001 - the folder's files fail together, the other dates load
+            offers, quarantined = [], []
+            failed = [FailedFile(source, rel, unexpected_reason(e)) for rel, _ in payloads]
         result.offers.extend(offers)
         result.quarantined.extend(quarantined)
         result.failed_files.extend(failed)
@@ -256,6 +326,9 @@ def parse_snapshot(
                 )
             except FeedFileError as e:
                 result.failed_files.append(FailedFile(source, rel, e.reason))
+                continue
+            except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
+                result.failed_files.append(FailedFile(source, rel, unexpected_reason(e)))
                 continue
             result.offers.extend(offers)
             result.quarantined.extend(quarantined)
@@ -290,7 +363,7 @@ def _parse_broker(
 
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     files = snapshot_files(folder, broker=True)
-    shas = {_relative(p, root): _sha256(p) for p in files}
+    shas = {_relative(p, root): "" if outside_landing(p, root) else _sha256(p) for p in files}
     try:
         mapping = broker_csv.load_mapping(mapping_path)
     except broker_csv.MappingError as e:
@@ -303,6 +376,10 @@ def _parse_broker(
     loaded: Counter = Counter()
     for path in files:
         rel = _relative(path, root)
+        refused = outside_landing(path, root)
+        if refused is not None:
+            result.failed_files.append(FailedFile(source, rel, refused))
+            continue
         if spill is not None:
             spill.open_file(rel)
         try:
@@ -310,10 +387,11 @@ def _parse_broker(
                 path, mapping, source=source, file_path=rel, snapshot_date=snapshot_date,
                 sink=spill.write if spill is not None else None,
             )
-        except FeedFileError as e:
+        except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
             if spill is not None:
                 spill.close_file(ok=False)  # a failed file leaves no partial rows behind
-            result.failed_files.append(FailedFile(source, rel, e.reason))
+            reason = e.reason if isinstance(e, FeedFileError) else unexpected_reason(e)
+            result.failed_files.append(FailedFile(source, rel, reason))
             continue
         if spill is not None:
             loaded[rel] = spill.close_file(ok=True)

@@ -11,6 +11,9 @@ followed by *exactly three* digits is a thousands separator in every locale: "6.
 de-DE (where `.` groups thousands) and en-US, because a stock count of 6.178 units cannot exist. A
 decimal part is accepted only if it is all zeros ("12.0", "1.234,00"); anything else ("6.5", "1,2")
 is unreadable (None). A leading minus is kept ("-5" -> -5) so that callers can quarantine it.
+A number written in another notation is not a plain count and is unreadable, never read in part:
+an SI multiplier glued to it ("10k", "2M"), an exponent ("1e3") or hex ("0x10") gives None, not 10, 1
+or 0. So does a count beyond a 64-bit integer (10^23), which no stock can be.
 
 Prices (`parse_price`) keep the decimal part. The currency comes from a symbol or an ISO code
 anywhere in the text ("$0.10", "0,10 €", "¥32.8", "EUR 1,20", "12.5 USD"). The decimal separator is:
@@ -138,19 +141,30 @@ def _is_group_tail(groups: list[str]) -> bool:
     )
 
 
+MAX_COUNT = 2**63 - 1  # what a BIGINT column holds
+# Glued right after the digits, these make the number something other than a plain count.
+_OTHER_NOTATION = re.compile(r"(?:[kKMG](?![A-Za-z])|[eE][+\-]?\d|[xX][0-9A-Fa-f])")
+
+
+def _count(number: int) -> int | None:
+    return number if -MAX_COUNT <= number <= MAX_COUNT else None
+
+
 def parse_quantity(value: object) -> int | None:
     """Whole units from a quantity text or number; see the module docstring for the rules."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return _count(value)
     if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value.is_integer() else None
+        return _count(int(value)) if math.isfinite(value) and value.is_integer() else None
     text = _nfkc(str(value)).replace("\u00a0", " ")
     m = _QTY_TOKEN.search(text)
     if not m:
         return None
     token = m.group(0).rstrip(".,' ")
+    if _OTHER_NOTATION.match(text, m.start() + len(token)):
+        return None
     negative = token[0] in _MINUS
     if negative:
         token = token[1:]
@@ -160,7 +174,7 @@ def parse_quantity(value: object) -> int | None:
     number = _integer_from_token(token)
     if number is None:
         return None
-    return -number if negative else number
+    return _count(-number if negative else number)
 
 
 def _integer_from_token(token: str) -> int | None:

@@ -137,9 +137,10 @@ def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]
         result.skipped = f"{table} does not exist yet"
         return result
     currencies = known_currencies(conn)
-    columns = [r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-        [name]).fetchall()]
+    types = dict(conn.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [name]).fetchall())
+    columns = list(types)
     plain = [c for c in columns if c not in ("price_breaks", "snapshot_date")]
     sql = f"""
         select rowid as {ROW_ID}, {', '.join(plain)},
@@ -151,6 +152,10 @@ def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]
                            lambda c: not list_contains(?::varchar[], c))[1] as break_currency
         from {table} where snapshot_date between ? and ?"""
     frame = _frame(conn, sql, [currencies, *_window(dates)])
+    # The type contract is the warehouse column's type: pandas turns an integer column with a null (a
+    # negative stock nulled by its row rule, a mapping without MOQ) into floats.
+    for column in suites.TYPED_FEED_COLUMNS:
+        frame[f"{column}_column_type"] = types.get(column)
     if "folder_date" in frame:
         frame.loc[frame["folder_date"] == "", "folder_date"] = None
     result.rows_checked = len(frame)

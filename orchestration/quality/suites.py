@@ -31,6 +31,8 @@ ALTERNATE_FITS = ["fff", "functional"]
 INT_TYPES = ["int8", "int16", "int32", "int64", "Int8", "Int16", "Int32", "Int64", "uint8", "uint16", "uint32",
              "uint64", "UInt8", "UInt16", "UInt32", "UInt64"]
 FLOAT_TYPES = ["float32", "float64", "Float32", "Float64"]
+DUCKDB_INTEGER_TYPES = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"]
+TYPED_FEED_COLUMNS = ("stock", "moq")  # counts whose warehouse type is part of the raw contract
 
 REQUIRED_FEED_COLUMNS = ["source", "distributor", "sku", "stock_pool", "mpn_raw", "manufacturer_raw", "stock",
                          "stock_raw", "moq", "currency", "file_path", "record_path", "snapshot_date", "mpn_key",
@@ -90,10 +92,9 @@ def raw_feed_suite(source: str, known_currencies: Iterable[str], dates: Iterable
     return _suite(f"raw.offers_{source}", [
         gxe.ExpectTableColumnsToMatchSet(column_set=REQUIRED_FEED_COLUMNS, exact_match=False,
                                          meta=_meta("error", "every Offer field of the raw contract is present")),
-        gxe.ExpectColumnValuesToBeInTypeList(column="stock", type_list=INT_TYPES,
-                                             meta=_meta("error", "stock is an integer count")),
-        gxe.ExpectColumnValuesToBeInTypeList(column="moq", type_list=INT_TYPES,
-                                             meta=_meta("error", "moq is an integer count")),
+        *[gxe.ExpectColumnValuesToBeInSet(column=f"{c}_column_type", value_set=DUCKDB_INTEGER_TYPES,
+                                          meta=_meta("error", f"{c} is stored as an integer count (a null is allowed)"))
+          for c in TYPED_FEED_COLUMNS],
         gxe.ExpectColumnValuesToBeInTypeList(column="min_unit_price", type_list=FLOAT_TYPES,
                                              meta=_meta("error", "unit prices are numbers")),
         *[gxe.ExpectColumnValuesToNotBeNull(column=c, meta=_meta("error", f"{c} is required", "missing_required_field"))

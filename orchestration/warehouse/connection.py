@@ -7,6 +7,7 @@ lock error is retried with backoff for a bounded time, then reported with the fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,22 @@ def _is_lock_error(error: BaseException) -> bool:
 )
 def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, read_only=read_only)
+
+
+def lock_holder(path: Path) -> str | None:
+    """In words, why another process keeps the warehouse from being written now; None when it is free."""
+    if not path.exists():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as error:
+        if not _is_lock_error(error):
+            raise
+        holder = re.search(r"\(PID (\d+)\)", str(error))
+        who = f"process {holder.group(1)}" if holder else "another process"
+        return (f"the warehouse {path} is locked by {who} (a BI tool, a notebook or another refresh has it "
+                "open); close it or wait for it to finish, then run the command again")
+    return None
 
 
 @contextmanager

@@ -8,6 +8,7 @@ and both reach the asset's metadata and the `partrisk refresh` summary.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -24,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration import landing as landing_tree
-from orchestration.partkey import manufacturer_key, normalize_mpn
+from orchestration.partkey import basic_mpn, manufacturer_key
 from orchestration.warehouse.connection import table_exists
 
 LOAD_LOG_DDL = """
@@ -105,26 +106,24 @@ def parser_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _keyed(values: list, key_of) -> pa.Array:
+    cache: dict = {}
+    return pa.array([cache[v] if v in cache else cache.setdefault(v, key_of(v)) for v in values], pa.string())
+
+
 def add_part_keys(
-    table: pa.Table, mpn_column: str = "mpn_raw", manufacturer_column: str = "manufacturer_raw",
+    table: pa.Table, mpn_column: str = "mpn_raw", manufacturer_column: str | None = "manufacturer_raw",
     prefix: str = "",
 ) -> pa.Table:
-    """Adds <prefix>mpn_key and <prefix>manufacturer_key, computed once per distinct raw pair."""
-    mpns = table.column(mpn_column).to_pylist()
+    """Adds <prefix>mpn_key (``basic_mpn``) and <prefix>manufacturer_key, computed once per distinct value.
+
+    Both depend on the spelling only. The part's key, which depends on the alias table, is looked up
+    in raw.part_keys (orchestration/warehouse/part_keys.py), so an alias change re-parses nothing."""
+    table = table.append_column(f"{prefix}mpn_key", _keyed(table.column(mpn_column).to_pylist(), basic_mpn))
+    if manufacturer_column is None:
+        return table
     makers = table.column(manufacturer_column).to_pylist()
-    mpn_keys: dict[tuple, str | None] = {}
-    maker_keys: dict[str | None, str | None] = {}
-    mpn_out, maker_out = [], []
-    for mpn, maker in zip(mpns, makers, strict=True):
-        pair = (mpn, maker)
-        if pair not in mpn_keys:
-            mpn_keys[pair] = normalize_mpn(mpn, maker)
-        if maker not in maker_keys:
-            maker_keys[maker] = manufacturer_key(maker)
-        mpn_out.append(mpn_keys[pair])
-        maker_out.append(maker_keys[maker])
-    table = table.append_column(f"{prefix}mpn_key", pa.array(mpn_out, pa.string()))
-    return table.append_column(f"{prefix}manufacturer_key", pa.array(maker_out, pa.string()))
+    return table.append_column(f"{prefix}manufacturer_key", _keyed(makers, manufacturer_key))
 
 
 def replace_rows(
@@ -245,7 +244,13 @@ class BatchSpill:
 
 
 def folder_hashes(folder: Path, landing: Path) -> list[tuple[str, str]]:
-    return [(str(path.relative_to(landing)), landing_tree.file_sha256(path)) for path in landing_tree.feed_files(folder)]
+    """(landing-relative path, sha256) per feed file; a link out of the landing tree is never read."""
+    def sha(path: Path) -> str:
+        if landing_tree.outside_landing(path, landing) is not None:
+            return "symlink:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()
+        return landing_tree.file_sha256(path)
+
+    return [(str(path.relative_to(landing)), sha(path)) for path in landing_tree.feed_files(folder)]
 
 
 def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
@@ -263,7 +268,38 @@ def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
 
 
 def _parse_task(task: tuple) -> ParsedFolder:
-    return parse_folder(*task)
+    """One folder; whatever escapes its parser fails that folder's files only, never the load."""
+    from orchestration.feeds.records import FailedFile
+    from orchestration.feeds.registry import unexpected_reason
+
+    source, _snapshot, folder, landing, hashes, _spill_dir = task
+    try:
+        return parse_folder(*task)
+    except Exception as error:  # noqa: BLE001 - the other folders, sources and dates still load
+        hashes = hashes if hashes is not None else folder_hashes(folder, landing)
+        reason = unexpected_reason(error)
+        return ParsedFolder(_empty_offers(), [], [FailedFile(source, path, reason) for path, _ in hashes], hashes)
+
+
+def conflicting_listings(offers: pa.Table) -> list:
+    """Listings of one seller's SKU in two files of one folder that disagree on stock: the first by file
+    name (then record path) is the one staging reads; each later one is flagged with both values."""
+    from orchestration.feeds.records import QuarantinedRow
+
+    if offers.num_rows < 2:
+        return []
+    import polars as pl
+
+    frame = pl.from_arrow(offers.select(["source", "distributor", "sku", "stock", "stock_raw", "file_path",
+                                         "record_path"])).sort("file_path", "record_path")
+    clashes = (frame.with_columns(**{f"first_{c}": pl.col(c).first().over("distributor", "sku")
+                                     for c in ("stock", "stock_raw", "file_path")})
+               .filter((pl.col("file_path") != pl.col("first_file_path"))
+                       & pl.col("stock").ne_missing(pl.col("first_stock"))))
+    return [QuarantinedRow(row["source"], row["file_path"], row["record_path"], "conflicting_duplicate",
+                           f"stock {row['stock_raw']} here, {row['first_stock_raw']} in {row['first_file_path']} "
+                           "(the first file by name is read)")
+            for row in clashes.iter_rows(named=True)]
 
 
 def parse_workers() -> int:
@@ -337,6 +373,11 @@ def load_feed_partitions(
         if duplicate_paths and offers.num_rows:
             keep = pc.invert(pc.is_in(offers.column("file_path"), value_set=pa.array(duplicate_paths)))
             offers = offers.filter(keep)
+        conflicts = conflicting_listings(offers)
+        for conflict in conflicts:
+            next(f for f in result.files[-len(parsed.file_hashes):] if f.file_path == conflict.file_path
+                 ).rows_quarantined += 1
+        parsed.quarantined.extend(conflicts)
         spilled += [(path, duplicate_paths) for path in parsed.spilled]
         result.quarantined.extend(
             {"source": q.source, "snapshot_date": snapshot, "file_path": q.file_path, "location": q.location,

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from orchestration.partkey import BUILTIN_MANUFACTURER_ALIASES, alias_table
+from orchestration.partkey import AliasCycleError, resolve_aliases
 from orchestration.policy import POLICY_FILE, PlanPolicy, load_policy, policy_table
 from orchestration.warehouse.raw_load import add_part_keys, now_utc, replace_rows
 
@@ -112,7 +112,7 @@ def load_reference(conn: duckdb.DuckDBPyConnection, landing: Path, spec: Referen
 
         keys = [manufacturer_key(v) for v in table.column(maker_column).to_pylist()]
         table = table.append_column("manufacturer_key", pa.array(keys, pa.string()))
-    return _replace_table(conn, f"raw.{spec.table}", table, now_utc())
+    return replace_table(conn, f"raw.{spec.table}", table, now_utc())
 
 
 def load_plan_policy(conn: duckdb.DuckDBPyConnection, landing: Path) -> PlanPolicy:
@@ -124,29 +124,39 @@ def load_plan_policy(conn: duckdb.DuckDBPyConnection, landing: Path) -> PlanPoli
 
 def write_plan_policy(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, file_path: str | None) -> None:
     table = pa.table(policy_table(policy)).append_column("file_path", pa.array([file_path], pa.string()))
-    _replace_table(conn, "raw.plan_policy", table, now_utc())
+    replace_table(conn, "raw.plan_policy", table, now_utc())
 
 
 def load_manufacturer_aliases(conn: duckdb.DuckDBPyConnection, landing: Path) -> int:
-    """The built-in alias table plus the landing's reference/manufacturer_aliases.csv (which wins)."""
+    """raw.manufacturer_aliases: one row per spelling key with its canonical maker, chains resolved
+    (``partkey.resolve_aliases``: the built-in table plus reference/manufacturer_aliases.csv, which wins).
+
+    A cycle in the user's file is a LandingFileError naming its rows; the table then holds the built-in
+    aliases only, so the keys stay consistent and the failure is reported with the file."""
     path = landing / ALIAS_SPEC.path
-    extra: list[tuple[str, str]] = []
+    extra: list[tuple[str, str, str]] = []
     if path.is_file():
         frame = read_landing_csv(path, ALIAS_SPEC.columns, landing)
-        extra = [(a, m) for a, m in frame.select("alias", "manufacturer").iter_rows() if a and m]
-    builtin = {alias for alias, _ in BUILTIN_MANUFACTURER_ALIASES}
-    extra_aliases = {alias for alias, _ in extra}
-    rows = alias_table(extra)
+        extra = [(a, m, f"{ALIAS_SPEC.path} line {n}")
+                 for a, m, n in frame.select("alias", "manufacturer", "line_number").iter_rows() if a and m]
+    try:
+        rows, error = resolve_aliases(extra), None
+    except AliasCycleError as cycle:
+        rows, error = resolve_aliases(), LandingFileError(f"{ALIAS_SPEC.path}: {cycle}")
     table = pa.table({
-        "alias": [r[0] for r in rows],
-        "alias_key": [r[1] for r in rows],
-        "manufacturer": [r[2] for r in rows],
-        "alias_origin": ["landing" if r[0] in extra_aliases or r[0] not in builtin else "builtin" for r in rows],
+        "alias": [r.alias for r in rows],
+        "alias_key": [r.alias_key for r in rows],
+        "manufacturer": [r.manufacturer for r in rows],
+        "alias_origin": [r.origin for r in rows],
+        "resolution": [r.resolution for r in rows],
     })
-    return _replace_table(conn, "raw.manufacturer_aliases", table, now_utc())
+    count = replace_table(conn, "raw.manufacturer_aliases", table, now_utc())
+    if error is not None:
+        raise error
+    return count
 
 
-def _replace_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table, loaded_at: datetime) -> int:
+def replace_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table, loaded_at: datetime) -> int:
     data = data.append_column("loaded_at", pa.array([loaded_at] * data.num_rows, pa.timestamp("us")))
     conn.execute("begin transaction")
     try:
@@ -191,7 +201,7 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
             reports.append({"product": path.stem, "file_path": relative, "status": "failed", "reason": str(error),
                             "report_json": None})
             continue
-        lines = bom_lines_to_arrow(parsed.lines)
+        lines = _bom_part_keys(bom_lines_to_arrow(parsed.lines))
         lines = lines.append_column("file_path", pa.array([relative] * lines.num_rows, pa.string()))
         line_tables.append(lines)
         reports.append({"product": parsed.product, "file_path": relative, "status": "loaded",
@@ -201,13 +211,13 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
     if line_tables:
         lines_table = pa.concat_tables(line_tables)
     else:
-        lines_table = bom_lines_to_arrow([]).append_column("file_path", pa.array([], pa.string()))
+        lines_table = _bom_part_keys(bom_lines_to_arrow([])).append_column("file_path", pa.array([], pa.string()))
     loaded_at = now_utc()
-    _replace_table(conn, "raw.bom_lines", lines_table, loaded_at)
+    replace_table(conn, "raw.bom_lines", lines_table, loaded_at)
     report_table = pa.Table.from_pylist(reports, schema=pa.schema([
         ("product", pa.string()), ("file_path", pa.string()), ("status", pa.string()), ("reason", pa.string()),
         ("report_json", pa.string())]))
-    _replace_table(conn, "raw.bom_files", report_table, loaded_at)
+    replace_table(conn, "raw.bom_files", report_table, loaded_at)
     from orchestration.warehouse.raw_load import ensure_log_tables
 
     ensure_log_tables(conn)
@@ -216,6 +226,12 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
         log_present_state_load(conn, "boms", report["file_path"], 0 if report["status"] == "failed" else None,
                                report["reason"] if report["status"] == "failed" else None)
     return reports, failures
+
+
+def _bom_part_keys(lines: pa.Table) -> pa.Table:
+    """The spelling keys raw.part_keys is looked up with (the reader already added manufacturer_key)."""
+    lines = add_part_keys(lines, "mpn_raw", None)
+    return add_part_keys(lines, "alt_mpn_raw", None, "alt_")
 
 
 def ensure_empty_reference(conn: duckdb.DuckDBPyConnection, spec: ReferenceSpec) -> None:

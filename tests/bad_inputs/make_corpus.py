@@ -111,6 +111,62 @@ def main(landing: Path) -> None:
     write("fx_rates_unknown_currency.csv", "rate_date,currency,usd_rate\n2025-09-01,EUR,1.17\n2025-09-01,XYZ,0.5\n"
           "2025-09-01,GBP,-1\n")
     write("alternates_empty.csv", b"")
+    misread_inputs(landing)
+
+
+def misread_inputs(landing: Path) -> None:
+    """Inputs that used to be misread in silence or to raise out of a parser."""
+    negative = json.loads((HERE / "digikey_negative_stock.json").read_text())
+    negative["Products"][0]["QuantityAvailable"] = 10**23  # raised OverflowError for the whole source
+    write("digikey_stock_overflow.json", json.dumps(negative, indent=1))
+    mouser = json.loads((HERE / "mouser_price_na.json").read_text())
+    mouser["SearchResults"]["Parts"][0]["PriceBreaks"][0]["Price"] = "$0.10"
+    for part, value in zip(mouser["SearchResults"]["Parts"], ["10k", "1e3", "0x10"], strict=True):
+        part["Availability"] = part["AvailabilityInStock"] = value  # read as 10, 1 and 0 before
+    write("mouser_stock_notation.json", json.dumps(mouser, indent=1))
+    single = json.loads((HERE / "mouser_price_na.json").read_text())
+    single["SearchResults"]["Parts"] = single["SearchResults"]["Parts"][1:2]
+    single["SearchResults"]["NumberOfResult"] = 1
+    doc = json.dumps(single, indent=1).replace('"AvailabilityInStock": "50579"',
+                                               '"AvailabilityInStock": "50579",\n "AvailabilityInStock": "0"', 1)
+    write("mouser_duplicate_key.json", doc)
+    resend = json.loads((landing / "feeds/mouser/2025-09-01/search_en-US_p0001.json").read_text())
+    part = resend["SearchResults"]["Parts"][0]
+    part["Availability"], part["AvailabilityInStock"] = "12 In Stock", "12"  # 7,293 in the first file
+    resend["SearchResults"]["Parts"], resend["SearchResults"]["NumberOfResult"] = [part], 1
+    write("mouser_conflicting_stock.json", json.dumps(resend, indent=1))
+    write("bom_dnp_blank_header.csv", "Ref,Qty,MPN,Manufacturer,\nR1,1,RC0402FR-0710KL,Yageo,\n"
+          "R2,1,RC0402FR-0710KL,Yageo,NP\nR3,1,RC0402FR-0710KL,Yageo,\nC1,1,GRM155R71C104KA88D,Murata,DNP\n"
+          "C2,1,GRM155R71C104KA88D,Murata,\n")
+    write("bom_dnp_generic_header.csv", "Ref,Qty,MPN,Manufacturer,Notes\nR1,1,RC0402FR-0710KL,Yageo,\n"
+          "R2,1,RC0402FR-0710KL,Yageo,No Stuff\nR3,1,RC0402FR-0710KL,Yageo,\n"
+          "C1,1,GRM155R71C104KA88D,Murata,do not populate\nC2,1,GRM155R71C104KA88D,Murata,DNI\n")
+    write("bom_wrong_dimension.xlsx", _xlsx_with_wrong_dimension())
+
+
+def _xlsx_with_wrong_dimension() -> bytes:
+    """21 rows, but the sheet's <dimension> tag says A1:D5."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "BOM"
+    sheet.append(["Designator", "Qty", "Manufacturer", "MPN"])
+    for n in range(1, 21):
+        sheet.append([f"R{n}", 1, "YAGEO", f"RC0402FR-07{n}KL"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source, out = zipfile.ZipFile(io.BytesIO(buffer.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:D5"/>', data)
+            target.writestr(item, data)
+    return out.getvalue()
 
 
 if __name__ == "__main__":

@@ -192,9 +192,10 @@ final as (
         cast(product_parts.weakest_risk_score as double) as weakest_risk_score,
         -- grades
         cast(product_parts.risk_score_actual as double) as risk_score_actual,
-        cast(actual_band.risk_band as {{ dbt.type_string() }}) as risk_grade_actual,
+        -- no scored line (a BOM naming no matchable part): the grade is Unknown, never empty
+        cast(coalesce(actual_band.risk_band, 'Unknown') as {{ dbt.type_string() }}) as risk_grade_actual,
         cast(product_parts.risk_score_potential as double) as risk_score_potential,
-        cast(potential_band.risk_band as {{ dbt.type_string() }}) as risk_grade_potential
+        cast(coalesce(potential_band.risk_band, 'Unknown') as {{ dbt.type_string() }}) as risk_grade_potential
     from all_products
     left join products on products.product = all_products.product
     left join line_counts on line_counts.product = all_products.product

@@ -6,6 +6,11 @@ source as (
     select * from {{ source('raw', 'bom_lines') }}
 ),
 
+part_keys as (
+    select * from {{ source('raw', 'part_keys') }}
+),
+
+-- a line without an MPN has no part key, but the maker it names is still resolved
 aliases as (
     select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
 ),
@@ -19,11 +24,12 @@ final as (
         source.refdes,
         cast(source.designator_count as integer) as designator_count,
         source.mpn_raw,
-        source.mpn,
+        source.mpn_key,
+        part_key.mpn,
         source.manufacturer_raw,
         source.manufacturer_key,
-        coalesce(aliases.manufacturer, nullif(trim(source.manufacturer_raw), '')) as manufacturer,
-        aliases.manufacturer is not null as manufacturer_is_known,
+        coalesce(part_key.manufacturer, aliases.manufacturer, nullif(trim(source.manufacturer_raw), '')) as manufacturer,
+        coalesce(part_key.manufacturer_is_known, aliases.manufacturer is not null) as manufacturer_is_known,
         source.value,
         source.description,
         source.footprint,
@@ -40,7 +46,7 @@ final as (
         source.lcsc_sku,
         source.alt_mpn_raw,
         source.alt_manufacturer_raw,
-        source.alt_mpn,
+        alt_key.mpn as alt_mpn,
         source.alt_manufacturer_key,
         source.repaired_column_shift,
         source.qty_mismatch,
@@ -52,7 +58,12 @@ final as (
         cast(source.source_row as integer) as source_row,
         source.file_path
     from source
+    left join part_keys as part_key
+        on {{ part_key_match('part_key', 'source.mpn_key', 'source.manufacturer_key') }}
     left join aliases on aliases.alias_key = source.manufacturer_key
+    left join part_keys as alt_key
+        on {{ part_key_match('alt_key', 'source.alt_mpn_key',
+                             'coalesce(source.alt_manufacturer_key, source.manufacturer_key)') }}
 )
 
 select * from final

@@ -16,8 +16,8 @@ unioned as (
     select * from {{ ref('stg_feeds__offers_unioned') }}
 ),
 
-manufacturer_aliases as (
-    select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
+part_keys as (
+    select * from {{ source('raw', 'part_keys') }}
 ),
 
 distributor_aliases as (
@@ -36,13 +36,14 @@ named as (
         unioned.*,
         coalesce(distributor_aliases.distributor, trim(unioned.distributor)) as distributor_name,
         distributor_aliases.own_feed_source,
-        coalesce(manufacturer_aliases.manufacturer, trim(unioned.manufacturer_raw)) as manufacturer_name,
-        manufacturer_aliases.manufacturer is not null as manufacturer_is_known
+        part_keys.mpn as part_mpn,
+        part_keys.manufacturer as manufacturer_name,
+        coalesce(part_keys.manufacturer_is_known, false) as manufacturer_is_known
     from unioned
     left join distributor_aliases
         on lower(trim(unioned.distributor)) = lower(distributor_aliases.distributor_alias)
-    left join manufacturer_aliases
-        on unioned.manufacturer_key = manufacturer_aliases.alias_key
+    left join part_keys
+        on {{ part_key_match('part_keys', 'unioned.mpn_key', 'unioned.manufacturer_key') }}
 ),
 
 ranked as (
@@ -63,10 +64,11 @@ final as (
         ranked.distributor_name as distributor,
         ranked.sku,
         ranked.stock_pool,
-        ranked.mpn_key as mpn,
+        ranked.part_mpn as mpn,
         ranked.manufacturer_name as manufacturer,
         -- attributes
         ranked.mpn_raw,
+        ranked.mpn_key,
         ranked.manufacturer_raw,
         ranked.manufacturer_key,
         ranked.manufacturer_is_known,

@@ -4,22 +4,23 @@ source as (
     select * from {{ source('raw', 'on_hand') }}
 ),
 
-aliases as (
-    select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
+part_keys as (
+    select * from {{ source('raw', 'part_keys') }}
 ),
 
 final as (
     select
-        source.mpn_key as mpn,
-        coalesce(aliases.manufacturer, trim(source.manufacturer)) as manufacturer,
+        part_keys.mpn,
+        part_keys.manufacturer,
         source.mpn as mpn_raw,
         source.manufacturer as manufacturer_raw,
+        source.mpn_key,
+        source.manufacturer_key,
         cast(source.quantity as bigint) as quantity,
         source.file_path,
         source.line_number
     from source
-    left join aliases on aliases.alias_key = source.manufacturer_key
-    where source.mpn_key is not null
+    inner join part_keys on {{ part_key_match('part_keys', 'source.mpn_key', 'source.manufacturer_key') }}
 )
 
 select * from final

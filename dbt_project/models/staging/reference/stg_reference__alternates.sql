@@ -4,24 +4,26 @@ source as (
     select * from {{ source('raw', 'alternates') }}
 ),
 
-aliases as (
-    select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
+part_keys as (
+    select * from {{ source('raw', 'part_keys') }}
 ),
 
 final as (
     select
-        source.mpn_key as mpn,
-        coalesce(part_alias.manufacturer, trim(source.manufacturer)) as manufacturer,
-        source.alt_mpn_key as alt_mpn,
-        coalesce(alt_alias.manufacturer, trim(source.alt_manufacturer)) as alt_manufacturer,
+        part_key.mpn,
+        part_key.manufacturer,
+        alt_key.mpn as alt_mpn,
+        alt_key.manufacturer as alt_manufacturer,
         lower(trim(source.fit)) as fit,
         source.mpn as mpn_raw,
         source.alt_mpn as alt_mpn_raw,
         source.file_path,
         source.line_number
     from source
-    left join aliases as part_alias on part_alias.alias_key = source.manufacturer_key
-    left join aliases as alt_alias on alt_alias.alias_key = source.alt_manufacturer_key
+    left join part_keys as part_key
+        on {{ part_key_match('part_key', 'source.mpn_key', 'source.manufacturer_key') }}
+    left join part_keys as alt_key
+        on {{ part_key_match('alt_key', 'source.alt_mpn_key', 'source.alt_manufacturer_key') }}
 )
 
 select * from final
