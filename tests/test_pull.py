@@ -21,6 +21,7 @@ import pytest
 from werkzeug import Request, Response
 
 from orchestration.feeds.registry import parse_snapshot
+from orchestration.partkey import basic_mpn, manufacturer_key
 from orchestration.policy import PullPolicy, PullQuota
 from orchestration.pull import http
 from orchestration.pull.credentials import Redactor, load_credentials
@@ -166,9 +167,16 @@ def night(tmp_path: Path):
     with duckdb.connect(str(warehouse)) as conn:
         ensure_schemas(conn)
         conn.execute("create table staging.int_pull_watchlist "
-                     "(mpn varchar, manufacturer varchar, mpn_raw varchar, manufacturer_raw varchar)")
+                     "(mpn_key varchar, manufacturer_key varchar, mpn_raw varchar, manufacturer_raw varchar)")
         conn.executemany("insert into staging.int_pull_watchlist values (?, ?, ?, ?)",
-                         [[p.mpn, p.manufacturer, p.mpn_raw, p.manufacturer_raw] for p in PARTS])
+                         [[basic_mpn(p.mpn_raw), manufacturer_key(p.manufacturer_raw), p.mpn_raw, p.manufacturer_raw]
+                          for p in PARTS])
+        # the last refresh's keys: the pull keys its spellings the same way
+        conn.execute("create table raw.part_keys (mpn_key varchar, manufacturer_key varchar, mpn varchar, "
+                     "manufacturer varchar)")
+        conn.executemany("insert into raw.part_keys values (?, ?, ?, ?)",
+                         [[basic_mpn(p.mpn_raw), manufacturer_key(p.manufacturer_raw), p.mpn, p.manufacturer]
+                          for p in PARTS])
     return landing, warehouse, home
 
 
@@ -541,7 +549,7 @@ def test_watchlist_model_holds_bom_parts_alternates_and_watchlist_csv(built_ware
     import shutil
 
     from orchestration.cli import build_watchlist
-    from orchestration.pull.runner import read_watchlist
+    from orchestration.pull.runner import read_watchlist, watched_parts
 
     landing, warehouse = tmp_path / "landing", tmp_path / "partrisk.duckdb"
     for folder in ("boms", "reference"):
@@ -554,8 +562,7 @@ def test_watchlist_model_holds_bom_parts_alternates_and_watchlist_csv(built_ware
     build_watchlist(landing, warehouse)
 
     with duckdb.connect(str(warehouse), read_only=True) as conn:
-        watched = {(m, f): flags for m, f, *flags in conn.execute(
-            "select mpn, manufacturer, is_bom_part, is_alternate, is_listed from staging.int_pull_watchlist").fetchall()}
+        watched = {(row["mpn"], row["manufacturer"]) for row in watched_parts(conn).to_pylist()}
         bom_parts = set(conn.execute("select distinct mpn, manufacturer from staging.stg_boms__bom_lines "
                                      "where not is_dnp and mpn is not null and manufacturer is not null "
                                      "and not mpn_is_distributor_sku").fetchall())
@@ -563,12 +570,18 @@ def test_watchlist_model_holds_bom_parts_alternates_and_watchlist_csv(built_ware
             "select distinct a.alt_mpn, a.alt_manufacturer from staging.stg_reference__alternates as a "
             "join staging.stg_boms__bom_lines as b on b.mpn = a.mpn and b.manufacturer = a.manufacturer "
             "where not b.is_dnp").fetchall())
+        unflagged_bom_spellings = conn.execute(
+            "select count(*) from raw.bom_lines as b join staging.int_pull_watchlist as w "
+            "using (mpn_key, manufacturer_key) where not b.is_dnp and not w.is_bom_part").fetchall()[0][0]
+        listed = conn.execute("select is_bom_part, is_alternate, is_listed from staging.int_pull_watchlist "
+                              "where mpn_raw = 'lm358baipwr '").fetchall()
         last_day = conn.execute("select max(snapshot_date) from staging.stg_feeds__offers").fetchall()[0][0]
         candidates = read_watchlist(conn, "digikey", last_day)
     assert bom_parts and alternates - bom_parts
-    assert bom_parts | alternates <= set(watched)
-    assert all(watched[key][0] for key in bom_parts)
-    assert watched[("LM358BAIPWR", "Texas Instruments")] == [False, False, True]
+    assert bom_parts | alternates <= watched
+    assert unflagged_bom_spellings == 0
+    assert listed == [(False, False, True)]
+    assert ("LM358BAIPWR", "Texas Instruments") in watched
     # Last snapshots come from the feeds up to tonight, bands from marts.part_risk.
     assert any(c.last_snapshot == last_day for c in candidates)
     assert all(c.last_snapshot is None or c.last_snapshot <= last_day for c in candidates)

@@ -2,7 +2,7 @@
 
 Five blocks, split by when they run, so that no block is both upstream and downstream of the
 Polars features or of the live pulls:
-- the pull watchlist (int_pull_watchlist and the BOM/alternates staging it reads), before the pulls;
+- the pull watchlist (int_pull_watchlist and the alias table it reads), before the pulls;
 - daily staging (tag:daily): incremental by snapshot_date, partitioned like the feeds, with the seeds it reads;
 - present-state staging: BOMs, plan, inventory, reference, seeds (everything not downstream of features);
 - risk history (tag:history and the models between the features and it): partitioned;

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import httpx
+import pyarrow as pa
 
 from orchestration.policy import PullPolicy, load_policy
 from orchestration.pull import http
@@ -91,12 +92,40 @@ def token_cache(dagster_home: Path) -> TokenCache:
     return TokenCache(Path(dagster_home) / TOKEN_FOLDER)
 
 
-def read_watchlist(conn: duckdb.DuckDBPyConnection, source: str, tonight: date) -> list[Candidate]:
-    """The watched parts with their risk band and the date of their last snapshot from `source` (up to tonight)."""
+def watched_parts(conn: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The watchlist keyed like the warehouse: (mpn, manufacturer, mpn_raw, manufacturer_raw), one row a part.
+
+    A spelling keeps the key raw.part_keys gave it (the last refresh); a spelling it has not seen yet is
+    keyed by the same rule and alias table, so a pull never splits a part the refresh would join."""
+    from orchestration.warehouse.part_keys import part_key_rows, resolved_aliases
+
     schema, name = WATCHLIST_RELATION.split(".")
     if not table_exists(conn, schema, name):
         raise PullError(f"the warehouse has no {WATCHLIST_RELATION} yet: `partrisk pull` builds it from the BOMs "
                         "(or run `partrisk refresh`)")
+    rows = conn.execute(f"select mpn_key, manufacturer_key, mpn_raw, manufacturer_raw from {WATCHLIST_RELATION} "
+                        "order by mpn_key, manufacturer_key").fetchall()
+    known = {}
+    if table_exists(conn, "raw", "part_keys"):
+        known = {(mpn_key, maker_key): (mpn, manufacturer) for mpn_key, maker_key, mpn, manufacturer
+                 in conn.execute("select mpn_key, manufacturer_key, mpn, manufacturer from raw.part_keys").fetchall()}
+    computed = part_key_rows([(mpn_key, maker_key, maker_raw) for mpn_key, maker_key, _, maker_raw in rows],
+                             resolved_aliases(conn))
+    parts: dict[tuple[str, str], tuple[str, str]] = {}
+    for (mpn_key, maker_key, mpn_raw, maker_raw), keyed in zip(rows, computed, strict=True):
+        mpn, manufacturer = known.get((mpn_key, maker_key), (keyed["mpn"], keyed["manufacturer"]))
+        if mpn and manufacturer:
+            parts.setdefault((mpn, manufacturer), (mpn_raw, maker_raw))
+    keys = sorted(parts)
+    return pa.table({"mpn": [k[0] for k in keys], "manufacturer": [k[1] for k in keys],
+                     "mpn_raw": [parts[k][0] for k in keys], "manufacturer_raw": [parts[k][1] for k in keys]},
+                    schema=pa.schema([("mpn", pa.string()), ("manufacturer", pa.string()),
+                                      ("mpn_raw", pa.string()), ("manufacturer_raw", pa.string())]))
+
+
+def read_watchlist(conn: duckdb.DuckDBPyConnection, source: str, tonight: date) -> list[Candidate]:
+    """The watched parts with their risk band and the date of their last snapshot from `source` (up to tonight)."""
+    watched = watched_parts(conn)
     sightings = []
     if table_exists(conn, "staging", "stg_feeds__offers"):
         sightings.append("select mpn, manufacturer, snapshot_date from staging.stg_feeds__offers "
@@ -107,14 +136,18 @@ def read_watchlist(conn: duckdb.DuckDBPyConnection, source: str, tonight: date) 
     seen = " union all ".join(sightings) or "select null::varchar as mpn, null::varchar as manufacturer, null::date as snapshot_date"
     band = ("(select risk_band from marts.part_risk as r where r.mpn = w.mpn and r.manufacturer = w.manufacturer)"
             if table_exists(conn, "marts", "part_risk") else "null::varchar")
-    rows = conn.execute(f"""
-        with seen as ({seen}),
-        last_seen as (select mpn, manufacturer, max(snapshot_date) as last_snapshot from seen group by all)
-        select w.mpn, w.manufacturer, w.mpn_raw, w.manufacturer_raw, {band} as risk_band, l.last_snapshot
-        from {WATCHLIST_RELATION} as w
-        left join last_seen as l on l.mpn = w.mpn and l.manufacturer = w.manufacturer
-        order by w.mpn, w.manufacturer
-    """, {"source": source, "tonight": tonight} if sightings else {}).fetchall()
+    conn.register("pull_watched_parts", watched)
+    try:
+        rows = conn.execute(f"""
+            with seen as ({seen}),
+            last_seen as (select mpn, manufacturer, max(snapshot_date) as last_snapshot from seen group by all)
+            select w.mpn, w.manufacturer, w.mpn_raw, w.manufacturer_raw, {band} as risk_band, l.last_snapshot
+            from pull_watched_parts as w
+            left join last_seen as l on l.mpn = w.mpn and l.manufacturer = w.manufacturer
+            order by w.mpn, w.manufacturer
+        """, {"source": source, "tonight": tonight} if sightings else {}).fetchall()
+    finally:
+        conn.unregister("pull_watched_parts")
     return [Candidate(WatchedPart(mpn, manufacturer, mpn_raw, manufacturer_raw), band_value, last)
             for mpn, manufacturer, mpn_raw, manufacturer_raw, band_value, last in rows]
 

@@ -64,7 +64,8 @@ def _spellings(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None, s
     ).fetchall()
 
 
-def _aliases(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+def resolved_aliases(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """alias_key -> (canonical maker, how it resolved): the warehouse's table, else the built-in one."""
     if table_exists(conn, "raw", "manufacturer_aliases"):
         rows = conn.execute("select alias_key, manufacturer, resolution from raw.manufacturer_aliases").fetchall()
     else:
@@ -93,5 +94,5 @@ def part_key_rows(spellings, aliases: dict[str, tuple[str, str]]) -> list[dict]:
 
 def rekey(conn: duckdb.DuckDBPyConnection) -> int:
     """Replace raw.part_keys from the raw tables and the resolved aliases; returns its row count."""
-    rows = part_key_rows(_spellings(conn), _aliases(conn))
+    rows = part_key_rows(_spellings(conn), resolved_aliases(conn))
     return replace_table(conn, "raw.part_keys", pa.Table.from_pylist(rows, schema=PART_KEYS_SCHEMA), now_utc())

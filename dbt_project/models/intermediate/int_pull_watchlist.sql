@@ -1,68 +1,77 @@
 {#- The parts the nightly pull fetches: every part on a built (non-DNP) BOM line, the second source a
     BOM line names, every alternate of a BOM part (reference/alternates.csv), and reference/watchlist.csv.
-    It reads the BOMs as written, not the feed matches, so a new user's first pull has a watchlist. -#}
+    The pulls run before the night's feeds load, so this reads the raw spellings, not the part keys that
+    the feeds feed into; orchestration/pull/runner.py keys each spelling with the warehouse's own rule. -#}
 {{ config(materialized='table') }}
 
 with
 
 bom_lines as (
-    select * from {{ ref('stg_boms__bom_lines') }}
+    select * from {{ source('raw', 'bom_lines') }}
     where not is_dnp
+),
+
+alternates as (
+    select * from {{ source('raw', 'alternates') }}
+),
+
+listed as (
+    select * from {{ source('raw', 'watchlist') }}
 ),
 
 aliases as (
     select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
 ),
 
-alternates as (
-    select * from {{ ref('stg_reference__alternates') }}
-),
-
-listed as (
-    select * from {{ ref('stg_reference__watchlist') }}
-),
-
 bom_parts as (
-    select mpn, manufacturer, mpn_raw, manufacturer_raw, 'bom' as reason
+    select mpn_key, manufacturer_key, mpn_raw, manufacturer_raw, 'bom' as reason
     from bom_lines
-    where mpn is not null and manufacturer is not null and not mpn_is_distributor_sku
+    where mpn_key is not null and manufacturer_key is not null and not mpn_is_distributor_sku
 ),
 
 bom_second_sources as (
     select
-        bom_lines.alt_mpn as mpn,
-        coalesce(aliases.manufacturer, nullif(trim(bom_lines.alt_manufacturer_raw), '')) as manufacturer,
-        bom_lines.alt_mpn_raw as mpn_raw,
-        bom_lines.alt_manufacturer_raw as manufacturer_raw,
+        alt_mpn_key as mpn_key,
+        coalesce(alt_manufacturer_key, manufacturer_key) as manufacturer_key,
+        alt_mpn_raw as mpn_raw,
+        coalesce(alt_manufacturer_raw, manufacturer_raw) as manufacturer_raw,
         'bom_second_source' as reason
     from bom_lines
-    left join aliases on aliases.alias_key = bom_lines.alt_manufacturer_key
-    where bom_lines.alt_mpn is not null
+    where alt_mpn_key is not null and coalesce(alt_manufacturer_key, manufacturer_key) is not null
+),
+
+-- a BOM part's maker under any known spelling, so an alternate written with another spelling still belongs
+bom_makers as (
+    select distinct bom_parts.mpn_key, coalesce(aliases.manufacturer, bom_parts.manufacturer_key) as maker
+    from bom_parts
+    left join aliases on aliases.alias_key = bom_parts.manufacturer_key
 ),
 
 alternate_parts as (
     select
-        alternates.alt_mpn as mpn,
-        alternates.alt_manufacturer as manufacturer,
-        alternates.alt_mpn_raw as mpn_raw,
+        alternates.alt_mpn_key as mpn_key,
+        alternates.alt_manufacturer_key as manufacturer_key,
+        alternates.alt_mpn as mpn_raw,
         alternates.alt_manufacturer as manufacturer_raw,
         'alternate' as reason
     from alternates
-    inner join bom_parts
-        on bom_parts.mpn = alternates.mpn and bom_parts.manufacturer = alternates.manufacturer
-    where alternates.alt_mpn is not null and alternates.alt_manufacturer is not null
+    left join aliases on aliases.alias_key = alternates.manufacturer_key
+    inner join bom_makers
+        on bom_makers.mpn_key = alternates.mpn_key
+        and bom_makers.maker = coalesce(aliases.manufacturer, alternates.manufacturer_key)
+    where alternates.alt_mpn_key is not null and alternates.alt_manufacturer_key is not null
 ),
 
 listed_parts as (
-    select mpn, manufacturer, mpn_raw, manufacturer_raw, 'watchlist_csv' as reason
+    select mpn_key, manufacturer_key, mpn as mpn_raw, manufacturer as manufacturer_raw, 'watchlist_csv' as reason
     from listed
-    where mpn is not null and manufacturer is not null
+    where mpn_key is not null and manufacturer_key is not null
 ),
 
 candidates as (
     select * from bom_parts
     union all
-    select * from bom_second_sources where manufacturer is not null
+    select * from bom_second_sources
     union all
     select * from alternate_parts
     union all
@@ -72,8 +81,8 @@ candidates as (
 final as (
     select
         -- keys
-        mpn,
-        manufacturer,
+        mpn_key,
+        manufacturer_key,
         -- attributes
         min(mpn_raw) as mpn_raw,
         min(manufacturer_raw) as manufacturer_raw,
@@ -82,7 +91,7 @@ final as (
         max(case when reason = 'alternate' then 1 else 0 end) = 1 as is_alternate,
         max(case when reason = 'watchlist_csv' then 1 else 0 end) = 1 as is_listed
     from candidates
-    group by mpn, manufacturer
+    group by mpn_key, manufacturer_key
 )
 
 select * from final
