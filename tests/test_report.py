@@ -15,60 +15,104 @@ import polars as pl
 import pytest
 
 from orchestration.report import build, figures, tables, views
-from orchestration.report.data import BANDS, SUB_SCORES, ReportData
+from orchestration.report.data import BANDS, SUB_SCORES, ReportData, check_columns
 from orchestration.report.workbook import write_workbook
 
 AS_OF = date(2025, 12, 31)
 
 
 def plan(rows: list[dict]) -> pl.DataFrame:
-    base = {"mpn": "", "manufacturer": "M", "strategy": "JIC", "in_budget": True, "risk_band": "High",
-            "planning_band": "High", "buffer_units": 10.0, "buffer_capital": 100.0,
-            "expected_stoppage_cost_avoided": 1000.0, "cost_avoided_per_buffer_dollar": 10.0, "budget_usd": 500.0}
-    return pl.DataFrame([{**base, **row} for row in rows])
+    """A hand-made serving buffer_plan: each row a whole funded purchase of 10 units at $10 unless it says."""
+    base = {"mpn": "", "manufacturer": "M", "strategy": "JIC", "risk_band": "High", "planning_band": "High",
+            "buy_mpn": None, "buy_manufacturer": "M", "buy_units": 10.0, "unit_price_usd": 10.0, "capital_usd": 100.0,
+            "expected_stoppage_cost_avoided": 1000.0, "net_benefit": 990.0, "net_benefit_per_dollar": 9.9,
+            "funding_rank": 1, "is_funded": True, "funded_units": 10.0, "funded_capital_usd": 100.0,
+            "funded_cost_avoided": 1000.0, "unmet_need_units": 0.0, "budget_usd": 500.0}
+    frame = pl.DataFrame([{**base, **row} for row in rows], schema_overrides={"buy_mpn": pl.String})
+    frame = frame.with_columns(pl.col("buy_mpn").fill_null(pl.col("mpn")))
+    # The mart's aliases of the old plan, so a test can see the report never sums them.
+    return frame.with_columns(pl.col("is_funded").alias("in_budget"), pl.col("capital_usd").alias("buffer_capital"),
+                              pl.col("buy_units").alias("buffer_units"))
+
+
+def unfunded(rank: int | None, **row) -> dict:
+    return {"funding_rank": rank, "is_funded": False, "funded_units": 0.0, "funded_capital_usd": 0.0,
+            "funded_cost_avoided": 0.0, **row}
 
 
 def risk(mpns: list[str], drivers: str = "lead time 30 weeks") -> pl.DataFrame:
     return pl.DataFrame({"mpn": mpns, "manufacturer": ["M"] * len(mpns), "risk_drivers": [drivers] * len(mpns)})
 
 
+def worked_example() -> pl.DataFrame:
+    """Doc report_figures: budget $500, $10 a unit; A funded whole, B in part (20 of 40 units), C not, D no rank."""
+    return plan([
+        {"mpn": "C", "buy_units": 25.0, "capital_usd": 250.0, "expected_stoppage_cost_avoided": 750.0,
+         **unfunded(3)},
+        {"mpn": "A", "buy_units": 30.0, "capital_usd": 300.0, "expected_stoppage_cost_avoided": 1500.0,
+         "funded_units": 30.0, "funded_capital_usd": 300.0, "funded_cost_avoided": 1500.0, "funding_rank": 1},
+        {"mpn": "D", "buy_units": 10.0, "capital_usd": 100.0, "expected_stoppage_cost_avoided": 5.0,
+         "net_benefit": -1.0, **unfunded(None)},
+        {"mpn": "B", "buy_units": 40.0, "capital_usd": 400.0, "expected_stoppage_cost_avoided": 1200.0,
+         "funded_units": 20.0, "funded_capital_usd": 200.0, "funded_cost_avoided": 600.0, "funding_rank": 2},
+    ])
+
+
 # ------------------------------------------------------------------------------------------- views
 
 
-def test_parts_to_act_ranks_funded_first_then_by_avoided_cost_per_dollar_and_leaves_jit_out():
+def test_parts_to_act_follow_the_funding_rank_with_non_candidates_last_and_leave_jit_out():
     buffer_plan = plan([
-        {"mpn": "UNFUNDED-BEST", "in_budget": False, "cost_avoided_per_buffer_dollar": 99.0},
-        {"mpn": "FUNDED-LOW", "cost_avoided_per_buffer_dollar": 2.0},
-        {"mpn": "FUNDED-HIGH", "cost_avoided_per_buffer_dollar": 20.0},
-        {"mpn": "JIT-PART", "strategy": "JIT", "cost_avoided_per_buffer_dollar": None},
+        {"mpn": "NO-RANK", **unfunded(None)},
+        {"mpn": "SKIPPED", **unfunded(2)},
+        {"mpn": "FUNDED-AFTER-SKIP", "funding_rank": 3},
+        {"mpn": "FIRST", "funding_rank": 1},
+        {"mpn": "JIT-PART", "strategy": "JIT", "buy_units": 0.0, **unfunded(None)},
     ])
-    ranked = views.parts_to_act(buffer_plan, risk(["UNFUNDED-BEST", "FUNDED-LOW", "FUNDED-HIGH", "JIT-PART"]))
-    assert ranked["mpn"].to_list() == ["FUNDED-HIGH", "FUNDED-LOW", "UNFUNDED-BEST"]
-    assert ranked["rank"].to_list() == [1, 2, 3]
-    assert ranked["risk_drivers"].to_list() == ["lead time 30 weeks"] * 3
+    ranked = views.parts_to_act(buffer_plan, risk(["NO-RANK", "SKIPPED", "FUNDED-AFTER-SKIP", "FIRST", "JIT-PART"]))
+    assert ranked["mpn"].to_list() == ["FIRST", "SKIPPED", "FUNDED-AFTER-SKIP", "NO-RANK"]
+    assert ranked["rank"].to_list() == [1, 2, 3, 4]
+    assert ranked["funding"].to_list() == ["funded", "not funded", "funded", "no net benefit"]
+    assert ranked["risk_drivers"].to_list() == ["lead time 30 weeks"] * 4
 
 
-def test_the_units_column_is_the_purchase_when_the_plan_says_it():
-    assert views.units_column(plan([{"mpn": "A"}])) == ("buffer_units", "Buffer units")
-    with_buy = plan([{"mpn": "A"}]).with_columns(pl.lit(5.0).alias("buy_units"))
-    assert views.units_column(with_buy) == ("buy_units", "Buy units")
-    assert views.parts_to_act(with_buy, risk(["A"]))["units"].to_list() == [5.0]
+def test_parts_to_act_name_the_alternate_to_qualify_and_show_funded_against_whole_units():
+    buffer_plan = plan([
+        {"mpn": "P", "strategy": "DUAL_SOURCE", "buy_mpn": "ALT-1", "buy_manufacturer": "N", "buy_units": 40.0,
+         "funded_units": 20.0, "funded_capital_usd": 200.0, "capital_usd": 400.0},
+        {"mpn": "Q", "buy_units": 0.0, "capital_usd": 0.0, **unfunded(None)},
+    ])
+    ranked = views.parts_to_act(buffer_plan, risk(["P", "Q"]))
+    assert ranked["buy"].to_list() == ["qualify ALT-1 (N)", "the part"]
+    assert ranked["funding"].to_list() == ["funded in part", "nothing to buy"]
+    assert build.units_words(ranked) == ["20 / 40", "0 / 0"]
 
 
-def test_budget_used_counts_funded_capital_only_and_stays_within_the_budget():
-    used = views.budget_used(plan([{"mpn": "A", "buffer_capital": 300.0}, {"mpn": "B", "buffer_capital": 150.0},
-                                   {"mpn": "C", "buffer_capital": 900.0, "in_budget": False}]))
-    assert used == {"used_usd": 450.0, "budget_usd": 500.0, "funded_buffers": 2, "avoided_usd": 2000.0}
+def test_budget_figures_are_the_funded_ones_of_the_worked_example():
+    used = views.budget_used(worked_example())
+    assert used == {"used_usd": 500.0, "budget_usd": 500.0, "funded_buffers": 2, "funded_in_part": 1,
+                    "avoided_usd": 2100.0}
     assert used["used_usd"] <= used["budget_usd"]
+    # The old sum, the aliases over the funded rows, would be 300 + 400 = $700: over the budget.
+    assert worked_example().filter("in_budget")["buffer_capital"].sum() == 700.0
 
 
-def test_budget_curve_is_cumulative_in_funding_order():
-    curve = views.budget_curve(plan([{"mpn": "A", "buffer_capital": 10.0, "cost_avoided_per_buffer_dollar": 1.0},
-                                     {"mpn": "B", "buffer_capital": 30.0, "cost_avoided_per_buffer_dollar": 5.0},
-                                     {"mpn": "Z", "buffer_capital": 0.0}]))
-    assert curve["mpn"].to_list() == ["B", "A"]
-    assert curve["cumulative_capital_usd"].to_list() == [30.0, 40.0]
-    assert curve["cumulative_avoided_usd"].to_list() == [1000.0, 2000.0]
+def test_budget_curve_runs_in_funding_order_over_the_candidates_with_the_funded_line():
+    curve = views.budget_curve(worked_example())
+    assert curve["mpn"].to_list() == ["A", "B", "C"]  # D has no rank: not a candidate
+    assert curve["funding"].to_list() == ["funded", "funded in part", "not funded"]
+    assert curve["cumulative_capital_usd"].to_list() == [300.0, 700.0, 950.0]
+    assert curve["cumulative_avoided_usd"].to_list() == [1500.0, 2700.0, 3450.0]
+    funded = curve.filter("is_funded")
+    assert funded["cumulative_funded_capital_usd"].to_list() == [300.0, 500.0]
+    assert funded["cumulative_funded_avoided_usd"].to_list() == [1500.0, 2100.0]
+
+
+def test_a_serving_copy_from_an_older_partrisk_is_an_error_that_names_the_columns(tmp_path):
+    old = worked_example().drop("funded_capital_usd", "funding_rank")
+    with pytest.raises(ValueError, match="buffer_plan has no column funding_rank, funded_capital_usd"):
+        check_columns(tmp_path / "serving.duckdb", {"buffer_plan": old, "bom_risk": None})
+    check_columns(tmp_path / "serving.duckdb", {"buffer_plan": worked_example(), "bom_risk": None})
 
 
 def test_band_counts_cover_the_last_90_days_only_with_every_band_a_column():
@@ -128,7 +172,7 @@ def test_every_kind_of_figure_is_valid_plotly():
     concentration = pl.DataFrame({"scope": ["ALL", "P1"], "dimension": ["country", "country"], "hhi": [2000.0, 9000.0],
                                   "top_entity": ["CN", "CN"], "top_share": [0.4, 0.9], "hhi_thresholds_name": ["x"] * 2,
                                   "hhi_moderate_threshold": [1000.0] * 2, "hhi_high_threshold": [1800.0] * 2})
-    curve = views.budget_curve(plan([{"mpn": "A"}, {"mpn": "B", "in_budget": False}]))
+    curve = views.budget_curve(worked_example())
     backtest = pl.DataFrame({"policy": ["JIT", "PARTRISK"], "product": ["ALL", "ALL"], "line_down_days": [30, 2],
                              "total_cost_usd": [90000.0, 12000.0]})
     first, last = min(days), max(days)
@@ -162,7 +206,7 @@ def hostile_data(tmp_path: Path) -> ReportData:
     buffer_plan = plan([{"mpn": text, "manufacturer": "M", "rationale": text} for text in HOSTILE])
     part_risk = pl.DataFrame({"mpn": HOSTILE, "manufacturer": ["M"] * len(HOSTILE), "risk_drivers": HOSTILE,
                               "snapshot_date": [AS_OF] * len(HOSTILE)})
-    bom_risk = pl.DataFrame({"product": ["=1+1"], "description": ["@evil"], "revenue_at_risk": [1234.5]})
+    bom_risk = pl.DataFrame({"product": ["=1+1"], "description": ["@evil"], "margin_at_risk_expected": [1234.5]})
     concentration = pl.DataFrame({"scope": ["ALL"], "dimension": ["manufacturer"], "top_entity": ["-cmd"],
                                   "hhi": [2000.0], "top_share": [0.5]})
     return ReportData(tmp_path / "serving.duckdb", AS_OF, None,
@@ -193,10 +237,11 @@ def test_workbook_sheets_have_frozen_header_filters_number_formats_and_fitted_wi
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
     header = [cell.value for cell in sheet[1]]
-    capital = sheet.cell(row=2, column=header.index("buffer_capital") + 1)
+    assert not {"in_budget", "buffer_capital", "buffer_units"} & set(header)  # each figure once, by its own name
+    capital = sheet.cell(row=2, column=header.index("funded_capital_usd") + 1)
     assert capital.value == 100.0 and capital.number_format == "$#,##0"
-    units = sheet.cell(row=2, column=header.index("buffer_units") + 1)
-    assert units.number_format == "#,##0"
+    for column in ("funded_units", "funding_rank"):
+        assert sheet.cell(row=2, column=header.index(column) + 1).number_format == "#,##0"
     rationale_width = sheet.column_dimensions[openpyxl.utils.get_column_letter(header.index("rationale") + 1)].width
     assert rationale_width >= max(len(t) for t in HOSTILE)
 
@@ -237,7 +282,7 @@ def test_each_part_page_is_small_so_a_200_part_watchlist_stays_under_15_mb(built
     from plotly.offline import get_plotlyjs
 
     with duckdb.connect(str(serving_copy(built_warehouse)), read_only=True) as conn:
-        parts = conn.execute("select count(*) from part_risk").fetchall()[0][0]
+        parts = conn.execute("select count(*) from marts.part_risk").fetchall()[0][0]
     size = small_report.stat().st_size
     per_part = (size - len(get_plotlyjs())) / parts
     assert per_part < 45_000, f"{per_part:,.0f} bytes per part page"
@@ -247,19 +292,24 @@ def test_each_part_page_is_small_so_a_200_part_watchlist_stays_under_15_mb(built
 def test_the_ranked_table_and_workbook_start_with_the_buffer_plans_first_row(built_warehouse, tmp_path):
     serving = serving_copy(built_warehouse)
     with duckdb.connect(str(serving), read_only=True) as conn:
-        expected = conn.execute("""select mpn, buffer_capital from buffer_plan where strategy <> 'JIT'
-                                   order by in_budget desc, cost_avoided_per_buffer_dollar desc nulls last, mpn
-                                   limit 1""").fetchall()[0]
+        expected = conn.execute("""select mpn, funded_capital_usd from marts.buffer_plan where strategy <> 'JIT'
+                                   order by funding_rank nulls last, mpn, manufacturer limit 1""").fetchall()[0]
+        funded, budget = conn.execute("select sum(funded_capital_usd), max(budget_usd) from marts.buffer_plan").fetchall()[0]
     result = build.build_report(serving, tmp_path / "report")
     sheet = openpyxl.load_workbook(result.workbook)["Parts to act on"]
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(row=2, column=header.index("mpn") + 1).value == expected[0]
-    assert sheet.cell(row=2, column=header.index("buffer_capital") + 1).value == pytest.approx(expected[1])
+    assert sheet.cell(row=2, column=header.index("funded_capital_usd") + 1).value == pytest.approx(expected[1])
+    assert funded <= budget + 0.005
+    html = result.path.read_text(encoding="utf-8")
+    assert f"${funded:,.0f}</div><div class=\"label\">buffer capital funded, of ${budget:,.0f}" in html
 
 
 def test_views_of_tables_the_copy_lacks_say_not_available_and_light_up_when_they_appear(built_warehouse, tmp_path):
     copy = tmp_path / "serving.duckdb"
     shutil.copy(serving_copy(built_warehouse), copy)
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("drop table marts.backtest_summary")
     html = build.build_report(copy, tmp_path / "before", with_workbook=False).path.read_text(encoding="utf-8")
     assert "Backtest not available" in html and 'data-figure="backtest"' not in html
     with duckdb.connect(str(copy)) as conn:
@@ -267,11 +317,13 @@ def test_views_of_tables_the_copy_lacks_say_not_available_and_light_up_when_they
             ('JIT', 'ALL', 41, 120000.0, 0.0, 0.0, 120000.0), ('PARTRISK', 'ALL', 3, 9000.0, 1500.0, 300.0, 10800.0))
             as t(policy, product, line_down_days, lost_margin_usd, holding_cost_usd, purchase_premium_usd,
                  total_cost_usd)""")
-        conn.execute("alter table main.bom_risk add column margin_at_risk_expected double default 1.0")
-        conn.execute("alter table main.bom_risk add column margin_at_risk_worst double default 2.0")
     html = build.build_report(copy, tmp_path / "after", with_workbook=False).path.read_text(encoding="utf-8")
     assert 'data-figure="backtest"' in html and "Backtest not available" not in html
-    assert "Margin at risk, expected" in html and "Margin at risk (expected and worst) is not available" not in html
+    assert "Margin at risk, expected" in html
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("alter table marts.buffer_plan drop column funded_capital_usd")
+    with pytest.raises(ValueError, match="buffer_plan has no column funded_capital_usd"):
+        build.build_report(copy, tmp_path / "older", with_workbook=False)
 
 
 def test_a_missing_serving_copy_is_a_clear_error(tmp_path):

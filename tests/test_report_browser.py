@@ -67,9 +67,8 @@ def browser():
 def first_ranked(built_warehouse) -> tuple[str, str, float]:
     serving = built_warehouse.warehouse.parent / "serving" / "partrisk.duckdb"
     with duckdb.connect(str(serving), read_only=True) as conn:
-        return conn.execute("""select mpn, manufacturer, buffer_capital from buffer_plan where strategy <> 'JIT'
-                               order by in_budget desc, cost_avoided_per_buffer_dollar desc nulls last, mpn
-                               limit 1""").fetchall()[0]
+        return conn.execute("""select mpn, manufacturer, funded_capital_usd from marts.buffer_plan where strategy <> 'JIT'
+                               order by funding_rank nulls last, mpn, manufacturer limit 1""").fetchall()[0]
 
 
 def open_route(browser, report: Path, route: str) -> tuple:

@@ -79,7 +79,7 @@ class _Pages:
 def _today(data: ReportData, pages: _Pages, linked: set[str]) -> dict:
     history = data.table("part_risk_history")
     buffer_plan = data.table("buffer_plan")
-    section: dict = {"bands_now": [], "changes": None, "budget": None, "products": None, "products_note": ""}
+    section: dict = {"bands_now": [], "changes": None, "budget": None, "products": None}
     part_risk = data.table("part_risk")
     counts = dict(part_risk.group_by("risk_band").len().iter_rows())
     section["bands_now"] = [(band, counts.get(band, 0), figures.BAND_COLORS[band]) for band in BANDS]
@@ -100,20 +100,15 @@ def _today(data: ReportData, pages: _Pages, linked: set[str]) -> dict:
         section["budget_figure"] = pages.figure("budget", figures.budget_gauge(used["used_usd"], used["budget_usd"]))
     bom_risk = data.table("bom_risk")
     if bom_risk is not None:
-        has_margin = data.has_columns("bom_risk", "margin_at_risk_expected", "margin_at_risk_worst")
-        if not has_margin:
-            section["products_note"] = ("Margin at risk (expected and worst) is " + NOT_AVAILABLE +
-                                        " in this serving copy; revenue at risk over the planning horizon is shown.")
-        limiting = "limiting_mpn" if "limiting_mpn" in bom_risk.columns else "weakest_mpn"
         section["products"] = tables.render(
             bom_risk.sort("product"), table_id="products", bands=["risk_grade_actual", "risk_grade_potential"],
             money=["margin_at_risk_expected", "margin_at_risk_worst", "revenue_at_risk_expected",
-                   "revenue_at_risk_worst", "revenue_at_risk"],
+                   "revenue_at_risk_worst"],
             labels={"product": "Product", "description": "Description", "risk_grade_actual": "Grade (actual)",
                     "risk_grade_potential": "Grade (potential)", "margin_at_risk_expected": "Margin at risk, expected",
                     "margin_at_risk_worst": "Margin at risk, worst",
-                    **({} if has_margin else {"revenue_at_risk": "Revenue at risk, horizon"}),
-                    limiting: "Limiting part" if limiting == "limiting_mpn" else "Weakest part"})
+                    "revenue_at_risk_expected": "Revenue at risk, expected",
+                    "revenue_at_risk_worst": "Revenue at risk, worst", "limiting_mpn": "Limiting part"})
     return section
 
 
@@ -131,18 +126,24 @@ def _act(data: ReportData, linked: set[str], market: pl.DataFrame | None) -> dic
         pl.Series("part", [tables.part_link(m, f, linked) for m, f in
                            zip(with_series["mpn"], with_series["manufacturer"], strict=True)], pl.String),
         pl.Series("band_words", band_words, pl.String),
-        pl.when(pl.col("in_budget")).then(pl.lit("funded")).otherwise(pl.lit("not funded")).alias("funding"))
-    _units, units_label = views.units_column(buffer_plan)
+        pl.Series("units_words", units_words(with_series), pl.String))
     html_table = tables.render(
         frame, table_id="act", html_columns=["part", "stock_spark", "price_spark", "lead_spark"],
-        bands=["risk_band"], units=["units"], money=["buffer_capital", "expected_stoppage_cost_avoided"],
+        bands=["risk_band"], money=["funded_capital_usd", "capital_usd", "funded_cost_avoided", "net_benefit"],
         labels={"rank": "#", "part": "Part", "manufacturer": "Maker", "risk_band": "Band",
-                "band_words": "Planning band", "risk_drivers": "Drivers", "strategy": "Strategy",
-                "units": units_label, "buffer_capital": "Capital", "expected_stoppage_cost_avoided": "Avoided cost",
-                "funding": "Budget", "stock_spark": "Stock, 90 d", "price_spark": "Price @100, 90 d",
-                "lead_spark": "Lead time, 90 d"})
+                "band_words": "Planning band", "risk_drivers": "Drivers", "strategy": "Strategy", "buy": "Buy",
+                "units_words": "Units, funded / to buy", "funded_capital_usd": "Capital funded",
+                "capital_usd": "Capital, whole buy", "funded_cost_avoided": "Avoided cost, funded",
+                "net_benefit": "Net benefit, whole buy", "funding": "Budget", "stock_spark": "Stock, 90 d",
+                "price_spark": "Price @100, 90 d", "lead_spark": "Lead time, 90 d"})
     first = ranked.row(0, named=True) if ranked.height else None
     return {"table": html_table, "first": first, "count": ranked.height}
+
+
+def units_words(frame: pl.DataFrame) -> list[str]:
+    """funded_units / buy_units as "20 / 40" (whole units, thousands separated)."""
+    return [tables.MISSING if buy is None else f"{funded or 0:,.0f} / {buy:,.0f}"
+            for funded, buy in zip(frame["funded_units"], frame["buy_units"], strict=True)]
 
 
 def _part_pages(data: ReportData, pages: _Pages, market: pl.DataFrame | None) -> list[dict]:
@@ -220,29 +221,30 @@ def _buffer(data: ReportData, pages: _Pages, linked: set[str]) -> dict:
         return {}
     used = views.budget_used(buffer_plan)
     curve = views.budget_curve(buffer_plan)
-    ordered = buffer_plan.sort(["in_budget", "cost_avoided_per_buffer_dollar", "mpn"], descending=[True, True, False],
-                               nulls_last=True)
-    units, units_label = views.units_column(buffer_plan)
+    ordered = views.with_purchase_words(views.funding_order(buffer_plan))
     frame = ordered.with_columns(
         pl.Series("part", [tables.part_link(m, f, linked) for m, f in
                            zip(ordered["mpn"], ordered["manufacturer"], strict=True)], pl.String),
-        pl.when(pl.col("in_budget")).then(pl.lit("funded")).otherwise(pl.lit("not funded")).alias("funding"))
+        pl.Series("units_words", units_words(ordered), pl.String))
     return {
         "budget": used,
         "curve_figure": pages.figure("curve", figures.budget_curve(curve, used["budget_usd"])) if curve.height else None,
         "table": tables.render(
             frame, table_id="buffer", html_columns=["part"], bands=["risk_band", "planning_band"],
-            units=[units, "safety_stock_units", "on_hand_units"],
-            money=["buffer_capital", "annual_holding_cost", "expected_stoppage_cost", "expected_stoppage_cost_avoided",
-                   "net_benefit"],
+            units=["safety_stock_units", "on_hand_units", "unmet_need_units", "funding_rank"],
+            scores=["net_benefit_per_dollar"],
+            money=["funded_capital_usd", "capital_usd", "holding_cost_horizon", "expected_stoppage_cost",
+                   "funded_cost_avoided", "net_benefit"],
             percent=["stoppage_probability"],
-            labels={"part": "Part", "manufacturer": "Maker", "strategy": "Strategy", "risk_band": "Band",
-                    "planning_band": "Planning band", "on_hand_units": "On hand", "safety_stock_units": "Safety stock",
-                    units: units_label, "buffer_capital": "Capital", "annual_holding_cost": "Holding / year",
+            labels={"funding_rank": "#", "part": "Part", "manufacturer": "Maker", "strategy": "Strategy",
+                    "risk_band": "Band", "planning_band": "Planning band", "on_hand_units": "On hand",
+                    "safety_stock_units": "Safety stock", "buy": "Buy", "units_words": "Units, funded / to buy",
+                    "unmet_need_units": "Unmet need", "funded_capital_usd": "Capital funded",
+                    "capital_usd": "Capital, whole buy", "holding_cost_horizon": "Holding, horizon",
                     "stoppage_probability": "Stoppage probability", "expected_stoppage_cost": "Expected stoppage cost",
-                    "expected_stoppage_cost_avoided": "Avoided cost", "net_benefit": "Net benefit",
-                    "funding": "Budget", "rationale": "Rationale"}),
-        "csv": _csv_data_uri(buffer_plan),
+                    "funded_cost_avoided": "Avoided cost, funded", "net_benefit": "Net benefit, whole buy",
+                    "net_benefit_per_dollar": "Net benefit per $", "funding": "Budget", "rationale": "Rationale"}),
+        "csv": _csv_data_uri(views.plan_for_export(buffer_plan)),
     }
 
 

@@ -1,8 +1,9 @@
 """What the report shows, read from the serving copy (read-only) into Polars frames.
 
 Tables are looked up by name in the `marts` schema first, then `main` (where the serving copy has kept
-them so far). A table or column that a view needs and the copy does not have is `None`: the page says
-"not available" rather than inventing a number.
+them so far). A table the copy does not have is `None`: the page says "not available" rather than
+inventing a number. A table the copy has must carry the columns the report sums (REQUIRED_COLUMNS);
+one published by an older partrisk is an error that says to refresh.
 """
 
 from __future__ import annotations
@@ -33,10 +34,6 @@ class ReportData:
     def table(self, name: str) -> pl.DataFrame | None:
         return self.tables.get(name)
 
-    def has_columns(self, name: str, *columns: str) -> bool:
-        frame = self.table(name)
-        return frame is not None and all(c in frame.columns for c in columns)
-
 
 def find_table(conn: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """`schema.name` of a serving table, or None when the copy does not have it."""
@@ -66,6 +63,26 @@ def _latest_published(conn) -> dict | None:
     return published[0] if published else (rows[0] if rows else None)
 
 
+REQUIRED_COLUMNS = {
+    "buffer_plan": ("strategy", "risk_band", "planning_band", "buy_mpn", "buy_manufacturer", "buy_units", "capital_usd",
+                    "expected_stoppage_cost_avoided", "net_benefit", "net_benefit_per_dollar", "funding_rank",
+                    "is_funded", "funded_units", "funded_capital_usd", "funded_cost_avoided", "unmet_need_units",
+                    "budget_usd"),
+    "bom_risk": ("product", "margin_at_risk_expected", "margin_at_risk_worst", "revenue_at_risk_expected",
+                 "revenue_at_risk_worst", "limiting_mpn"),
+}
+
+
+def check_columns(serving_path: Path, tables: dict[str, pl.DataFrame | None]) -> None:
+    """Raise when a table the copy has lacks a column the report sums."""
+    for name, columns in REQUIRED_COLUMNS.items():
+        frame = tables.get(name)
+        missing = [c for c in columns if frame is not None and c not in frame.columns]
+        if missing:
+            raise ValueError(f"serving copy {serving_path}: {name} has no column {', '.join(missing)} "
+                             "(published by an older partrisk): run `partrisk refresh`")
+
+
 SERVING_TABLES = ("part_risk", "buffer_plan", "bom_risk", "bom_lines", "supplier_concentration", "daily_changes",
                   "part_alternates", "backtest_summary")
 
@@ -84,6 +101,7 @@ def load_report_data(serving_path: Path, warehouse_path: Path | None = None) -> 
         tables["part_risk_history"] = read_table(conn, "part_risk_history")
         tables["part_market_history"] = read_table(conn, "part_market_history")
         refresh = _latest_published(conn)
+    check_columns(serving_path, tables)
     data = ReportData(serving_path, as_of, refresh, tables)
     data.quarantine, data.quarantine_note = quarantine_counts(warehouse_path)
     return data

@@ -22,7 +22,7 @@ BAND_COLORS = {"Low": "#4575b4", "Medium": "#fee090", "High": "#fc8d59", "Critic
 BAND_FLOORS = {"Low": 0, "Medium": 30, "High": 40, "Critical": 70}
 SERIES_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DIMENSIONS = ("manufacturer", "distributor", "country")
-FUNDED_COLOR, UNFUNDED_COLOR = "#0072B2", "#999999"
+FUNDED_COLOR, PART_FUNDED_COLOR, UNFUNDED_COLOR = "#0072B2", "#56B4E9", "#999999"
 MONEY = "$,.0f"
 GRID = "#e5e5e5"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
@@ -91,7 +91,7 @@ def bands_over_time(counts: pl.DataFrame) -> dict:
 
 def budget_gauge(used: float, budget: float | None) -> dict:
     data = [{"type": "bar", "x": [used], "y": ["funded"], "orientation": "h", "marker": {"color": FUNDED_COLOR},
-             "hovertemplate": "%{x:$,.0f}<extra>funded buffers</extra>"}]
+             "hovertemplate": "%{x:$,.0f}<extra>funded capital</extra>"}]
     layout = _layout("Buffer budget used", height=150, hovermode="closest", showlegend=False,
                      margin={"l": 60, "r": 20, "t": 40, "b": 30},
                      xaxis={"tickformat": MONEY, "range": [0, max(budget or 0, used) * 1.05 or 1]})
@@ -102,23 +102,35 @@ def budget_gauge(used: float, budget: float | None) -> dict:
 
 
 def budget_curve(curve: pl.DataFrame, budget: float | None) -> dict:
-    """Cumulative avoided cost against cumulative capital, funded and unfunded buffers."""
+    """Cumulative avoided cost against cumulative capital of the candidates in funding order (whole purchases,
+    marked funded, funded in part or not funded), and the line of what the budget funds."""
     data = [{"type": "scatter", "x": curve["cumulative_capital_usd"].to_list(),
              "y": curve["cumulative_avoided_usd"].to_list(), "mode": "lines", "line": {"color": "#bbbbbb"},
              "showlegend": False, "hoverinfo": "skip"}]
-    for funded, name, color in ((True, "funded", FUNDED_COLOR), (False, "unfunded", UNFUNDED_COLOR)):
-        part = curve.filter(pl.col("in_budget") == funded)
+    for status, color in (("funded", FUNDED_COLOR), ("funded in part", PART_FUNDED_COLOR),
+                          ("not funded", UNFUNDED_COLOR)):
+        part = curve.filter(pl.col("funding") == status)
+        if part.is_empty():
+            continue
         data.append({
             "type": "scatter", "x": part["cumulative_capital_usd"].to_list(),
-            "y": part["cumulative_avoided_usd"].to_list(), "mode": "markers", "name": name,
+            "y": part["cumulative_avoided_usd"].to_list(), "mode": "markers", "name": status,
             "marker": {"color": color, "size": 8},
-            "customdata": [list(row) for row in zip(part["mpn"].to_list(), part["strategy"].to_list(),
-                                                    part["buffer_capital"].round(0).to_list(), strict=True)],
-            "hovertemplate": "%{customdata[0]} (%{customdata[1]}): capital %{customdata[2]:$,.0f}<br>"
-                             "cumulative %{x:$,.0f} → avoided %{y:$,.0f}<extra></extra>"})
-    layout = _layout("Budget curve: expected stoppage cost avoided against buffer capital", height=380,
+            "customdata": [list(row) for row in zip(part["funding_rank"].to_list(), part["mpn"].to_list(),
+                                                    part["strategy"].to_list(), part["capital_usd"].round(0).to_list(),
+                                                    part["funded_capital_usd"].round(0).to_list(), strict=True)],
+            "hovertemplate": "#%{customdata[0]} %{customdata[1]} (%{customdata[2]}): capital %{customdata[3]:$,.0f}, "
+                             "funded %{customdata[4]:$,.0f}<br>cumulative %{x:$,.0f} → avoided %{y:$,.0f}"
+                             "<extra></extra>"})
+    funded = curve.filter(pl.col("is_funded"))
+    if funded.height:
+        data.append({"type": "scatter", "x": funded["cumulative_funded_capital_usd"].to_list(),
+                     "y": funded["cumulative_funded_avoided_usd"].to_list(), "mode": "lines",
+                     "name": "what the budget funds", "line": {"color": FUNDED_COLOR, "dash": "dot"},
+                     "hovertemplate": "funded %{x:$,.0f} → avoided %{y:$,.0f}<extra></extra>"})
+    layout = _layout("Budget curve: expected stoppage cost avoided against capital, in funding order", height=380,
                      hovermode="closest", margin={"l": 100, "r": 20, "t": 40, "b": 50},
-                     xaxis={"title": {"text": "cumulative buffer capital (USD, log scale)"}, "tickformat": MONEY,
+                     xaxis={"title": {"text": "cumulative capital (USD, log scale)"}, "tickformat": MONEY,
                             "type": "log"},
                      yaxis={"title": {"text": "cumulative stoppage cost avoided (USD)"}, "tickformat": MONEY,
                             "gridcolor": GRID})

@@ -41,49 +41,81 @@ def band_counts(history: pl.DataFrame, as_of: date, days: int = TREND_DAYS) -> p
     return counts.select("snapshot_date", *BANDS).fill_null(0)
 
 
-def units_column(buffer_plan: pl.DataFrame) -> tuple[str, str]:
-    """(column, label): the purchase the plan asks for where the plan says it, else the buffer it sizes."""
-    if "buy_units" in buffer_plan.columns:
-        return "buy_units", "Buy units"
-    return "buffer_units", "Buffer units"
+FUNDING_ORDER = [pl.col("funding_rank"), pl.col("mpn"), pl.col("manufacturer")]
+
+
+def funding_order(buffer_plan: pl.DataFrame) -> pl.DataFrame:
+    """The plan in the budget's order: funding_rank first, rows that are no candidate last."""
+    return buffer_plan.sort(FUNDING_ORDER, nulls_last=True)
+
+
+# Columns the mart keeps for older readers, same as another column; a buyer's copy shows each figure once.
+ALIASES = ("in_budget", "buffer_units", "buffer_capital", "stoppage_days")
+
+
+def plan_for_export(buffer_plan: pl.DataFrame) -> pl.DataFrame:
+    """The plan as buyers get it (CSV, workbook): funding order, without the alias columns."""
+    return funding_order(buffer_plan).drop(ALIASES, strict=False)
+
+
+def _buy_words() -> pl.Expr:
+    """What to buy: the part itself, or "qualify X (maker)" when the purchase is an alternate."""
+    alternate = (pl.col("buy_mpn") != pl.col("mpn")) | (pl.col("buy_manufacturer") != pl.col("manufacturer"))
+    return (pl.when(pl.col("buy_mpn").is_null()).then(pl.lit(None, pl.String))
+            .when(alternate).then(pl.format("qualify {} ({})", "buy_mpn", "buy_manufacturer"))
+            .otherwise(pl.lit("the part")).alias("buy"))
+
+
+def _funding_words() -> pl.Expr:
+    partly = pl.col("funded_units") < pl.col("buy_units")
+    return (pl.when(pl.col("is_funded") & partly).then(pl.lit("funded in part"))
+            .when(pl.col("is_funded")).then(pl.lit("funded"))
+            .when(pl.col("funding_rank").is_not_null()).then(pl.lit("not funded"))
+            .when(pl.col("buy_units").fill_null(0) > 0).then(pl.lit("no net benefit"))
+            .otherwise(pl.lit("nothing to buy")).alias("funding"))
+
+
+def with_purchase_words(buffer_plan: pl.DataFrame) -> pl.DataFrame:
+    """The plan with `buy` (the part or "qualify X") and `funding` (funded, in part, not funded, ...) as words."""
+    return buffer_plan.with_columns(_buy_words(), _funding_words())
 
 
 def parts_to_act(buffer_plan: pl.DataFrame, part_risk: pl.DataFrame) -> pl.DataFrame:
-    """Every part whose strategy is not JIT, funded first, then by stoppage cost avoided per buffer dollar."""
-    units, _label = units_column(buffer_plan)
+    """Every part whose strategy is not JIT, in the budget's funding order (funding_rank, non-candidates last)."""
     drivers = part_risk.select(*PART_KEY, "risk_drivers")
-    return (buffer_plan.lazy()
-            .filter(pl.col("strategy") != "JIT")
-            .join(drivers.lazy(), on=PART_KEY, how="left")
-            .sort([pl.col("in_budget").fill_null(False), pl.col("cost_avoided_per_buffer_dollar"), pl.col("mpn")],
-                  descending=[True, True, False], nulls_last=True)
-            .select(*PART_KEY, "risk_band", "planning_band", "risk_drivers", "strategy",
-                    pl.col(units).alias("units"), "buffer_capital", "expected_stoppage_cost_avoided", "in_budget")
+    return (with_purchase_words(funding_order(buffer_plan.filter(pl.col("strategy") != "JIT")))
+            .lazy()
+            .join(drivers.lazy(), on=PART_KEY, how="left", maintain_order="left")
+            .select(*PART_KEY, "risk_band", "planning_band", "risk_drivers", "strategy", "buy", "buy_mpn",
+                    "buy_manufacturer", "funded_units", "buy_units", "unmet_need_units", "funded_capital_usd",
+                    "capital_usd", "funded_cost_avoided", "net_benefit", "net_benefit_per_dollar", "funding_rank",
+                    "is_funded", "funding")
             .with_row_index("rank", offset=1)
             .collect())
 
 
 def budget_used(buffer_plan: pl.DataFrame) -> dict:
-    """Capital of the funded buffers against the budget, USD."""
-    funded = buffer_plan.filter(pl.col("in_budget").fill_null(False))
-    budget = buffer_plan["budget_usd"].max() if "budget_usd" in buffer_plan.columns else None
-    used = float(funded["buffer_capital"].fill_null(0).sum())
-    return {"used_usd": used, "budget_usd": float(budget) if budget is not None else None,
-            "funded_buffers": funded.height,
-            "avoided_usd": float(funded["expected_stoppage_cost_avoided"].fill_null(0).sum())}
+    """What the budget funds, USD: Σ funded_capital_usd (never above budget_usd) and Σ funded_cost_avoided."""
+    funded = buffer_plan.filter(pl.col("is_funded").fill_null(False))
+    budget = buffer_plan["budget_usd"].max()
+    partly = funded.filter(pl.col("funded_units") < pl.col("buy_units")).height
+    return {"used_usd": float(funded["funded_capital_usd"].fill_null(0).sum()),
+            "budget_usd": float(budget) if budget is not None else None,
+            "funded_buffers": funded.height, "funded_in_part": partly,
+            "avoided_usd": float(funded["funded_cost_avoided"].fill_null(0).sum())}
 
 
 def budget_curve(buffer_plan: pl.DataFrame) -> pl.DataFrame:
-    """The buffers in funding order with cumulative capital and cumulative avoided cost, USD."""
-    return (buffer_plan.lazy()
-            .filter(pl.col("buffer_capital").fill_null(0) > 0)
-            .sort(["cost_avoided_per_buffer_dollar", "mpn"], descending=[True, False], nulls_last=True)
-            .select(*PART_KEY, "strategy", pl.col("in_budget").fill_null(False), "buffer_capital",
-                    "expected_stoppage_cost_avoided")
-            .with_columns(pl.col("buffer_capital").cum_sum().alias("cumulative_capital_usd"),
+    """The budget's candidates in funding order: running whole capital and avoided cost, and running funded
+    capital and funded avoided cost, USD."""
+    return (with_purchase_words(funding_order(buffer_plan.filter(pl.col("funding_rank").is_not_null())))
+            .select(*PART_KEY, "strategy", "funding_rank", "funding", "is_funded", "capital_usd",
+                    "expected_stoppage_cost_avoided", "funded_capital_usd", "funded_cost_avoided")
+            .with_columns(pl.col("capital_usd").cum_sum().alias("cumulative_capital_usd"),
                           pl.col("expected_stoppage_cost_avoided").fill_null(0).cum_sum()
-                          .alias("cumulative_avoided_usd"))
-            .collect())
+                          .alias("cumulative_avoided_usd"),
+                          pl.col("funded_capital_usd").fill_null(0).cum_sum().alias("cumulative_funded_capital_usd"),
+                          pl.col("funded_cost_avoided").fill_null(0).cum_sum().alias("cumulative_funded_avoided_usd")))
 
 
 def carried_forward(market: pl.DataFrame, days: int = CARRY_FORWARD_DAYS) -> pl.DataFrame:

@@ -34,7 +34,8 @@ def column_kind(name: str, dtype: pl.DataType) -> str | None:
     if name.endswith(("_usd", "_capital", "_cost", "_cost_avoided", "cost_avoided", "_at_risk", "net_benefit",
                       "unit_price", "margin_per_day", "spend_usd")) or "capital" in name or "at_risk" in name:
         return "money"
-    if name.endswith(("_units", "_lines", "_stock", "lines", "units")) or name in ("order_moq", "order_multiple"):
+    if name.endswith(("_units", "_lines", "_stock", "lines", "units", "rank")) or name in ("order_moq",
+                                                                                          "order_multiple"):
         return "units"
     if name.endswith(("probability", "_share")) or name == "top_share":
         return "percent"
@@ -87,9 +88,7 @@ def workbook_sheets(data: ReportData) -> dict[str, pl.DataFrame]:
     missing = pl.DataFrame({"note": ["not available in this serving copy"]})
     buffer_plan, part_risk = data.table("buffer_plan"), data.table("part_risk")
     sheets = {
-        "Buffer plan": buffer_plan.sort(["in_budget", "cost_avoided_per_buffer_dollar", "mpn"],
-                                        descending=[True, True, False], nulls_last=True)
-        if buffer_plan is not None else missing,
+        "Buffer plan": views.plan_for_export(buffer_plan) if buffer_plan is not None else missing,
         "Parts to act on": views.parts_to_act(buffer_plan, part_risk) if buffer_plan is not None else missing,
         "BOM risk": data.table("bom_risk") if data.table("bom_risk") is not None else missing,
         "Concentration": data.table("supplier_concentration") if data.table("supplier_concentration") is not None
