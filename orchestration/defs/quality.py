@@ -236,7 +236,7 @@ def mart_checks(mart_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
         key = dg.AssetKey(["marts", "buffer_plan"])
 
         @dg.asset_check(asset=key, name=BUDGET_CHECK, blocking=True, pool=DUCKDB_POOL,
-                        description=_description(key, BUDGET_CHECK, "the buffers funded in_budget fit the budget"))
+                        description=_description(key, BUDGET_CHECK, "the funded purchases (funded_capital_usd) fit the budget"))
         def budget(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             with warehouse.connect() as conn:
                 return to_check_result(gates.gate_budget(conn))

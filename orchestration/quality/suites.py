@@ -382,9 +382,9 @@ def mart_budget_suite() -> gx.ExpectationSuite:
     return _suite("marts.budget", [
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="budget_usd", column_B="funded_capital", or_equal=True, ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "the buffers marked in_budget fit in the budget")),
+            meta=_meta("error", "the funded purchases (funded_capital_usd) fit in the budget")),
         gxe.ExpectColumnValuesToBeBetween(column="funded_without_capital", min_value=0, max_value=0, meta=_meta(
-            "error", "every funded buffer has a capital figure (the budget sum counts all of them)")),
+            "error", "every funded purchase has a capital figure (the budget sum counts all of them)")),
     ])
 
 
