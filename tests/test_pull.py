@@ -574,7 +574,7 @@ def test_watchlist_model_holds_bom_parts_alternates_and_watchlist_csv(built_ware
             "select count(*) from raw.bom_lines as b join staging.int_pull_watchlist as w "
             "using (mpn_key, manufacturer_key) where not b.is_dnp and not w.is_bom_part").fetchall()[0][0]
         listed = conn.execute("select is_bom_part, is_alternate, is_listed from staging.int_pull_watchlist "
-                              "where mpn_raw = 'lm358baipwr '").fetchall()
+                              "where mpn_key = ?", [basic_mpn("lm358baipwr ")]).fetchall()
         last_day = conn.execute("select max(snapshot_date) from staging.stg_feeds__offers").fetchall()[0][0]
         candidates = read_watchlist(conn, "digikey", last_day)
     assert bom_parts and alternates - bom_parts

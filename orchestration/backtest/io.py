@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
+from orchestration.backtest.descriptions import describe
 from orchestration.backtest.replay import ReplayInputs
 from orchestration.warehouse.connection import fetch_one, table_exists
 
@@ -66,6 +67,7 @@ def replace_window(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFr
         conn.register("incoming", frame.to_arrow())
         conn.execute(f"insert into {table} by name select * from incoming")
         conn.unregister("incoming")
+        describe(conn, table)
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
@@ -77,6 +79,7 @@ def replace_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFra
     conn.register("incoming", frame.to_arrow())
     conn.execute(f"create or replace table {table} as select * from incoming")
     conn.unregister("incoming")
+    describe(conn, table)
     return frame.height
 
 

@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.boms.reader import load_override, read_bom
 from orchestration.boms.records import BomFormatError, bom_lines_to_arrow
 from orchestration.errors import UserError, WarehouseUnreadable
+from orchestration.warehouse.reference_load import bom_part_keys
 
 WAREHOUSE_ALIAS = "warehouse"
 # The views re-created over the checked BOM; everything else they read comes from the warehouse.
+PART_KEYS = ("raw", "part_keys")  # rebuilt with the checked BOM's spellings keyed
 BOM_RELATIONS = (("raw", "bom_lines"), ("staging", "stg_boms__bom_lines"), ("staging", "int_bom_lines__matched"))
 MATCHED_VIEW = "staging.int_bom_lines__matched"
 
@@ -134,7 +137,7 @@ def check_bom(path: Path, warehouse: Path) -> BomCheck:
     if not Path(warehouse).is_file():
         raise WarehouseUnreadable(f"no warehouse at {warehouse}: run `partrisk refresh` first (or `make demo`), "
                                   "or pass --warehouse")
-    lines = bom_lines_to_arrow(parsed.lines)
+    lines = bom_part_keys(bom_lines_to_arrow(parsed.lines))
     with _matching_connection(Path(warehouse), lines) as conn:
         market_date = conn.execute("select max(snapshot_date) from marts.part_risk").fetchall()[0][0]
         rows = conn.execute(_CHECK_SQL).fetchall()
@@ -172,14 +175,39 @@ def _mirror(conn: duckdb.DuckDBPyConnection, warehouse: Path, lines) -> None:
     for schema in sorted({s for s, _ in relations}):
         conn.execute(f'create schema if not exists "{schema}"')
     for schema, name in relations:
-        if (schema, name) not in BOM_RELATIONS:
+        if (schema, name) not in (*BOM_RELATIONS, PART_KEYS):
             conn.execute(f'create view "{schema}"."{name}" as select * from {WAREHOUSE_ALIAS}."{schema}"."{name}"')
     conn.register("checked_bom_lines", lines)
     conn.execute("create table raw.bom_lines as select *, cast(null as varchar) as file_path from checked_bom_lines")
+    _key_new_spellings(conn)
     for schema, name in BOM_RELATIONS[1:]:
         sql = conn.execute("select sql from duckdb_views() where database_name = ? and schema_name = ? "
                            "and view_name = ?", [WAREHOUSE_ALIAS, schema, name]).fetchall()[0][0]
         conn.execute(sql)
+
+
+def _key_new_spellings(conn: duckdb.DuckDBPyConnection) -> None:
+    """raw.part_keys as the warehouse has it, plus this BOM's spellings it has not seen, keyed by the same rule."""
+    from orchestration.warehouse.part_keys import PART_KEYS_SCHEMA, part_key_rows, resolved_aliases
+
+    conn.execute(f"create table raw.part_keys as select * from {WAREHOUSE_ALIAS}.raw.part_keys")
+    spellings = conn.execute("""
+        with spelled as (
+            select mpn_key, manufacturer_key, manufacturer_raw from raw.bom_lines
+            union all
+            select alt_mpn_key, coalesce(alt_manufacturer_key, manufacturer_key),
+                   coalesce(alt_manufacturer_raw, manufacturer_raw)
+            from raw.bom_lines
+        )
+        select mpn_key, manufacturer_key, min(manufacturer_raw) from spelled
+        where mpn_key is not null and not exists (
+            select 1 from raw.part_keys as known
+            where known.mpn_key = spelled.mpn_key and known.manufacturer_key is not distinct from spelled.manufacturer_key)
+        group by mpn_key, manufacturer_key""").fetchall()
+    if spellings:
+        conn.register("new_part_keys", pa.Table.from_pylist(part_key_rows(spellings, resolved_aliases(conn)),
+                                                             schema=PART_KEYS_SCHEMA))
+        conn.execute("insert into raw.part_keys by name select * from new_part_keys")
 
 
 _CHECK_SQL = f"""

@@ -201,7 +201,7 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
             reports.append({"product": path.stem, "file_path": relative, "status": "failed", "reason": str(error),
                             "report_json": None})
             continue
-        lines = _bom_part_keys(bom_lines_to_arrow(parsed.lines))
+        lines = bom_part_keys(bom_lines_to_arrow(parsed.lines))
         lines = lines.append_column("file_path", pa.array([relative] * lines.num_rows, pa.string()))
         line_tables.append(lines)
         reports.append({"product": parsed.product, "file_path": relative, "status": "loaded",
@@ -211,7 +211,7 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
     if line_tables:
         lines_table = pa.concat_tables(line_tables)
     else:
-        lines_table = _bom_part_keys(bom_lines_to_arrow([])).append_column("file_path", pa.array([], pa.string()))
+        lines_table = bom_part_keys(bom_lines_to_arrow([])).append_column("file_path", pa.array([], pa.string()))
     loaded_at = now_utc()
     replace_table(conn, "raw.bom_lines", lines_table, loaded_at)
     report_table = pa.Table.from_pylist(reports, schema=pa.schema([
@@ -228,7 +228,7 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
     return reports, failures
 
 
-def _bom_part_keys(lines: pa.Table) -> pa.Table:
+def bom_part_keys(lines: pa.Table) -> pa.Table:
     """The spelling keys raw.part_keys is looked up with (the reader already added manufacturer_key)."""
     lines = add_part_keys(lines, "mpn_raw", None)
     return add_part_keys(lines, "alt_mpn_raw", None, "alt_")
