@@ -18,3 +18,19 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+{#- dbt-duckdb writes persist_docs comments for SQL models only; a Python model's descriptions are
+    written when the run ends, so BI tools and the serving copy see them like every other mart's. -#}
+{% macro persist_python_model_docs() -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values()
+              if node.resource_type == 'model' and node.language == 'python'
+                 and node.config.get('persist_docs', {}).get('relation') -%}
+            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias or node.name) -%}
+            {%- if relation is not none -%}
+                {%- do persist_docs(relation, node, for_relation=true, for_columns=true) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
