@@ -18,10 +18,10 @@ with
 check_dates as (
     select unnest($dates::date[]) as check_date
 ),
--- every day any requested value needs: D, D-7 and the baseline [D-90, D-1]
+-- every day any requested value needs: D, D-7 and the pre-shock reference [D-180, D-29]
 days as (
     select distinct cast(check_date - d * interval 1 day as date) as snapshot_date
-    from check_dates, range(0, 91) as r(d)
+    from check_dates, range(0, 181) as r(d)
 ),
 market_offers as (
     select snapshot_date, source, distributor, sku, mpn, manufacturer,
@@ -82,7 +82,7 @@ price_baseline as (
     select c.check_date, b.mpn, b.manufacturer, median(b.price_median_q100) as price_median_q100
     from check_dates c
     join part_day b
-      on b.snapshot_date between c.check_date - interval 90 day and c.check_date - interval 1 day
+      on b.snapshot_date between c.check_date - interval 180 day and c.check_date - interval 29 day
     group by all
 ),
 final as (

@@ -48,9 +48,9 @@ def test_required_input_window_is_constant_width():
     for history_end in (date(2025, 5, 1), date(2026, 5, 1)):
         first, last = required_input_window(history_end, history_end)
         assert last == history_end
-        assert (history_end - first).days == 97  # 90-day windows + carry forward and status margin
+        assert (history_end - first).days == 187  # the 180-day reference window + carry forward and status margin
     first, last = required_input_window(date(2025, 5, 1), date(2025, 5, 31))
-    assert (first, last) == (date(2025, 1, 24), date(2025, 5, 31))
+    assert (first, last) == (date(2024, 10, 26), date(2025, 5, 31))
     with pytest.raises(ValueError):
         required_input_window(date(2025, 5, 2), date(2025, 5, 1))
     with pytest.raises(ValueError):
@@ -156,10 +156,10 @@ def test_unknown_stock_is_null_not_zero():
 
 def test_delisted_part_keeps_rows_with_zero_for_the_lookback():
     offers = [offer(n, stock=400, lifecycle_status="EOL") for n in range(10)]
-    offers += [offer(n, mpn="P2") for n in range(130)]  # keeps the calendar going
+    offers += [offer(n, mpn="P2") for n in range(220)]  # keeps the calendar going
     df = trends(offers)
     p1 = df.filter(pl.col("mpn") == "P1")
-    assert p1["snapshot_date"].max() == day(9 + 90)  # 90 days after the last sighting
+    assert p1["snapshot_date"].max() == day(9 + 180)  # the 180-day lookback after the last sighting
     assert row(df, 12)["market_stock"] == 400 and row(df, 12)["carried_forward_distributors"] == 1
     r = row(df, 13)
     assert (r["market_stock"], r["distributors_listing"], r["distributors_in_stock"]) == (0, 0, 0)
@@ -170,7 +170,7 @@ def test_delisted_part_keeps_rows_with_zero_for_the_lookback():
 
 
 def test_part_appearing_mid_history_marks_windows_incomplete():
-    offers = [offer(n, mpn="OLD") for n in range(150)]
+    offers = [offer(n, mpn="OLD") for n in range(200)]
     offers += [offer(n, mpn="NEW", stock=1000 - n) for n in range(50, 150)]
     df = trends(offers)
     assert row(df, 50, "NEW")["history_days"] == 0
@@ -185,7 +185,7 @@ def test_part_appearing_mid_history_marks_windows_incomplete():
     r = row(df, 80, "NEW")
     assert r["window_30d_complete"] and not r["window_90d_complete"] and r["sources_lost_30d"] == 0
     assert row(df, 140, "NEW")["window_90d_complete"] and row(df, 140, "NEW")["history_days"] == 90
-    assert row(df, 149, "OLD")["history_days"] == 90  # capped at the lookback
+    assert row(df, 199, "OLD")["history_days"] == 180  # capped at the lookback
 
 
 def test_sources_lost_and_gained():
@@ -243,6 +243,43 @@ def test_ten_fold_price_spike():
     assert row(df, 100)["price_spike_ratio"] == pytest.approx(10.0)
     assert row(df, 100)["price_change_30d_pct"] == pytest.approx(900.0)
     assert row(df, 100)["window_90d_complete"]
+
+
+def _lasting_shock(days: int, shock_day: int) -> tuple[list[dict], list[dict]]:
+    """Price 0.03 → 0.30 and lead time 42 → 217 days on shock_day, and staying there."""
+    offers, pbs = [], []
+    for n in range(days):
+        shocked = n >= shock_day
+        price = 0.30 if shocked else 0.03
+        for d in ("Mouser", "DigiKey"):
+            offers.append(offer(n, distributor=d, lead_time_days=217 if shocked else 42))
+            pbs += breaks(n, {1: price * 2, 100: price}, distributor=d)
+    return offers, pbs
+
+
+def test_a_lasting_shock_is_remembered_against_the_pre_shock_reference():
+    shock_day = 100
+    offers, pbs = _lasting_shock(shock_day + 61, shock_day)
+    df = trends(offers, pbs)
+    on_day_60 = row(df, shock_day + 60)
+    # The reference is the median over [D-180, D-28): on day 60 of the new level it is still pre-shock.
+    assert on_day_60["price_spike_ratio"] == pytest.approx(10.0)
+    assert on_day_60["lead_time_stretch_ratio"] == pytest.approx(217 / 42)
+    # The recent weeks are left out: 27 days in, the reference has not seen the shock at all.
+    assert row(df, shock_day + 27)["price_spike_ratio"] == pytest.approx(10.0)
+    # No look-ahead: cut the input at day 60 of the shock and the row is the same.
+    cut = trends([o for o in offers if o["snapshot_date"] <= day(shock_day + 60)],
+                 [b for b in pbs if b["snapshot_date"] <= day(shock_day + 60)])
+    assert row(cut, shock_day + 60) == on_day_60
+
+
+def test_the_reference_follows_a_level_that_has_lasted():
+    # Once the new level fills more than half of [D-180, D-28) it is the reference.
+    shock_day = 10
+    offers, pbs = _lasting_shock(shock_day + 130, shock_day)
+    df = trends(offers, pbs)
+    assert row(df, shock_day + 129)["price_spike_ratio"] == pytest.approx(1.0)
+    assert row(df, shock_day + 129)["lead_time_stretch_ratio"] == pytest.approx(1.0)
 
 
 # --- lead time ----------------------------------------------------------------------------------------
@@ -421,6 +458,6 @@ def test_read_compute_write_round_trip_is_idempotent():
 
 def test_rows_read_by_one_night_do_not_grow_with_history():
     night = 199
-    short = read_inputs(_warehouse(history_days=120, last_day=night), day(night), day(night))
+    short = read_inputs(_warehouse(history_days=190, last_day=night), day(night), day(night))
     long = read_inputs(_warehouse(history_days=200, last_day=night), day(night), day(night))
     assert short.rows_read == long.rows_read > 0

@@ -13,11 +13,11 @@ from orchestration.defs.partitions import daily_partitions, partition_dates, sin
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.features import compute_part_trends
 from orchestration.features.io import read_inputs, write_features
-from orchestration.features.part_trends import carry_forward_days_for
+from orchestration.features.part_trends import REFERENCE_WINDOW_DAYS, carry_forward_days_for
 from orchestration.policy import load_policy
 
 FEATURES_KEY = dg.AssetKey(["features", "part_trends_daily"])
-LOOKBACK_DAYS = 90
+LOOKBACK_DAYS = REFERENCE_WINDOW_DAYS
 
 
 @dg.asset(

@@ -11,7 +11,12 @@ from typing import NamedTuple
 import duckdb
 import polars as pl
 
-from orchestration.features.part_trends import CARRY_FORWARD_DAYS, PART_TRENDS_SCHEMA, required_input_window
+from orchestration.features.part_trends import (
+    CARRY_FORWARD_DAYS,
+    PART_TRENDS_SCHEMA,
+    REFERENCE_WINDOW_DAYS,
+    required_input_window,
+)
 
 OFFERS_RELATION = "staging.stg_feeds__offers"
 PRICE_BREAKS_RELATION = "staging.stg_feeds__price_breaks"
@@ -74,7 +79,7 @@ def _read_window(
 
 
 def read_inputs(
-    conn: duckdb.DuckDBPyConnection, start: date, end: date, lookback_days: int = 90,
+    conn: duckdb.DuckDBPyConnection, start: date, end: date, lookback_days: int = REFERENCE_WINDOW_DAYS,
     carry_forward_days: int = CARRY_FORWARD_DAYS,
 ) -> FeatureInputs:
     """The staging rows that `compute_part_trends(start=start, end=end)` needs, and nothing older."""

@@ -15,8 +15,10 @@ Invariants (the tests check each one):
   after its last sighting. Those "delisted" days are reported but never serve as the past side of a
   window or a lag: windows see only the days on which the part was listed (observed or carried). That
   keeps the row for D independent of sightings older than the input window.
-- Windows: "(D-n, D]" includes today (slope, volatility, lags); "[D-90, D)" excludes today (the
-  price and lead-time baselines, so a spike does not dilute its own baseline).
+- Windows: "(D-n, D]" includes today (slope, volatility, lags). The price and lead-time shock ratios
+  compare today with a pre-shock reference, the median over [D-180, D-28): it excludes the recent
+  weeks, so a shock neither dilutes its own reference nor is forgotten once the new level has lasted
+  a few weeks (a level that stays up is flagged until it fills half the reference window).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def carry_forward_days_for(max_days_between_pulls: int) -> int:
 LONG_WINDOW_DAYS = 90
 SHORT_WINDOW_DAYS = 30
 WEEK_DAYS = 7
+# The pre-shock reference of the price and lead-time ratios: the median over [D-180, D-28).
+REFERENCE_WINDOW_DAYS = 180
+REFERENCE_GAP_DAYS = 28
 
 # "Worst known" lifecycle: a higher rank is worse. Unknown carries no information, so it has no rank.
 LIFECYCLE_RANK = {"Active": 1, "NRND": 2, "EOL": 3, "Obsolete": 4}
@@ -96,7 +101,7 @@ PART_TRENDS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def required_input_window(start: date, end: date, lookback_days: int = LONG_WINDOW_DAYS,
+def required_input_window(start: date, end: date, lookback_days: int = REFERENCE_WINDOW_DAYS,
                           carry_forward_days: int = CARRY_FORWARD_DAYS) -> tuple[date, date]:
     """Snapshot dates [first, last] the caller must read to compute rows for [start, end].
 
@@ -114,7 +119,7 @@ def compute_part_trends(
     start: date,
     end: date,
     demand: pl.LazyFrame | None = None,
-    lookback_days: int = LONG_WINDOW_DAYS,
+    lookback_days: int = REFERENCE_WINDOW_DAYS,
     carry_forward_days: int = CARRY_FORWARD_DAYS,
 ) -> pl.LazyFrame:
     """Rows of `features.part_trends_daily` for snapshot dates in [start, end].
@@ -166,8 +171,8 @@ def compute_part_trends(
 def _check_args(start: date, end: date, lookback_days: int) -> None:
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    if lookback_days < LONG_WINDOW_DAYS:
-        raise ValueError(f"lookback_days must cover the {LONG_WINDOW_DAYS}-day windows, got {lookback_days}")
+    if lookback_days < REFERENCE_WINDOW_DAYS:
+        raise ValueError(f"lookback_days must cover the {REFERENCE_WINDOW_DAYS}-day reference window, got {lookback_days}")
 
 
 def _days(n: int) -> timedelta:
@@ -447,26 +452,49 @@ def _stock_trends(grid: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _with_reference(grid: pl.LazyFrame, expr: pl.Expr, name: str) -> pl.LazyFrame:
+    """Adds `name`: the median of `expr` over the listed days in [D-180, D-28), never after D.
+
+    That is the rolling median over [D'-152, D') read on D' = D-28, looked up by day number (null when
+    the part has no row on D-28).
+    """
+    width = REFERENCE_WINDOW_DAYS - REFERENCE_GAP_DAYS
+    lookup = grid.select(
+        *PART_KEY,
+        (pl.col("_day") + REFERENCE_GAP_DAYS).alias("_reference_day"),
+        _trailing(expr, "median", width, include_today=False).alias(name),
+    )
+    # The later steps shift within each part in date order: keep the grid's order.
+    return grid.join(
+        lookup, left_on=[*PART_KEY, "_day"], right_on=[*PART_KEY, "_reference_day"], how="left",
+        maintain_order="left",
+    )
+
+
 def _price_trends(grid: pl.LazyFrame) -> pl.LazyFrame:
     price = pl.col(f"price_median_q{SPIKE_QUANTITY}")
-    # Baseline = median of the daily medians over [D-90, D): excludes today, so a spike does not
-    # dilute its own baseline, and never reads past D.
-    baseline = _trailing(price, "median", LONG_WINDOW_DAYS, include_today=False)
-    return grid.with_columns(
-        (price / baseline).alias("price_spike_ratio"),
-        _pct_change(price, _lag(price, SHORT_WINDOW_DAYS)).alias("price_change_30d_pct"),
+    return (
+        _with_reference(grid, price, "_price_reference")
+        .with_columns(
+            (price / pl.col("_price_reference")).alias("price_spike_ratio"),
+            _pct_change(price, _lag(price, SHORT_WINDOW_DAYS)).alias("price_change_30d_pct"),
+        )
+        .drop("_price_reference")
     )
 
 
 def _lead_time_trends(grid: pl.LazyFrame) -> pl.LazyFrame:
     lead_time = pl.col("lead_time_days")
-    baseline = _trailing(lead_time, "median", LONG_WINDOW_DAYS, include_today=False)  # [D-90, D)
-    return grid.with_columns(
-        (lead_time / baseline).alias("lead_time_stretch_ratio"),
-        # σL for safety stock: sample std of the daily median lead time over (D-30, D].
-        _trailing(lead_time, "std", SHORT_WINDOW_DAYS, include_today=True, min_samples=2).alias(
-            "lead_time_volatility_30d"
-        ),
+    return (
+        _with_reference(grid, lead_time, "_lead_time_reference")
+        .with_columns(
+            (lead_time / pl.col("_lead_time_reference")).alias("lead_time_stretch_ratio"),
+            # σL for safety stock: sample std of the daily median lead time over (D-30, D].
+            _trailing(lead_time, "std", SHORT_WINDOW_DAYS, include_today=True, min_samples=2).alias(
+                "lead_time_volatility_30d"
+            ),
+        )
+        .drop("_lead_time_reference")
     )
 
 
