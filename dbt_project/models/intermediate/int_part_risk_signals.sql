@@ -92,7 +92,7 @@ signal_values as (
     select snapshot_date, mpn, manufacturer, 'lead_time_stretch_ratio',
         lead_time_stretch_ratio,
         'lead time ' || cast(round(lead_time_stretch_ratio, 1) as {{ dbt.type_string() }})
-            || '× its pre-shock level (median of days 29-180 ago; now ' || cast(cast(round(lead_time_days) as integer) as {{ dbt.type_string() }}) || ' days)'
+            || '× its pre-shock level (median of days 29-180 ago): ' || cast(cast(round(lead_time_days) as integer) as {{ dbt.type_string() }}) || ' days'
     from watched
     union all
     select snapshot_date, mpn, manufacturer, 'lifecycle_score',
