@@ -150,29 +150,41 @@ def test_largest_step_respects_moq_and_multiple():
 
 @pytest.mark.slow
 def test_a_thin_single_source_long_lead_time_part_is_at_least_medium_without_a_shock(built_warehouse, tmp_path):
-    """26-week lead time, one distributor in stock, under a month of market cover, a Low score and no
-    High day in memory: the plan works on at least Medium and does not leave it on JIT."""
+    """26-week lead time, one distributor in stock, under a month of market cover, no shock signal and
+    no High day in memory: the risk score itself is at least Medium, and the plan does not leave it on JIT."""
     warehouse = tmp_path / "partrisk.duckdb"
     shutil.copy(built_warehouse.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as db:
-        day, mpn, maker, d = db.execute(
-            "select snapshot_date, mpn, manufacturer, daily_demand_units from marts.buffer_plan_history "
-            "where snapshot_date = (select max(snapshot_date) from marts.buffer_plan_history) "
-            "and planning_band_rank = 1 and daily_demand_units > 0 and lifecycle_status = 'Active' "
-            "order by mpn limit 1").fetchall()[0]
-        db.execute("update marts.part_risk_history set lead_time_days = 182, distributors_in_stock = 1, "
-                   "market_stock = ? where snapshot_date = ? and mpn = ? and manufacturer = ?",
-                   [int(d * 20), day, mpn, maker])
+        day, mpn, maker, d, lead_time = db.execute(
+            "select b.snapshot_date, b.mpn, b.manufacturer, f.daily_demand_units, f.lead_time_days "
+            "from marts.buffer_plan_history as b "
+            "inner join features.part_trends_daily as f using (snapshot_date, mpn, manufacturer) "
+            "inner join marts.part_risk_history as r using (snapshot_date, mpn, manufacturer) "
+            "where b.snapshot_date = (select max(snapshot_date) from marts.buffer_plan_history) "
+            "and b.planning_band_rank = 1 and f.daily_demand_units > 0 and b.lifecycle_status = 'Active' "
+            "and r.market_pressure = 0 and f.lead_time_days is not null "
+            "order by b.mpn limit 1").fetchall()[0]
+        # Structure only: the level of the lead time moves to 26 weeks with its reference, so no stretch.
+        db.execute("update features.part_trends_daily set lead_time_days = 182, lead_time_stretch_ratio = 1.0, "
+                   "distributors_in_stock = 1, market_stock = ? "
+                   "where snapshot_date = ? and mpn = ? and manufacturer = ?", [int(d * 20), day, mpn, maker])
     env = {**os.environ, "PARTRISK_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "run", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"), "--select", "buffer_plan_history",
+         "--log-path", str(tmp_path / "logs"), "--select", "part_risk_history buffer_plan_history",
          "--vars", f'{{"min_date": "{day}", "max_date": "{day}"}}'],
         cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True, timeout=600)
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        risk_band, structural, planning, strategy = db.execute(
-            "select risk_band_rank, structural_band_rank, planning_band_rank, strategy from marts.buffer_plan_history "
+        score, weighted, risk_band, pressure, drivers = db.execute(
+            "select risk_score, weighted_score, risk_band_rank, market_pressure, risk_drivers "
+            "from marts.part_risk_history where snapshot_date = ? and mpn = ? and manufacturer = ?",
+            [day, mpn, maker]).fetchall()[0]
+        structural, planning, strategy = db.execute(
+            "select structural_band_rank, planning_band_rank, strategy from marts.buffer_plan_history "
             "where snapshot_date = ? and mpn = ? and manufacturer = ?", [day, mpn, maker]).fetchall()[0]
-    assert risk_band == 1  # the score alone still says Low
+    assert pressure == 0  # no shock
+    assert weighted < 30  # the weighted signals alone say Low
+    assert risk_band >= 2 and score >= 30, (score, weighted, drivers)
+    assert drivers.startswith("thin market: stock covers ") and ", lead time 26 weeks" in drivers
     assert structural >= 2 and planning >= 2
     assert strategy != "JIT"

@@ -233,22 +233,39 @@ def test_weights_cover_the_seven_factors_and_sum_to_one():
     assert math.isclose(sum(weights.values()), 1.0, abs_tol=1e-9)
 
 
-def test_risk_score_is_the_weighted_sum_or_the_override(built_warehouse):
+def test_risk_score_is_the_weighted_mean_of_the_known_or_the_override(built_warehouse):
+    """Missing data is unknown, not zero: the score is the weighted mean over the sub-scores present."""
     weights = _weights()
     rows = built_warehouse.query(
         f"select risk_score, weighted_score, risk_override, {', '.join(FACTORS)}, market_stock, broker_stock, "
-        "lifecycle_status from marts.part_risk_history")
+        "lifecycle_status, data_completeness, structural_floor_score, structural_band_rank, risk_band_rank "
+        "from marts.part_risk_history")
     assert rows
+    differs_from_zero_filled = 0
     for row in rows:
         score, weighted, override = row[0], row[1], row[2]
         subs = dict(zip(FACTORS, row[3:10], strict=True))
-        market_stock, broker_stock, lifecycle = row[10], row[11], row[12]
-        assert all(0 <= v <= 100 for v in subs.values())
-        assert math.isclose(weighted, sum(weights[f] * subs[f] for f in FACTORS), abs_tol=0.01)
+        market_stock, broker_stock, lifecycle, completeness = row[10], row[11], row[12], row[13]
+        floor, structural_rank, band_rank = row[14], row[15], row[16]
+        assert band_rank >= (structural_rank or 1)  # structure alone sets the least band
+        present = {f: v for f, v in subs.items() if v is not None}
+        assert all(0 <= v <= 100 for v in present.values())
+        known_weight = sum(weights[f] for f in present)
+        assert math.isclose(completeness, known_weight, abs_tol=1e-4)
+        if not present:
+            assert weighted is None
+            continue
+        expected = sum(weights[f] * v for f, v in present.items()) / known_weight
+        assert math.isclose(weighted, expected, abs_tol=0.01)
+        differs_from_zero_filled += abs(weighted - known_weight * expected) > 0.01
         expected_override = ("no stock anywhere" if market_stock == 0 and (broker_stock or 0) == 0
                              else "Obsolete" if lifecycle == "Obsolete" else None)
         assert override == expected_override
-        assert math.isclose(score, 100.0 if override else weighted, abs_tol=0.01)
+        if override:
+            assert score == 100.0
+        else:
+            assert math.isclose(score, max(weighted, floor or 0.0), abs_tol=0.01)
+    assert differs_from_zero_filled, "no row with a missing sub-score: the rule is untested here"
 
 
 # Each driver template and the features column(s) its numbers come from.
@@ -257,11 +274,17 @@ DRIVER_CHECKS = [
     (re.compile(r"stock down (-?\d+)% in 30 days"), lambda f, m: abs(-f["stock_change_30d_pct"] - int(m[1])) <= 0.51),
     (re.compile(r"stock runs out in ~(\d+) days at the 30-day burn rate, lead time (\d+) days"),
      lambda f, m: abs(f["days_to_depletion"] - int(m[1])) <= 0.51 and abs(f["lead_time_days"] - int(m[2])) <= 0.51),
-    (re.compile(r"price ([\d.]+)× its 90-day median"), lambda f, m: abs(f["price_spike_ratio"] - float(m[1])) <= 0.051),
+    (re.compile(r"price ([\d.]+)× its pre-shock level \(median of days 29-180 ago\)"), lambda f, m: abs(f["price_spike_ratio"] - float(m[1])) <= 0.051),
     (re.compile(r"price up (-?\d+)% in 30 days"), lambda f, m: abs(f["price_change_30d_pct"] - int(m[1])) <= 0.51),
     (re.compile(r"lead time (\d+) weeks"), lambda f, m: abs(f["lead_time_days"] / 7 - int(m[1])) <= 0.51),
-    (re.compile(r"lead time ([\d.]+)× its 90-day median \((\d+) days\)"),
+    (re.compile(r"lead time ([\d.]+)× its pre-shock level \(median of days 29-180 ago\): (\d+) days"),
      lambda f, m: abs(f["lead_time_stretch_ratio"] - float(m[1])) <= 0.051 and abs(f["lead_time_days"] - int(m[2])) <= 0.51),
+    (re.compile(r"thin market: stock covers (\d+) days of own use(, lead time (\d+) weeks)?"
+                r"(, (\d+) authorized distributor\(s\) in stock)?(, single country of assembly)?"),
+     lambda f, m: int(m[1]) == math.floor((f["market_stock"] or 0) / f["daily_demand_units"]) and int(m[1]) < 30
+     and (m[3] is None or abs(f["lead_time_days"] / 7 - int(m[3])) <= 0.51)
+     and (m[5] is None or f["distributors_in_stock"] == int(m[5]))),
+    (re.compile(r"end of life: lifecycle (\w+)(, last buy [\d-]+)?"), lambda f, m: f["lifecycle_status"] == m[1]),
     (re.compile(r"no authorized distributor in stock"), lambda f, m: f["distributors_in_stock"] == 0),
     (re.compile(r"only (\d+) authorized distributors? in stock"), lambda f, m: f["distributors_in_stock"] == int(m[1])),
     (re.compile(r"lifecycle (Active|NRND|EOL|Obsolete|Unknown)"), lambda f, m: f["lifecycle_status"] == m[1]),
@@ -270,7 +293,7 @@ DRIVER_CHECKS = [
 ]
 FEATURE_COLUMNS = ["stock_change_7d_pct", "stock_change_30d_pct", "days_to_depletion", "price_spike_ratio",
                    "price_change_30d_pct", "lead_time_days", "lead_time_stretch_ratio", "distributors_in_stock",
-                   "lifecycle_status", "market_stock", "broker_stock"]
+                   "lifecycle_status", "market_stock", "broker_stock", "daily_demand_units"]
 GEOGRAPHY_DRIVER = re.compile(r"single country of assembly \((\w+)\)|assembly (\d+)% in (\w+)")
 
 

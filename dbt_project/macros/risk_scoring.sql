@@ -39,11 +39,23 @@
     {{ return(name) }}
 {%- endmacro %}
 
-{#- The documented weighted sum: sum over the factors of weight x sub-score (a missing sub-score counts 0). -#}
-{% macro risk_weighted_sum(scores_alias, weights_alias) -%}
-    (
+{#- The share of the weight whose sub-score has data (0-1): missing data is unknown, not zero. -#}
+{% macro risk_present_weight(scores_alias, weights_alias) -%}
+    (0.0
         {%- for factor in risk_factors() %}
-        {{ weights_alias }}.{{ factor }}_weight * coalesce({{ scores_alias }}.{{ factor }}, 0.0){{ " +" if not loop.last }}
+        + case when {{ scores_alias }}.{{ factor }} is not null then {{ weights_alias }}.{{ factor }}_weight else 0.0 end
         {%- endfor %}
+    )
+{%- endmacro %}
+
+{#- The documented weighted score: the weighted mean over the sub-scores present, sum of weight x
+    sub-score over them / sum of their weights. Null when no sub-score has data. -#}
+{% macro risk_weighted_mean(scores_alias, weights_alias) -%}
+    (
+        (0.0
+        {%- for factor in risk_factors() %}
+        + coalesce({{ weights_alias }}.{{ factor }}_weight * {{ scores_alias }}.{{ factor }}, 0.0)
+        {%- endfor %}
+        ) / nullif({{ risk_present_weight(scores_alias, weights_alias) }}, 0.0)
     )
 {%- endmacro %}

@@ -52,12 +52,11 @@ parameters as (
     from {{ ref('risk_stoppage_parameters') }}
 ),
 
-structural_rules as (
+structural as (
     select
-        max(case when rule = 'long_lead_time' then threshold end) as long_lead_time_days,
-        max(case when rule = 'few_distributors' then threshold end) as few_distributors,
-        max(case when rule = 'thin_market_cover' then threshold end) as thin_market_cover_days
-    from {{ ref('risk_structural_rules') }}
+        snapshot_date, mpn, manufacturer, structural_band_rank, is_long_lead_time, has_few_distributors,
+        has_thin_market_cover, is_end_of_life
+    from {{ ref('int_part_structural_risk_history') }}
 ),
 
 curve_points as (
@@ -178,9 +177,11 @@ sized as (
         planned_offer.offer_stock,
         planned_offer.price_origin,
         planned_offer.planned_unit_price_usd,
-        coalesce(risk.lifecycle_status in ('EOL', 'Obsolete'), false)
-        or coalesce(risk.last_buy_date <= {{ dbt.dateadd('day', 'policy.horizon_days', 'risk.snapshot_date') }}, false)
-            as is_end_of_life,
+        structural.structural_band_rank,
+        structural.is_long_lead_time,
+        structural.has_few_distributors,
+        structural.has_thin_market_cover,
+        structural.is_end_of_life,
         coalesce(risk.market_stock, 0) + coalesce(risk.broker_stock, 0) > 0 as has_stock_anywhere
     from risk
     inner join look_back
@@ -193,6 +194,9 @@ sized as (
         on planned_offer.as_of = risk.snapshot_date
         and planned_offer.mpn = risk.mpn and planned_offer.manufacturer = risk.manufacturer
     left join on_hand on on_hand.mpn = risk.mpn and on_hand.manufacturer = risk.manufacturer
+    inner join structural
+        on structural.snapshot_date = risk.snapshot_date
+        and structural.mpn = risk.mpn and structural.manufacturer = risk.manufacturer
 ),
 
 -- Open orders due from the row's date through the replenishment time count in the position; the
@@ -235,43 +239,11 @@ covering_alternates as (
             * least(coalesce(sized.replenishment_days, sized.horizon_days), sized.horizon_days)
 ),
 
--- Structural weaknesses, no shock needed: a thin market cover with one more weakness plans at
--- least Medium, all three at least High.
-structural as (
-    select
-        sized.snapshot_date,
-        sized.mpn,
-        sized.manufacturer,
-        coalesce(sized.lead_time_used_days >= structural_rules.long_lead_time_days, false) as is_long_lead_time,
-        coalesce(sized.distributors_in_stock, 0) <= structural_rules.few_distributors as has_few_distributors,
-        sized.daily_demand_units > 0
-        and coalesce(sized.market_stock, 0) < structural_rules.thin_market_cover_days * sized.daily_demand_units
-            as has_thin_market_cover
-    from sized
-    cross join structural_rules
-),
-
-structural_bands as (
-    select
-        structural.*,
-        case
-            when has_thin_market_cover and is_long_lead_time and has_few_distributors then 3
-            when has_thin_market_cover and (is_long_lead_time or has_few_distributors) then 2
-            else 1
-        end as structural_band_rank
-    from structural
-),
-
 positioned as (
     select
         sized.*,
-        structural_bands.structural_band_rank,
-        -- an end-of-life part (EOL, Obsolete, last buy within the horizon) plans High at once
-        greatest(sized.memory_band_rank, structural_bands.structural_band_rank,
-                 case when sized.is_end_of_life then 3 else 1 end) as planning_band_rank,
-        structural_bands.is_long_lead_time,
-        structural_bands.has_few_distributors,
-        structural_bands.has_thin_market_cover,
+        -- structure alone (end of life included) plans at least its band (int_part_structural_risk_history)
+        greatest(sized.memory_band_rank, sized.structural_band_rank) as planning_band_rank,
         coalesce(incoming.open_order_units, 0) as open_order_units,
         sized.on_hand_units + coalesce(incoming.open_order_units, 0) as net_position_units,
         incoming.restock_days,
@@ -288,9 +260,6 @@ positioned as (
             then coalesce(sized.market_stock, 0) / sized.daily_demand_units
         end as market_cover_days
     from sized
-    inner join structural_bands
-        on structural_bands.snapshot_date = sized.snapshot_date
-        and structural_bands.mpn = sized.mpn and structural_bands.manufacturer = sized.manufacturer
     left join incoming
         on incoming.snapshot_date = sized.snapshot_date
         and incoming.mpn = sized.mpn and incoming.manufacturer = sized.manufacturer
@@ -299,8 +268,7 @@ positioned as (
         and covering_alternates.mpn = sized.mpn and covering_alternates.manufacturer = sized.manufacturer
         and covering_alternates.alternate_rank = 1
     left join bands
-        on bands.band_rank = greatest(sized.memory_band_rank, structural_bands.structural_band_rank,
-                                      case when sized.is_end_of_life then 3 else 1 end)
+        on bands.band_rank = greatest(sized.memory_band_rank, sized.structural_band_rank)
 ),
 
 probability as (

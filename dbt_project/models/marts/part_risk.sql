@@ -78,6 +78,8 @@ final as (
         cast(latest.weighted_score as double) as weighted_score,
         cast(latest.data_completeness as double) as data_completeness,
         cast(latest.risk_override as {{ dbt.type_string() }}) as risk_override,
+        cast(latest.structural_band_rank as integer) as structural_band_rank,
+        cast(latest.structural_floor_score as double) as structural_floor_score,
         cast(latest.risk_drivers as {{ dbt.type_string() }}) as risk_drivers,
         {%- for factor in risk_factors() %}
         cast(latest.{{ factor }} as double) as {{ factor }},

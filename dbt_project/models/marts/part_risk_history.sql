@@ -29,6 +29,12 @@ watchlist as (
     from {{ ref('int_part_watchlist') }}
 ),
 
+structural as (
+    select snapshot_date, mpn, manufacturer, structural_band_rank, structural_reason
+    from {{ ref('int_part_structural_risk_history') }}
+    where {{ snapshot_window() }}
+),
+
 bands as (
     select risk_band, band_rank, min_score, max_score from {{ ref('risk_bands') }}
 ),
@@ -48,7 +54,8 @@ scales as (
 ),
 
 -- market_pressure averages the shock families (the factors that have shock signals: stock, price,
--- lead time), each at its strongest shock signal. A family with no signal that day counts 0.
+-- lead time), each at its strongest shock signal. It measures corroboration, so a family without
+-- data counts 0; with no data in any family it is null (unknown).
 shock_families as (
     select count(distinct factor) as families from scales where is_shock
 ),
@@ -65,7 +72,9 @@ market_pressure as (
         family_shocks.snapshot_date,
         family_shocks.mpn,
         family_shocks.manufacturer,
-        sum(coalesce(family_shocks.family_shock, 0.0)) / max(shock_families.families) as market_pressure
+        case when count(family_shocks.family_shock) > 0
+            then sum(coalesce(family_shocks.family_shock, 0.0)) / max(shock_families.families)
+        end as market_pressure
     from family_shocks
     cross join shock_families
     group by family_shocks.snapshot_date, family_shocks.mpn, family_shocks.manufacturer
@@ -101,14 +110,10 @@ scored as (
         trends.mpn,
         trends.manufacturer,
         {%- for factor in risk_factors() %}
-        coalesce(sub_scores.{{ factor }}, 0.0) as {{ factor }},
+        sub_scores.{{ factor }},
         {%- endfor %}
-        round({{ risk_weighted_sum('sub_scores', 'weights') }}, 2) as weighted_score,
-        -- the share of the weight whose sub-score had data on the date
-        round(0.0
-        {%- for factor in risk_factors() %}
-            + case when sub_scores.{{ factor }} is not null then weights.{{ factor }}_weight else 0.0 end
-        {%- endfor %}, 4) as data_completeness,
+        round({{ risk_weighted_mean('sub_scores', 'weights') }}, 2) as weighted_score,
+        round({{ risk_present_weight('sub_scores', 'weights') }}, 4) as data_completeness,
         case
             when trends.market_stock = 0 and coalesce(trends.broker_stock, 0) = 0 then 'no stock anywhere'
             when trends.lifecycle_status = 'Obsolete' then 'Obsolete'
@@ -124,11 +129,26 @@ scored as (
 ),
 
 -- Supplyframe's overrides: no stock anywhere, or Obsolete, is Critical whatever the rest says.
+-- Otherwise structure alone (int_part_structural_risk_history) floors the score at its band's lower
+-- bound: a thin, long-lead-time, single-source part is at least Medium with no shock.
 final_scores as (
     select
         scored.*,
-        case when risk_override is not null then 100.0 else weighted_score end as risk_score
+        structural.structural_band_rank,
+        structural.structural_reason,
+        structural_floors.min_score as structural_floor_score,
+        case
+            when scored.risk_override is not null then 100.0
+            else greatest(scored.weighted_score, structural_floors.min_score)
+        end as risk_score
     from scored
+    left join structural
+        on structural.snapshot_date = scored.snapshot_date
+        and structural.mpn = scored.mpn
+        and structural.manufacturer = scored.manufacturer
+    left join bands as structural_floors
+        on structural_floors.band_rank = structural.structural_band_rank
+        and structural.structural_band_rank > 1
 ),
 
 driver_candidates as (
@@ -140,6 +160,12 @@ driver_candidates as (
     select snapshot_date, mpn, manufacturer, 'no stock anywhere (authorized or broker)', 1000.0
     from final_scores
     where risk_override = 'no stock anywhere'
+    union all
+    -- the structural reason leads when it is what raised the score
+    select snapshot_date, mpn, manufacturer, structural_reason, 500.0
+    from final_scores
+    where structural_reason is not null and risk_override is null
+        and structural_floor_score >= coalesce(weighted_score, 0.0)
 ),
 
 ranked_drivers as (
@@ -179,6 +205,8 @@ final as (
         cast(final_scores.weighted_score as double) as weighted_score,
         cast(final_scores.data_completeness as double) as data_completeness,
         cast(final_scores.risk_override as {{ dbt.type_string() }}) as risk_override,
+        cast(final_scores.structural_band_rank as integer) as structural_band_rank,
+        cast(final_scores.structural_floor_score as double) as structural_floor_score,
         cast(coalesce(drivers.risk_drivers, '') as {{ dbt.type_string() }}) as risk_drivers,
         -- sub-scores (0-100)
         {%- for factor in risk_factors() %}
@@ -207,7 +235,8 @@ final as (
         and trends.manufacturer = final_scores.manufacturer
     inner join watchlist
         on watchlist.mpn = final_scores.mpn and watchlist.manufacturer = final_scores.manufacturer
-    inner join bands
+    -- a row without any sub-score (and no override) has no score and no band: unknown, not Low
+    left join bands
         on final_scores.risk_score >= bands.min_score and final_scores.risk_score < bands.max_score
     left join drivers
         on drivers.snapshot_date = final_scores.snapshot_date

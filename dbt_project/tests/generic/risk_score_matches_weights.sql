@@ -1,5 +1,5 @@
-{#- risk_score is the documented weighted sum of the sub-scores (seeds/risk_weights.csv), or 100
-    when an override applies; weighted_score is that sum. Rows that differ by more than 0.01 fail.
+{#- weighted_score is the documented weighted mean of the sub-scores present (seeds/risk_weights.csv);
+    risk_score is 100 when an override applies, else weighted_score raised to the structural floor. Rows that differ by more than 0.01 fail.
     The seed is read through the graph so that the model stays the test's only parent
     (macro risk_relation_without_dependency). -#}
 {% test risk_score_matches_weights(model) %}
@@ -16,7 +16,7 @@ weights as (
 checked as (
     select
         scored.*,
-        {{ risk_weighted_sum('scored', 'weights') }} as expected_weighted_score
+        {{ risk_weighted_mean('scored', 'weights') }} as expected_weighted_score
     from scored
     cross join weights
 )
@@ -24,6 +24,7 @@ checked as (
 select *
 from checked
 where abs(weighted_score - expected_weighted_score) > 0.01
-    or (risk_override is null and abs(risk_score - weighted_score) > 0.01)
+    or (risk_override is null
+        and abs(risk_score - greatest(weighted_score, coalesce(structural_floor_score, 0.0))) > 0.01)
     or (risk_override is not null and risk_score <> 100)
 {% endtest %}
