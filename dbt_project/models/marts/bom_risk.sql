@@ -165,17 +165,22 @@ final as (
             greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_with_market, 0), 0)
             * coalesce(products.unit_price, 0) as double
         ) as revenue_at_risk,
-        -- at risk over the horizon: expected = P(product) x shortfall; worst = what cannot be built at best
-        cast(coalesce(stoppage.product_expected_stoppage_cost, 0) as double) as margin_at_risk_expected,
+        -- at risk over the horizon: expected = P(product) x shortfall, at most the worst case (what cannot be
+        -- built at best, market stock included: the stoppage model does not count it as buildable)
+        cast(least(
+            coalesce(stoppage.product_expected_stoppage_cost, 0),
+            greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_at_best, 0), 0)
+            * coalesce(products.unit_margin, products.unit_price, 0)
+        ) as double) as margin_at_risk_expected,
         cast(
             greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_at_best, 0), 0)
             * coalesce(products.unit_margin, products.unit_price, 0) as double
         ) as margin_at_risk_worst,
-        cast(
+        cast(least(
             coalesce(stoppage.product_stoppage_probability * stoppage.shortfall_days, 0)
-            * coalesce(product_parts.planned_units_horizon, 0) / (7.0 * policy.planning_horizon_weeks)
-            * coalesce(products.unit_price, 0) as double
-        ) as revenue_at_risk_expected,
+            * coalesce(product_parts.planned_units_horizon, 0) / (7.0 * policy.planning_horizon_weeks),
+            greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_at_best, 0), 0)
+        ) * coalesce(products.unit_price, 0) as double) as revenue_at_risk_expected,
         cast(
             greatest(coalesce(product_parts.planned_units_horizon, 0) - coalesce(product_parts.buildable_units_at_best, 0), 0)
             * coalesce(products.unit_price, 0) as double
