@@ -61,11 +61,11 @@ def test_a_changed_past_file_requests_that_day_and_its_lookback(landing):
     late_day = START + timedelta(days=1)
     (landing / "feeds" / "digikey" / str(late_day) / "page.json").write_text(json.dumps({"Products": [], "v": 2}))
     [request], _ = evaluate(cursor)
-    # The landing ends 3 days later, so the range ends there (the lookback would reach 90 days).
+    # The landing ends 3 days later, so the range ends there (the lookback would reach 180 days).
     assert request.tags["dagster/asset_partition_range_start"] == str(late_day)
     assert request.tags["dagster/asset_partition_range_end"] == str(START + timedelta(days=4))
     many = [START + timedelta(days=n) for n in range(200)]
-    assert changed_range([late_day], many) == (late_day, late_day + timedelta(days=90))
+    assert changed_range([late_day], many) == (late_day, late_day + timedelta(days=180))
     assert changed_range([], many) is None
 
 
