@@ -1,4 +1,4 @@
-"""The risk marts, scored against the simulator's truth.json (issue 5).
+"""The risk marts, scored against the simulator's truth.json.
 
 Every test reads a warehouse built once per session: `built_warehouse` (conftest: the small market,
 seed 11, the seed the scoring model was tuned on) and `holdout_warehouse` (below: the same market
