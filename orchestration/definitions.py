@@ -25,7 +25,6 @@ from orchestration.defs.backtest import backtest  # noqa: E402
 from orchestration.defs.dbt import dbt_blocks  # noqa: E402
 from orchestration.defs.features import part_trends_daily  # noqa: E402
 from orchestration.defs.pull import pull_assets  # noqa: E402
-
 from orchestration.defs.quality import build_quality_checks  # noqa: E402
 from orchestration.defs.raw import raw_assets  # noqa: E402
 from orchestration.defs.report import risk_report  # noqa: E402
