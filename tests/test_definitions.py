@@ -154,3 +154,20 @@ def test_a_pull_partition_that_is_not_tonight_or_has_no_keys_is_skipped():
     assert skip_reason("mouser", date(2026, 3, 9), today, keys) is None
     assert "not tonight's" in skip_reason("mouser", date(2025, 12, 31), today, keys)
     assert skip_reason("mouser", today, today, {}) == "MOUSER_API_KEY not set in the environment"
+
+
+def test_dbt_resource_overrides_match_the_pinned_dagster_dbt():
+    """PartriskDbtCliResource overrides two private dagster-dbt methods (`dbt --version` in a subprocess and
+    an in-process adapter, 1-6 s per dbt step here). On a dagster-dbt upgrade, check that they still exist
+    and are still only used by `cli()`, then move the pin."""
+    import importlib.metadata
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import PartriskDbtCliResource
+
+    assert importlib.metadata.version("dagster-dbt") == "0.29.27"
+    cli_source = inspect.getsource(DbtCliResource.cli)
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in cli_source and getattr(PartriskDbtCliResource, name) is not getattr(DbtCliResource, name)
