@@ -33,7 +33,7 @@ def test_graph_runs_from_raw_feeds_through_staging_features_and_marts(graph):
     for source in ("digikey", "mouser", "nexar", "tme", "lcsc", "broker"):
         assert f"raw/offers_{source}" in names
     for expected in ("staging/stg_feeds__offers", "staging/stg_feeds__price_breaks", "staging/stg_boms__bom_lines",
-                     "staging/int_bom_lines__matched", "features/part_trends_daily", "marts/bom_ingest_report"):
+                     "intermediate/int_bom_lines__matched", "features/part_trends_daily", "marts/bom_ingest_report"):
         assert expected in names
     offers = dg.AssetKey(["staging", "stg_feeds__offers"])
     assert dg.AssetKey(["raw", "offers_digikey"]) in graph.get(offers).parent_keys
@@ -125,7 +125,7 @@ def test_sensor_requests_new_and_changed_snapshot_folders(tmp_path, monkeypatch)
 
 
 def test_pulls_come_before_the_raw_feeds_and_after_the_watchlist(defs, graph):
-    watchlist = dg.AssetKey(["staging", "int_pull_watchlist"])
+    watchlist = dg.AssetKey(["intermediate", "int_pull_watchlist"])
     for source in ("digikey", "mouser", "nexar"):
         pull = graph.get(dg.AssetKey(["landing", f"pull_{source}"]))
         assert pull.partitions_def == daily_partitions and pull.backfill_policy == dg.BackfillPolicy.single_run()

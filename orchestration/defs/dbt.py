@@ -37,8 +37,7 @@ class PartriskTranslator(DagsterDbtTranslator):
             key = dg.AssetKey([props["source_name"], props["name"]])
         else:
             key = dg.AssetKey([props.get("config", {}).get("schema") or props["schema"], props["name"]])
-        group = "staging" if key.path[0] == "staging" else key.path[0]
-        return spec.replace_attributes(key=key, group_name=group)
+        return spec.replace_attributes(key=key, group_name=key.path[0])
 
 
 translator = PartriskTranslator()
