@@ -25,8 +25,6 @@ from orchestration.defs.backtest import backtest  # noqa: E402
 from orchestration.defs.dbt import dbt_blocks  # noqa: E402
 from orchestration.defs.features import part_trends_daily  # noqa: E402
 from orchestration.defs.pull import pull_assets  # noqa: E402
-
-# --- issue 6 (quality gates + serving copy): begin -----------------------------------------------
 from orchestration.defs.quality import build_quality_checks  # noqa: E402
 from orchestration.defs.raw import raw_assets  # noqa: E402
 from orchestration.defs.report import risk_report  # noqa: E402
@@ -39,12 +37,11 @@ def quality_and_serving(assets: list) -> tuple[list, list]:
     keys = [key for asset in assets for key in asset.keys]
     marts = sorted((k for k in keys if k.path[0] == "marts"), key=lambda k: k.to_user_string())
     return build_quality_checks(keys), [build_serving_asset(marts)]
-# --- issue 6: end ---------------------------------------------------------------------------------
 
 
 def build_definitions() -> dg.Definitions:
     assets = [*pull_assets, *raw_assets, *dbt_blocks, part_trends_daily, backtest]
-    checks, serving_assets = quality_and_serving(assets)  # issue 6
+    checks, serving_assets = quality_and_serving(assets)
     return dg.Definitions(
         assets=[*assets, *serving_assets, risk_report],
         asset_checks=[*checks, serving_fresh],

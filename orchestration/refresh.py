@@ -32,8 +32,8 @@ class RefreshOutcome:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     summary: str = ""
-    publish_status: str | None = None  # issue 6: published | blocked | failed (the refresh_log row)
-    serving: str = ""  # issue 6: which version BI tools see
+    publish_status: str | None = None  # published | blocked | failed (the refresh_log row)
+    serving: str = ""  # which version BI tools see
     quality_report: str | None = None  # the offline HTML report of every quality gate
     report: str = ""  # the risk report's path, or why there is none
 
@@ -56,7 +56,7 @@ class RefreshOutcome:
         if self.quarantined:
             lines.append(f"inputs with quarantined rows ({len(self.quarantined)}):")
             lines += [f"  {path}: {count} row(s), rules: {rules}" for path, count, rules in self.quarantined]
-        if self.publish_status:  # issue 6
+        if self.publish_status:
             lines.append(f"publish: {self.publish_status}"
                          + ("" if self.publish_status == "published" else " (the serving copy was left unchanged)"))
         if self.serving:
@@ -96,7 +96,7 @@ def release_dead_runs(instance, progress: Callable[[str], None], warehouse: Path
         progress(f"run {run.run_id} of a dead process ({pid}) is marked failed and its pool slot freed")
         instance.report_run_failed(run, message=f"process {pid} died during the run")
         instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-        if warehouse is not None and warehouse.exists():  # issue 6: the dead run is a failed refresh
+        if warehouse is not None and warehouse.exists():  # the dead run is a failed refresh
             from orchestration.defs.serving import record_unpublished_run
 
             record_unpublished_run(instance, run.run_id, warehouse, message=f"process {pid} died during the run")
@@ -157,7 +157,7 @@ def run_refresh(
             if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.asset_check_evaluation_data.passed
             and event.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
         ]
-        publish_status = record_publish_status(instance, result.run_id, warehouse)  # issue 6
+        publish_status = record_publish_status(instance, result.run_id, warehouse)
     outcome = RefreshOutcome(result.run_id, result.success, time.perf_counter() - started, (first, last),
                              failed_steps=failed_steps, failed_checks=failed_checks)
     outcome.publish_status = publish_status
@@ -173,7 +173,7 @@ def run_refresh(
 
 
 def record_publish_status(instance, run_id: str, warehouse: Path) -> str | None:
-    """issue 6: the run's refresh_log status; a run that did not publish is recorded as blocked or failed."""
+    """The run's refresh_log status; a run that did not publish is recorded as blocked or failed."""
     from orchestration import serving
     from orchestration.defs.serving import record_unpublished_run
     from orchestration.warehouse.connection import warehouse as open_warehouse

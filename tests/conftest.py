@@ -19,6 +19,19 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("PARTRISK_PARTITIONS_START", "2024-01-01")
 
 
+def pytest_sessionstart(session):
+    """Parse the dbt project once per session when its manifest is missing or older than a dbt file, as
+    `make manifest` does: the Dagster definitions load the manifest and never parse at import."""
+    import subprocess
+    import sys
+
+    from orchestration.dbt_manifest import stale_reason
+
+    if stale_reason():
+        subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+                       cwd=REPO_ROOT / "dbt_project", check=True)
+
+
 def real_fixtures_path() -> Path:
     return Path(os.environ.get("PARTRISK_REAL_FIXTURES", REPO_ROOT.parent / "shared" / "fixtures" / "real"))
 

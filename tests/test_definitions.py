@@ -33,7 +33,7 @@ def test_graph_runs_from_raw_feeds_through_staging_features_and_marts(graph):
     for source in ("digikey", "mouser", "nexar", "tme", "lcsc", "broker"):
         assert f"raw/offers_{source}" in names
     for expected in ("staging/stg_feeds__offers", "staging/stg_feeds__price_breaks", "staging/stg_boms__bom_lines",
-                     "staging/int_bom_lines__matched", "features/part_trends_daily", "marts/bom_ingest_report"):
+                     "intermediate/int_bom_lines__matched", "features/part_trends_daily", "marts/bom_ingest_report"):
         assert expected in names
     offers = dg.AssetKey(["staging", "stg_feeds__offers"])
     assert dg.AssetKey(["raw", "offers_digikey"]) in graph.get(offers).parent_keys
@@ -125,7 +125,7 @@ def test_sensor_requests_new_and_changed_snapshot_folders(tmp_path, monkeypatch)
 
 
 def test_pulls_come_before_the_raw_feeds_and_after_the_watchlist(defs, graph):
-    watchlist = dg.AssetKey(["staging", "int_pull_watchlist"])
+    watchlist = dg.AssetKey(["intermediate", "int_pull_watchlist"])
     for source in ("digikey", "mouser", "nexar"):
         pull = graph.get(dg.AssetKey(["landing", f"pull_{source}"]))
         assert pull.partitions_def == daily_partitions and pull.backfill_policy == dg.BackfillPolicy.single_run()
@@ -154,3 +154,20 @@ def test_a_pull_partition_that_is_not_tonight_or_has_no_keys_is_skipped():
     assert skip_reason("mouser", date(2026, 3, 9), today, keys) is None
     assert "not tonight's" in skip_reason("mouser", date(2025, 12, 31), today, keys)
     assert skip_reason("mouser", today, today, {}) == "MOUSER_API_KEY not set in the environment"
+
+
+def test_dbt_resource_overrides_match_the_pinned_dagster_dbt():
+    """PartriskDbtCliResource overrides two private dagster-dbt methods (`dbt --version` in a subprocess and
+    an in-process adapter, 1-6 s per dbt step here). On a dagster-dbt upgrade, check that they still exist
+    and are still only used by `cli()`, then move the pin."""
+    import importlib.metadata
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import PartriskDbtCliResource
+
+    assert importlib.metadata.version("dagster-dbt") == "0.29.27"
+    cli_source = inspect.getsource(DbtCliResource.cli)
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in cli_source and getattr(PartriskDbtCliResource, name) is not getattr(DbtCliResource, name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import polars as pl
@@ -11,7 +11,6 @@ from polars.testing import assert_frame_equal
 
 from orchestration.features import (
     PART_TRENDS_SCHEMA,
-    compute_daily_demand,
     compute_part_trends,
     required_input_window,
 )
@@ -338,37 +337,14 @@ def test_only_unknown_status_is_unknown_and_upgrade_is_not_a_downgrade():
 # --- demand -------------------------------------------------------------------------------------------
 
 
-def test_daily_demand_from_bom_and_plan():
-    as_of = date(2025, 3, 5)  # a Wednesday; plan weeks start on Mondays
-    weeks = [date(2025, 3, 3) + timedelta(weeks=w) for w in range(-1, 15)]
-    plan = pl.DataFrame(
-        {
-            "product": ["A"] * len(weeks) + ["B"],
-            "week_start": weeks + [weeks[3]],
-            "units": [70] * len(weeks) + [700],
-        }
-    ).lazy()
-    bom = pl.DataFrame(
-        {
-            "product": ["A", "A", "B"],
-            "mpn": ["R1", "R1", "R1"],
-            "manufacturer": ["Yageo"] * 3,
-            "qty_per_unit": [2.0, 1.0, 1.0],
-        }
-    ).lazy()
-    demand = compute_daily_demand(bom, plan, as_of=as_of).collect()
-    # 13 weeks from the week containing as_of: A builds 70/week × 3 per unit = 210; B adds 700 once.
-    weekly = [210.0] * 13
-    weekly[2] += 700.0
-    series = pl.Series(weekly)
-    r = demand.row(0, named=True)
-    assert r["daily_demand_units"] == pytest.approx(series.mean() / 7)
-    assert r["daily_demand_std"] == pytest.approx(series.std() / 7**0.5)
-    # joined per part; parts without a BOM line get null
+def test_demand_joined_per_part():
+    demand = pl.DataFrame({"mpn": ["R1"], "manufacturer": ["Yageo"], "daily_demand_units": [30.0],
+                           "daily_demand_std": [4.0]})
     offers = [offer(n, mpn="R1", manufacturer="Yageo") for n in range(3)] + [offer(n) for n in range(3)]
     o, p = frames(offers)
     df = compute_part_trends(o, p, start=day(0), end=day(2), demand=demand.lazy()).collect()
-    assert row(df, 2, "R1")["daily_demand_units"] == pytest.approx(series.mean() / 7)
+    assert row(df, 2, "R1")["daily_demand_units"] == pytest.approx(30.0)
+    # parts without a BOM line get null
     assert row(df, 2)["daily_demand_units"] is None
 
 

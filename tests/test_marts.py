@@ -1,4 +1,4 @@
-"""The risk marts, scored against the simulator's truth.json (issue 5).
+"""The risk marts, scored against the simulator's truth.json.
 
 Every test reads a warehouse built once per session: `built_warehouse` (conftest: the small market,
 seed 11, the seed the scoring model was tuned on) and `holdout_warehouse` (below: the same market
@@ -303,7 +303,7 @@ def test_high_and_critical_drivers_match_the_features(built_warehouse):
         f"{', '.join('f.' + c for c in FEATURE_COLUMNS)} "
         "from marts.part_risk_history as h "
         "inner join features.part_trends_daily as f using (snapshot_date, mpn, manufacturer) "
-        "left join staging.int_part_geography as g using (mpn, manufacturer) "
+        "left join intermediate.int_part_geography as g using (mpn, manufacturer) "
         "where h.risk_band_rank >= 3")
     assert rows, "no High or Critical row to check"
     checked = 0
@@ -333,7 +333,7 @@ def test_high_and_critical_drivers_match_the_features(built_warehouse):
 def test_hhi_recomputed_from_the_shares_matches(built_warehouse):
     spend: dict[tuple[str, str], dict[str, float]] = {}
     for scope, dimension, entity, usd in built_warehouse.query(
-        "select scope, dimension, entity, spend_usd from staging.int_concentration_shares"
+        "select scope, dimension, entity, spend_usd from intermediate.int_concentration_shares"
     ):
         if usd and usd > 0:
             spend.setdefault((scope, dimension), {})[entity] = usd
@@ -359,7 +359,7 @@ def test_hhi_recomputed_from_the_shares_matches(built_warehouse):
 
 def test_every_bom_line_is_in_bom_lines(built_warehouse):
     missing = built_warehouse.query(
-        "select product, line_number from staging.int_bom_lines__matched "
+        "select product, line_number from intermediate.int_bom_lines__matched "
         "except select product, line_number from marts.bom_lines")
     assert not missing
     assert built_warehouse.query("select count(*) from marts.bom_lines where is_dnp")[0][0] > 0
@@ -428,8 +428,8 @@ def test_worked_example_reproduces_the_mart(built_warehouse):
         row = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
         parts = conn.execute(
             "select product, stoppage_probability, recovery_days, product_margin_per_day, product_margin_horizon, "
-            "mpn = ? and manufacturer = ? from staging.int_product_stoppage_history where snapshot_date = ? and product in "
-            "(select product from staging.int_product_stoppage_history where snapshot_date = ? and mpn = ? and manufacturer = ?)",
+            "mpn = ? and manufacturer = ? from intermediate.int_product_stoppage_history where snapshot_date = ? and product in "
+            "(select product from intermediate.int_product_stoppage_history where snapshot_date = ? and mpn = ? and manufacturer = ?)",
             [row["mpn"], row["manufacturer"], row["snapshot_date"], row["snapshot_date"], row["mpn"], row["manufacturer"]],
         ).fetchall()
     params = {r["parameter"]: float(r["value"]) for r in _seed_rows("risk_stoppage_parameters")}

@@ -114,7 +114,7 @@ def test_part_key_unifies_manufacturer_spellings(built_warehouse):
 
 def test_bom_lines_matched_to_feed_parts(built_warehouse):
     rows = built_warehouse.query(
-        """select match_method, count(*) from staging.int_bom_lines__matched group by 1""")
+        """select match_method, count(*) from intermediate.int_bom_lines__matched group by 1""")
     methods = dict(rows)
     matched = sum(n for m, n in methods.items() if m not in ("unmatched", "no_mpn", "ambiguous"))
     assert matched / sum(methods.values()) > 0.9, methods

@@ -166,9 +166,9 @@ def night(tmp_path: Path):
     landing.mkdir()
     with duckdb.connect(str(warehouse)) as conn:
         ensure_schemas(conn)
-        conn.execute("create table staging.int_pull_watchlist "
+        conn.execute("create table intermediate.int_pull_watchlist "
                      "(mpn_key varchar, manufacturer_key varchar, mpn_raw varchar, manufacturer_raw varchar)")
-        conn.executemany("insert into staging.int_pull_watchlist values (?, ?, ?, ?)",
+        conn.executemany("insert into intermediate.int_pull_watchlist values (?, ?, ?, ?)",
                          [[basic_mpn(p.mpn_raw), manufacturer_key(p.manufacturer_raw), p.mpn_raw, p.manufacturer_raw]
                           for p in PARTS])
         # the last refresh's keys: the pull keys its spellings the same way
@@ -571,9 +571,9 @@ def test_watchlist_model_holds_bom_parts_alternates_and_watchlist_csv(built_ware
             "join staging.stg_boms__bom_lines as b on b.mpn = a.mpn and b.manufacturer = a.manufacturer "
             "where not b.is_dnp").fetchall())
         unflagged_bom_spellings = conn.execute(
-            "select count(*) from raw.bom_lines as b join staging.int_pull_watchlist as w "
+            "select count(*) from raw.bom_lines as b join intermediate.int_pull_watchlist as w "
             "using (mpn_key, manufacturer_key) where not b.is_dnp and not w.is_bom_part").fetchall()[0][0]
-        listed = conn.execute("select is_bom_part, is_alternate, is_listed from staging.int_pull_watchlist "
+        listed = conn.execute("select is_bom_part, is_alternate, is_listed from intermediate.int_pull_watchlist "
                               "where mpn_key = ?", [basic_mpn("lm358baipwr ")]).fetchall()
         last_day = conn.execute("select max(snapshot_date) from staging.stg_feeds__offers").fetchall()[0][0]
         candidates = read_watchlist(conn, "digikey", last_day)

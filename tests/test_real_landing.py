@@ -113,7 +113,7 @@ def test_our_bom_matches_the_real_feeds_by_every_method(real_warehouse):
     _, conn = real_warehouse
     rows = conn.execute(
         """select refdes, match_method, mpn, manufacturer, unmatched_reason
-           from staging.int_bom_lines__matched where product = 'ours' order by line_number""").fetchall()
+           from intermediate.int_bom_lines__matched where product = 'ours' order by line_number""").fetchall()
     by_refdes = {r[0]: r[1:] for r in rows}
     assert by_refdes["U1"][:3] == ("manufacturer_alias", "NE555DR", "Texas Instruments")
     assert by_refdes["U2,U3"][0] in ("exact", "normalized") and by_refdes["U2,U3"][1] == "LM393MX/NOPB"

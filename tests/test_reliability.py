@@ -100,7 +100,7 @@ def content_hashes(path: Path, landing: Path, *, exact_floats: bool = False) -> 
     loaded_at is left out, and the landing root in text is replaced by a placeholder (raw.bom_files keeps
     the BOM's absolute path), so two landings at different paths with the same files compare equal.
     DOUBLE values are compared to 12 significant digits unless exact_floats: a parallel sum of doubles
-    in DuckDB is not bit-reproducible (see the issue 6 report); exact differences are reported apart.
+    in DuckDB is not bit-reproducible; exact differences are reported apart.
     """
     out = {}
     root = str(landing)

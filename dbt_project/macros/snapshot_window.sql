@@ -8,14 +8,20 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Incremental strategy per adapter: DuckDB deletes the window and inserts it again;
-    Spark overwrites the snapshot_date partitions. Either way a rerun never duplicates. -#}
+{#- The config of a model incremental by snapshot_date: the rows of the run's window are deleted first
+    and inserted again, so a rerun replaces the window and never duplicates (also a date that lost its rows).
+    Dispatched by adapter: another engine may overwrite partitions instead. -#}
 {% macro snapshot_incremental_config() -%}
-    {%- if target.type == 'spark' -%}
-        {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': ['snapshot_date']}) }}
-    {%- else -%}
-        {{ return({'incremental_strategy': 'delete+insert', 'unique_key': 'snapshot_date'}) }}
-    {%- endif -%}
+    {{ return(adapter.dispatch('snapshot_incremental_config')()) }}
+{%- endmacro %}
+
+{% macro default__snapshot_incremental_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'append_new_columns',
+        'pre_hook': "{% if is_incremental() %}delete from {{ this }} where {{ snapshot_window() }}{% endif %}",
+    }) }}
 {%- endmacro %}
 
 {#- The rows of a dated relation on its latest date: the present view of a history model. -#}

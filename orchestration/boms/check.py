@@ -1,7 +1,7 @@
 """`partrisk bom check`: one BOM against the latest market a warehouse holds, without writing to it.
 
 The BOM is read with the same reader as a refresh. It is matched by the warehouse's own dbt views
-(`staging.stg_boms__bom_lines` and `staging.int_bom_lines__matched`), re-created in an in-memory
+(`staging.stg_boms__bom_lines` and `intermediate.int_bom_lines__matched`), re-created in an in-memory
 database over this BOM's lines, so the check and a refresh match a line the same way. The warehouse
 is attached read-only; every other relation those views read is a view onto it.
 """
@@ -24,8 +24,8 @@ from orchestration.warehouse.reference_load import bom_part_keys
 WAREHOUSE_ALIAS = "warehouse"
 # The views re-created over the checked BOM; everything else they read comes from the warehouse.
 PART_KEYS = ("raw", "part_keys")  # rebuilt with the checked BOM's spellings keyed
-BOM_RELATIONS = (("raw", "bom_lines"), ("staging", "stg_boms__bom_lines"), ("staging", "int_bom_lines__matched"))
-MATCHED_VIEW = "staging.int_bom_lines__matched"
+BOM_RELATIONS = (("raw", "bom_lines"), ("staging", "stg_boms__bom_lines"), ("intermediate", "int_bom_lines__matched"))
+MATCHED_VIEW = "intermediate.int_bom_lines__matched"
 
 STRATEGY_ACTIONS = {
     "JIT": "buy as needed (Just-in-Time, no buffer)",

@@ -72,7 +72,7 @@ def refresh_log_on_failure(context: dg.RunFailureSensorContext):
 def landing_sensor(context: dg.SensorEvaluationContext):
     """Requests a refresh when a snapshot folder appears or one of its files changes *in content*.
 
-    issue 6: each folder's fingerprint is the sha256 of its files' contents (re-hashed only when a file's
+    Each folder's fingerprint is the sha256 of its files' contents (re-hashed only when a file's
     name, size or mtime moved), so a same-content re-send requests nothing. A changed or late file for a
     past date requests that date AND the following days up to the feature lookback (a partition range
     run), because their feature windows read it.

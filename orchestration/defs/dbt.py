@@ -17,25 +17,14 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.dbt_manifest import stale_reason
 from orchestration.defs.partitions import daily_partitions, dbt_window_vars, single_run_backfill
 from orchestration.defs.resources import DUCKDB_POOL, dbt_project
+from orchestration.errors import UserError
 
-
-def manifest_is_stale() -> bool:
-    """No manifest yet, or a dbt file changed since it was parsed (`make manifest` keeps it fresh)."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    parsed_at = manifest.stat().st_mtime
-    sources = [p for folder in ("models", "macros", "seeds", "tests") for p in (dbt_project.project_dir / folder).rglob("*")]
-    sources.append(dbt_project.project_dir / "dbt_project.yml")
-    return any(p.is_file() and p.stat().st_mtime > parsed_at for p in sources)
-
-
-dbt_project.prepare_if_dev()
-if manifest_is_stale():
-    # A fresh clone, a test run or an edited model: parse so the definitions match the project.
-    dbt_project.preparer.prepare(dbt_project)
+_manifest_problem = stale_reason(dbt_project.manifest_path)
+if _manifest_problem:
+    raise UserError(_manifest_problem)
 
 
 class PartriskTranslator(DagsterDbtTranslator):
@@ -48,8 +37,7 @@ class PartriskTranslator(DagsterDbtTranslator):
             key = dg.AssetKey([props["source_name"], props["name"]])
         else:
             key = dg.AssetKey([props.get("config", {}).get("schema") or props["schema"], props["name"]])
-        group = "staging" if key.path[0] == "staging" else key.path[0]
-        return spec.replace_attributes(key=key, group_name=group)
+        return spec.replace_attributes(key=key, group_name=key.path[0])
 
 
 translator = PartriskTranslator()

@@ -24,7 +24,7 @@ LOOKBACK_DAYS = REFERENCE_WINDOW_DAYS
     key=FEATURES_KEY,
     group_name="features",
     deps=[dg.AssetKey(["staging", "stg_feeds__offers"]), dg.AssetKey(["staging", "stg_feeds__price_breaks"]),
-          dg.AssetKey(["staging", "int_part_demand"])],
+          dg.AssetKey(["intermediate", "int_part_demand"])],
     partitions_def=daily_partitions,
     backfill_policy=single_run_backfill,
     pool=DUCKDB_POOL,

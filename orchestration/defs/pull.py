@@ -17,7 +17,7 @@ from orchestration.pull.credentials import missing_variables
 from orchestration.pull.runner import SOURCES, run_pull
 
 PULL_GROUP = "landing"
-WATCHLIST_KEY = dg.AssetKey(["staging", "int_pull_watchlist"])
+WATCHLIST_KEY = dg.AssetKey(["intermediate", "int_pull_watchlist"])
 
 
 def pull_asset_key(source: str) -> dg.AssetKey:

@@ -46,6 +46,7 @@ class PartriskDbtCliResource(DbtCliResource):
     per dbt step. The installed dbt-core is pinned, so its version is read from the package metadata.
     """
 
+    # Private dagster-dbt methods: tests/test_definitions.py pins the dagster-dbt version they were written for.
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
@@ -56,9 +57,8 @@ class PartriskDbtCliResource(DbtCliResource):
 
 def build_resources() -> dict:
     return {
-        "warehouse": WarehouseResource(
-            warehouse_path=str(settings.warehouse_path()), landing_path=str(settings.landing_dir())
-        ),
+        "warehouse": WarehouseResource(warehouse_path=dg.EnvVar("PARTRISK_WAREHOUSE"),
+                                       landing_path=dg.EnvVar("PARTRISK_LANDING")),
         "dbt": PartriskDbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROJECT_DIR),
                               dbt_executable=str(Path(sys.executable).parent / "dbt")),
     }

@@ -21,7 +21,7 @@ from orchestration.features.part_trends import (
 OFFERS_RELATION = "staging.stg_feeds__offers"
 PRICE_BREAKS_RELATION = "staging.stg_feeds__price_breaks"
 # Per-part demand built by dbt from BOM lines × the plan; read only when it exists.
-DEMAND_RELATION = "staging.int_part_demand"
+DEMAND_RELATION = "intermediate.int_part_demand"
 FEATURES_SCHEMA = "features"
 FEATURES_TABLE = f"{FEATURES_SCHEMA}.part_trends_daily"
 

@@ -126,7 +126,7 @@ def compute_part_trends(
 
     `offers` / `price_breaks` must cover `required_input_window(start, end, lookback_days, carry_forward_days)`; rows
     outside it are ignored. `demand` (mpn, manufacturer, daily_demand_units, daily_demand_std) is the
-    current plan, joined as is (see `orchestration.features.demand`).
+    current plan (dbt model int_part_demand), joined as is.
     """
     read_from, read_to = required_input_window(start, end, lookback_days, carry_forward_days)
     in_window = pl.col("snapshot_date").is_between(read_from, read_to)

@@ -31,7 +31,7 @@ from orchestration.pull.tokens import TokenCache
 from orchestration.warehouse.connection import fetch_one, table_exists, warehouse
 
 SOURCES = tuple(PROVIDERS)
-WATCHLIST_RELATION = "staging.int_pull_watchlist"
+WATCHLIST_RELATION = "intermediate.int_pull_watchlist"
 TOKEN_FOLDER = "pull_tokens"
 
 PULL_LOG_DDL = """

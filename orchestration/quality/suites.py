@@ -1,6 +1,6 @@
 """The Great Expectations suites, one function per stage and guarded table.
 
-Each function returns an `ExpectationSuite` for a *batch frame* (see orchestration/quality/batches.py:
+Each function returns an `ExpectationSuite` for a *batch frame* (built in orchestration/quality/gates.py:
 the run's rows, with a few derived columns such as `folder_date` or `min_unit_price`). Every
 expectation carries `meta`:
 

@@ -100,16 +100,16 @@ class FeedWriter:
     def _prep_static(self) -> None:
         cat = self.cat
         n = len(cat)
-        self.dk_skus: list[list[tuple[str, str, int, str]]] = []  # (sku, package name, package id, kind)
-        self.dk_static: list[tuple[str, str, str, str]] = []
-        self.dk_var_head: list[list[tuple[str, str, int]]] = []
+        self.digikey_skus: list[list[tuple[str, str, int, str]]] = []  # (sku, package name, package id, kind)
+        self.digikey_static: list[tuple[str, str, str, str]] = []
+        self.digikey_variation_heads: list[list[tuple[str, str, int]]] = []
         self.mouser_sku: list[str] = []
         self.mouser_static: list[str] = []
         self.mouser_eur = np.zeros(n, dtype=bool)
         self.tme_symbol: list[str] = []
         self.tme_min = np.ones(n, dtype=np.int64)
         self.nexar_static: list[str] = []
-        self.nx_ref: list[str] = []
+        self.nexar_refs: list[str] = []
         self.other_sku: dict[str, list[str]] = {s.name: [] for s in self.sellers}
         for p in range(n):
             mpn, maker = cat.mpn[p], MANUFACTURERS[cat.manufacturer[p]]
@@ -126,14 +126,14 @@ class FeedWriter:
                 reel = [(f"{base}TR-ND", "Tape & Reel (TR)", 1), (f"{base}CT-ND", "Cut Tape (CT)", 2),
                         (f"{base}DKR-ND", "Digi-Reel®", 243)]
             if cat.pack_kind[p] == "reel":
-                self.dk_skus.append([(sku, name, pid, "reel" if pid == 1 else "cut") for sku, name, pid in reel])
+                self.digikey_skus.append([(sku, name, pid, "reel" if pid == 1 else "cut") for sku, name, pid in reel])
             else:
                 name = PACKAGING_NAMES[cat.pack_kind[p]]
-                self.dk_skus.append([(f"{base}-ND", name, 7 if name == "Tray" else 6, "pack")])
+                self.digikey_skus.append([(f"{base}-ND", name, 7 if name == "Tray" else 6, "pack")])
             if not self.skus_only:  # the staged benchmark path needs the SKUs only
-                self.dk_var_head.append([
+                self.digikey_variation_heads.append([
                     (f'"DigiKeyProductNumber":{_j(sku)},"PackageType":{_j({"Id": pid, "Name": name})}', kind, pid)
-                    for sku, name, pid, kind in self.dk_skus[-1]])
+                    for sku, name, pid, kind in self.digikey_skus[-1]])
                 category = None
                 for depth, label in reversed(list(enumerate(tree))):
                     node = {"CategoryId": 1000 + depth * 97 + len(label), "ParentId": 0 if depth == 0 else 1000 + (depth - 1) * 97,
@@ -146,7 +146,7 @@ class FeedWriter:
                     f'"ManufacturerProductNumber":{_j(mpn)}',
                 ])
                 url = _j(f"https://www.digikey.com/en/products/detail/{slug}/{clean}/{100000 + p}")
-                self.dk_static.append((head, url, _j(category), _j([s[0][:-3] for s in self.dk_skus[-1]])))
+                self.digikey_static.append((head, url, _j(category), _j([s[0][:-3] for s in self.digikey_skus[-1]])))
             self.mouser_sku.append(f"{maker.mouser_prefix}-{clean.replace('#', '')}" if "," in mpn else f"{maker.mouser_prefix}-{_clean(mpn)}")
             self.mouser_eur[p] = (p * 2654435761) % 100 < 15  # ~15% of parts come from the mouser.de locale
             mslug = maker.mouser_name.replace(" ", "-").replace("/", "")
@@ -161,7 +161,7 @@ class FeedWriter:
             price = cat.base_price[p]
             self.tme_min[p] = 100 if price < 0.01 else (10 if price < 0.05 else (5 if price < 0.2 else (3 if p % 4 == 0 else 1)))
             if not self.skus_only:
-                self.nx_ref.append(_j(mpn))
+                self.nexar_refs.append(_j(mpn))
                 self.nexar_static.append(",".join([
                     f'"mpn":{_j(mpn)}', f'"manufacturer":{_j({"name": maker.nexar_name})}',
                     f'"category":{_j({"path": nexar_path})}']))
@@ -185,7 +185,7 @@ class FeedWriter:
                 self.other_sku[s.name].append(sku)
 
     # ----------------------------------------------------------------------------------------------
-    def _ladder(self, s: int, p: int, style: str, pm: float) -> tuple[list[int], list[float]]:
+    def _ladder(self, s: int, p: int, style: str, price_factor: float) -> tuple[list[int], list[float]]:
         key = (style, p)
         static = self._ladders.get(key)
         if static is None:
@@ -193,7 +193,7 @@ class FeedWriter:
             q = ladder_quantities(style, int(cat.pack_size[p]), int(self.tme_min[p]))
             static = (q, (cat.base_price[p] * ladder_factor(np.array(q), cat.base_price[p])).tolist())
             self._ladders[key] = static
-        return static[0], [pm * u for u in static[1]]
+        return static[0], [price_factor * u for u in static[1]]
 
     def _cached(self, key: tuple, build) -> str:
         text = self._ladder_cache.get(key)
@@ -207,66 +207,66 @@ class FeedWriter:
         return [parts[i:i + PAGE_SIZE] for i in range(0, len(parts), PAGE_SIZE)] or [[]]
 
     # ----------------------------------------------------------------------------------------------
-    def write_day(self, st: DayState) -> None:
-        day = st.date.isoformat()
+    def write_day(self, state: DayState) -> None:
+        day = state.date.isoformat()
         feeds = self.out / "feeds"
         for source in self.market.sources:
-            if not st.present[source]:
+            if not state.present[source]:
                 continue
             folder = feeds / source / day
             if source == "digikey":
-                self._digikey(st, folder)
+                self._digikey(state, folder)
             elif source == "mouser":
-                self._mouser(st, folder)
+                self._mouser(state, folder)
             elif source == "nexar":
-                self._nexar(st, folder)
+                self._nexar(state, folder)
             elif source == "tme":
-                self._tme(st, folder)
+                self._tme(state, folder)
             elif source == BROKER_CSV_SOURCE:
-                self._broker_csv(st, folder)
+                self._broker_csv(state, folder)
 
     # DigiKey v4 KeywordSearch -----------------------------------------------------------------------
-    def _digikey(self, st: DayState, folder: Path) -> None:
+    def _digikey(self, state: DayState, folder: Path) -> None:
         s = self.seller_index["DigiKey"]
         cat = self.cat
-        parts = np.flatnonzero(st.listed[s]).tolist()
+        parts = np.flatnonzero(state.listed[s]).tolist()
         total = len(parts)
         for page_no, page in enumerate(self._pages(parts), start=1):
             products = []
             for p in page:
-                stock = int(st.stock[s, p])
-                pm = round(float(st.price_mult[s, p]), 6)
+                stock = int(state.stock[s, p])
+                price_factor = round(float(state.price_mult[s, p]), 6)
                 pack = int(cat.pack_size[p])
                 variations = []
                 ct_price = 0.0
-                for head, kind, pkg_id in self.dk_var_head[p]:
+                for head, kind, pkg_id in self.digikey_variation_heads[p]:
                     style = "digikey_tr" if kind == "reel" else "digikey_ct"
                     if kind == "reel":
                         qty, moq = (stock // pack) * pack, pack
                     else:
                         qty, moq = stock, 1
-                    key = ("dk", p, style, pm)
+                    key = ("dk", p, style, price_factor)
                     pricing = self._ladder_cache.get(key)
                     if pricing is None:
-                        q, unit = self._ladder(s, p, style, pm)
+                        q, unit = self._ladder(s, p, style, price_factor)
                         pricing = "[" + ",".join(
                             f'{{"BreakQuantity":{a},"UnitPrice":{round(u, 5)!r},"TotalPrice":{round(a * round(u, 5), 2)!r}}}'
                             for a, u in zip(q, unit, strict=True)) + "]"
                         self._ladder_cache[key] = pricing
                         if style == "digikey_ct":
-                            self._ladder_cache[("dk1", p, pm)] = unit[0]
+                            self._ladder_cache[("dk1", p, price_factor)] = unit[0]
                     if kind != "reel":
-                        ct_price = self._ladder_cache[("dk1", p, pm)]
+                        ct_price = self._ladder_cache[("dk1", p, price_factor)]
                     variations.append(
                         f'{{{head},"StandardPricing":{pricing},"MyPricing":[],"MarketPlace":false,"TariffActive":false,'
                         f'"QuantityAvailableforPackageType":{qty},"MinimumOrderQuantity":{moq},"StandardPackage":{moq},'
                         f'"DigiReelFee":{7 if pkg_id == 243 else 0}}}')
                     self.stats.offers += 1
-                life = int(st.lifecycle[p])
+                life = int(state.lifecycle[p])
                 status_id, status = LIFECYCLE_DIGIKEY[life]
                 lc = self.market.lifecycles
                 ltb = next((x.ltb for x in lc if x.part == p), None) if life >= 2 else None
-                head, url, category, other = self.dk_static[p]
+                head, url, category, other = self.digikey_static[p]
                 products.append("{" + head + "," + ",".join([
                     f'"UnitPrice":{_num(ct_price, 5)}',
                     f'"ProductUrl":{url}',
@@ -278,7 +278,7 @@ class FeedWriter:
                     f'"EndOfLife":{"true" if life >= 2 else "false"}', '"Ncnr":false',
                     f'"Category":{category}',
                     f'"DateLastBuyChance":{_j(ltb.isoformat() + "T00:00:00Z") if ltb else "null"}',
-                    f'"ManufacturerLeadWeeks":"{int(st.lead_weeks[s, p])}"',
+                    f'"ManufacturerLeadWeeks":"{int(state.lead_weeks[s, p])}"',
                     '"ManufacturerPublicQuantity":0', '"Series":{"Id":0,"Name":"-"}',
                     f'"OtherNames":{other}']) + "}")
             body = ('{"Products":[' + ",".join(products) + f'],"ProductsCount":{total},"ExactMatches":[],'
@@ -286,10 +286,10 @@ class FeedWriter:
             self._write(folder / f"keywordsearch_p{page_no:04d}.json", body)
 
     # Mouser Search API ------------------------------------------------------------------------------
-    def _mouser(self, st: DayState, folder: Path) -> None:
+    def _mouser(self, state: DayState, folder: Path) -> None:
         s = self.seller_index["Mouser"]
         cat = self.cat
-        listed = np.flatnonzero(st.listed[s]).tolist()
+        listed = np.flatnonzero(state.listed[s]).tolist()
         for locale, eur in (("en-US", False), ("de-DE", True)):
             parts = [p for p in listed if bool(self.mouser_eur[p]) == eur]
             if not parts:
@@ -297,31 +297,31 @@ class FeedWriter:
             for page_no, page in enumerate(self._pages(parts), start=1):
                 rows = []
                 for p in page:
-                    stock = int(st.stock[s, p])
-                    pm = round(float(st.price_mult[s, p]), 6)
+                    stock = int(state.stock[s, p])
+                    price_factor = round(float(state.price_mult[s, p]), 6)
                     pack = int(cat.pack_size[p])
 
-                    def build(p=p, pm=pm, eur=eur):
-                        q, unit = self._ladder(s, p, "mouser", pm)
+                    def build(p=p, price_factor=price_factor, eur=eur):
+                        q, unit = self._ladder(s, p, "mouser", price_factor)
                         if eur:
                             return _j([{"Quantity": a, "Price": _eur_text(u / EUR_USD), "Currency": "EUR"}
                                        for a, u in zip(q, unit, strict=True)])
                         return _j([{"Quantity": a, "Price": _usd_text(u), "Currency": "USD"}
                                    for a, u in zip(q, unit, strict=True)])
 
-                    breaks = self._cached(("mo", p, pm), build)
-                    weeks = int(st.lead_weeks[s, p])
-                    life = int(st.lifecycle[p])
+                    breaks = self._cached(("mo", p, price_factor), build)
+                    weeks = int(state.lead_weeks[s, p])
+                    life = int(state.lifecycle[p])
                     if eur:
                         avail = (f"{stock:,}".replace(",", ".") + " Auf Lager") if stock > 0 else "Auf Bestellung"
                         lead = f"{weeks * 7} Tage"
                     else:
                         avail = f"{stock:,} In Stock" if stock > 0 else "On Order"
                         lead = f"{weeks * 7} Days"
-                    order = int(st.on_order[s, p])
+                    order = int(state.on_order[s, p])
                     on_order = "[]"
                     if order > 0:
-                        eta = self.market.start.toordinal() + int(st.on_order_day[s, p])
+                        eta = self.market.start.toordinal() + int(state.on_order_day[s, p])
                         on_order = _j([{"Quantity": str(order), "Date": date.fromordinal(eta).isoformat() + "T00:00:00"}])
                     reel = cat.pack_kind[p] == "reel"
                     tree, mouser_cat, *_ = SOURCE_CATEGORY[cat.subcategory[p]]
@@ -348,12 +348,12 @@ class FeedWriter:
     # Nexar supMultiMatch ----------------------------------------------------------------------------
     def _nexar_static(self) -> None:
         cat = self.cat
-        self.nx_seller_head: dict[int, str] = {}
-        self.nx_offer: dict[int, list[tuple[str, int, str, str, bool]]] = {}
+        self.nexar_seller_heads: dict[int, str] = {}
+        self.nexar_offers: dict[int, list[tuple[str, int, str, str, bool]]] = {}
         for i, seller in enumerate(self.sellers):
             if not (seller.source == "nexar" or seller.also_in_nexar):
                 continue
-            self.nx_seller_head[i] = (f'{{"company":{_j({"name": seller.name})},"country":{_j(seller.country)},'
+            self.nexar_seller_heads[i] = (f'{{"company":{_j({"name": seller.name})},"country":{_j(seller.country)},'
                                       f'"isAuthorized":{"true" if seller.authorized else "false"},'
                                       f'"isBroker":{"true" if seller.broker else "false"},"offers":[')
             rows = []
@@ -361,8 +361,8 @@ class FeedWriter:
                 pack = int(cat.pack_size[p])
                 kind = cat.pack_kind[p]
                 if seller.name == "DigiKey":  # Nexar lists DigiKey's cut-tape (or tray/tube) SKU
-                    sku, _name, _pid, dk_kind = next(v for v in self.dk_skus[p] if v[3] != "reel")
-                    row = (sku, 1, "Cut Tape" if dk_kind == "cut" else PACKAGING_NAMES[kind], "digikey_ct", False)
+                    sku, _name, _pid, digikey_kind = next(v for v in self.digikey_skus[p] if v[3] != "reel")
+                    row = (sku, 1, "Cut Tape" if digikey_kind == "cut" else PACKAGING_NAMES[kind], "digikey_ct", False)
                 elif seller.name == "Mouser":
                     row = (self.mouser_sku[p], 1, "Reel" if kind == "reel" else PACKAGING_NAMES[kind], "mouser", False)
                 else:
@@ -371,20 +371,20 @@ class FeedWriter:
                     pkg = "Tape & Reel" if full_reel else ("Cut Tape" if kind == "reel" else PACKAGING_NAMES[kind])
                     row = (self.other_sku[seller.name][p], ladder_quantities(style, pack)[0], pkg, style, full_reel)
                 rows.append((_j(row[0]), row[1], _j(row[2]), row[3], row[4]))
-            self.nx_offer[i] = rows
+            self.nexar_offers[i] = rows
 
-    def _nexar(self, st: DayState, folder: Path) -> None:
+    def _nexar(self, state: DayState, folder: Path) -> None:
         cat = self.cat
-        day = st.date.isoformat()
-        if not hasattr(self, "nx_offer"):
+        day = state.date.isoformat()
+        if not hasattr(self, "nexar_offers"):
             self._nexar_static()
         # Nexar's own outage day for one seller drops it; a seller's own feed being down does not
-        in_nexar = [i for i in self.nx_seller_head if st.seller_present[i]]
+        in_nexar = [i for i in self.nexar_seller_heads if state.seller_present[i]]
         authorized = [i for i in in_nexar if self.sellers[i].authorized]
-        lead_days = (np.median(st.lead_weeks[authorized], axis=0) * 7).astype(int) if authorized else None
-        median1000 = np.round(cat.base_price * np.median(st.price_mult, axis=0), 5).tolist()
-        listed = st.listed
-        stock_all = st.stock
+        lead_days = (np.median(state.lead_weeks[authorized], axis=0) * 7).astype(int) if authorized else None
+        median1000 = np.round(cat.base_price * np.median(state.price_mult, axis=0), 5).tolist()
+        listed = state.listed
+        stock_all = state.stock
         updated = {i: f'"updated":"{day}T{4 + i % 6:02d}:{(17 * i) % 60:02d}:00Z"' for i in in_nexar}
         for page_no, page in enumerate(self._pages(list(range(len(cat)))), start=1):
             matches = []
@@ -396,26 +396,26 @@ class FeedWriter:
                         continue
                     seller = self.sellers[i]
                     stock = int(stock_all[i, p])
-                    sku, moq, pkg, style, full_reel = self.nx_offer[i][p]
+                    sku, moq, pkg, style, full_reel = self.nexar_offers[i][p]
                     inv = (stock // int(cat.pack_size[p])) * int(cat.pack_size[p]) if full_reel else stock
-                    pm = round(float(st.price_mult[i, p]), 6)
-                    key = ("nx", i, p, pm)
+                    price_factor = round(float(state.price_mult[i, p]), 6)
+                    key = ("nx", i, p, price_factor)
                     prices = self._ladder_cache.get(key)
                     if prices is None:
-                        q, unit = self._ladder(i, p, style, pm)
+                        q, unit = self._ladder(i, p, style, price_factor)
                         prices = "[" + ",".join(f'{{"quantity":{a},"price":{round(u, 5)!r},"currency":"USD"}}'
                                                 for a, u in zip(q, unit, strict=True)) + "]"
                         self._ladder_cache[key] = prices
-                    lead = "null" if seller.broker else str(int(st.lead_weeks[i, p]) * 7)
+                    lead = "null" if seller.broker else str(int(state.lead_weeks[i, p]) * 7)
                     sellers_json.append(
-                        f'{self.nx_seller_head[i]}{{"sku":{sku},"inventoryLevel":{inv},"moq":{moq},"packaging":{pkg},'
+                        f'{self.nexar_seller_heads[i]}{{"sku":{sku},"inventoryLevel":{inv},"moq":{moq},"packaging":{pkg},'
                         f'"factoryLeadDays":{lead},{updated[i]},"prices":{prices}}}]}}')
                     self.stats.offers += 1
                     total += stock
-                life = int(st.lifecycle[p])
+                life = int(state.lifecycle[p])
                 est = "null" if lead_days is None else str(int(lead_days[p]))
                 matches.append(
-                    '{"reference":' + self.nx_ref[p] + ',"hits":1,"parts":[{' + self.nexar_static[p]
+                    '{"reference":' + self.nexar_refs[p] + ',"hits":1,"parts":[{' + self.nexar_static[p]
                     + f',"totalAvail":{total},"estimatedFactoryLeadDays":{est},'
                     f'"medianPrice1000":{{"price":{median1000[p]!r},"currency":"USD"}},'
                     '"specs":[{"attribute":{"shortname":"lifecyclestatus","name":"Lifecycle Status"},'
@@ -424,16 +424,16 @@ class FeedWriter:
             self._write(folder / f"supmultimatch_p{page_no:04d}.json", body)
 
     # TME Products/Search + Products/GetPricesAndStocks -----------------------------------------------
-    def _tme(self, st: DayState, folder: Path) -> None:
+    def _tme(self, state: DayState, folder: Path) -> None:
         s = self.seller_index["TME"]
         cat = self.cat
-        parts = np.flatnonzero(st.listed[s]).tolist()
+        parts = np.flatnonzero(state.listed[s]).tolist()
         search, prices = [], []
         for p in parts:
             maker = MANUFACTURERS[cat.manufacturer[p]]
             tme_cat = SOURCE_CATEGORY[cat.subcategory[p]][3]
             m = int(self.tme_min[p])
-            life = int(st.lifecycle[p])
+            life = int(state.lifecycle[p])
             search.append(_j({
                 "Symbol": self.tme_symbol[p], "CustomerSymbol": "", "OriginalSymbol": cat.mpn[p], "EAN": "",
                 "Producer": maker.tme_name,
@@ -443,16 +443,16 @@ class FeedWriter:
                 "Packing": [], "ProductStatusList": LIFECYCLE_TME[life], "Unit": "pcs",
                 "ProductInformationPage": f"//www.tme.eu/en/details/{self.tme_symbol[p].lower()}/",
                 "Guarantee": None, "OfferId": None, "Certificates": []}))
-            pm = round(float(st.price_mult[s, p]), 6)
+            price_factor = round(float(state.price_mult[s, p]), 6)
 
-            def build(p=p, pm=pm):
-                q, unit = self._ladder(s, p, "tme", pm)
+            def build(p=p, price_factor=price_factor):
+                q, unit = self._ladder(s, p, "tme", price_factor)
                 return _j([{"Amount": a, "PriceValue": round(u / EUR_USD, 5), "PriceBase": 1, "Special": False}
                            for a, u in zip(q, unit, strict=True)])
 
             prices.append('{"Symbol":' + _j(self.tme_symbol[p]) + ',"PriceList":'
-                          + self._cached(("tme", p, pm), build)
-                          + f',"Unit":"pcs","VatRate":23,"VatType":"VAT","Amount":{int(st.stock[s, p])}}}')
+                          + self._cached(("tme", p, price_factor), build)
+                          + f',"Unit":"pcs","VatRate":23,"VatType":"VAT","Amount":{int(state.stock[s, p])}}}')
             self.stats.offers += 1
         self._write(folder / "search.json", '{"Status":"OK","Data":{"ProductList":[' + ",".join(search)
                     + f'],"Amount":{len(parts)},"PageNumber":1}}}}')
@@ -463,21 +463,21 @@ class FeedWriter:
     BROKER_COLUMNS = ["Stock Code", "Part No", "Mfr", "Description", "Qty Avail", "Date Code", "Lead Time", "Pkg",
                       "MOQ", "Qty1", "Price1", "Qty2", "Price2", "Qty3", "Price3"]
 
-    def _broker_csv(self, st: DayState, folder: Path) -> None:
+    def _broker_csv(self, state: DayState, folder: Path) -> None:
         s = self.seller_index["Ampere Brokerage"]
         cat = self.cat
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(self.BROKER_COLUMNS)
-        for p in np.flatnonzero(st.listed[s] & (st.stock[s] > 0)).tolist():
-            q, unit = self._ladder(s, p, "broker", float(st.price_mult[s, p]))
+        for p in np.flatnonzero(state.listed[s] & (state.stock[s] > 0)).tolist():
+            q, unit = self._ladder(s, p, "broker", float(state.price_mult[s, p]))
             maker = MANUFACTURERS[cat.manufacturer[p]]
-            w.writerow([f"AMP-{p + 1:06d}", cat.mpn[p], maker.broker_name, cat.description[p], int(st.stock[s, p]),
-                        f"{22 + p % 4}{(p % 52) + 1:02d}+", f"{int(st.lead_weeks[s, p]) // 4 + 1} weeks",
+            w.writerow([f"AMP-{p + 1:06d}", cat.mpn[p], maker.broker_name, cat.description[p], int(state.stock[s, p]),
+                        f"{22 + p % 4}{(p % 52) + 1:02d}+", f"{int(state.lead_weeks[s, p]) // 4 + 1} weeks",
                         "T&R" if cat.pack_kind[p] == "reel" else cat.pack_kind[p].upper(), q[0],
                         q[0], f"{unit[0]:.4f}", q[1], f"{unit[1]:.4f}", q[2], f"{unit[2]:.4f}"])
             self.stats.offers += 1
-        self._write(folder / f"ampere_stock_{st.date.strftime('%Y%m%d')}.csv", buf.getvalue())
+        self._write(folder / f"ampere_stock_{state.date.strftime('%Y%m%d')}.csv", buf.getvalue())
 
     def write_broker_mapping(self) -> None:
         text = (

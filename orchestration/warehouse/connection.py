@@ -17,7 +17,7 @@ from tenacity import retry, retry_if_exception, stop_after_delay, wait_exponenti
 
 from orchestration.errors import WarehouseUnreadable
 
-SCHEMAS = ("raw", "staging", "features", "marts", "quarantine")
+SCHEMAS = ("raw", "staging", "intermediate", "features", "marts", "quarantine")
 
 
 def _is_lock_error(error: BaseException) -> bool:

@@ -1,6 +1,6 @@
 {#- One row per watched part: how concentrated and how exposed its assembly/test footprint is.
     geography_index = (capacity-weighted country risk + site HHI / 100) / 2, both on 0-100,
-    so a single-country CN part scores (80 + 100) / 2 = 90. A country missing from seeds/risk_country
+    so a single-country CN part scores (80 + 100) / 2 = 90. A country missing from seeds/risk_country.csv
     counts var risk_unknown_country_risk. -#}
 
 with

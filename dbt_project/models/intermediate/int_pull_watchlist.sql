@@ -19,10 +19,6 @@ listed as (
     select * from {{ source('raw', 'watchlist') }}
 ),
 
-aliases as (
-    select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
-),
-
 bom_parts as (
     select mpn_key, manufacturer_key, mpn_raw, manufacturer_raw, 'bom' as reason
     from bom_lines
@@ -44,7 +40,7 @@ bom_second_sources as (
 bom_makers as (
     select distinct bom_parts.mpn_key, coalesce(aliases.manufacturer, bom_parts.manufacturer_key) as maker
     from bom_parts
-    left join aliases on aliases.alias_key = bom_parts.manufacturer_key
+    {{ join_manufacturer_aliases('bom_parts.manufacturer_key') }}
 ),
 
 alternate_parts as (
@@ -55,7 +51,7 @@ alternate_parts as (
         alternates.alt_manufacturer as manufacturer_raw,
         'alternate' as reason
     from alternates
-    left join aliases on aliases.alias_key = alternates.manufacturer_key
+    {{ join_manufacturer_aliases('alternates.manufacturer_key') }}
     inner join bom_makers
         on bom_makers.mpn_key = alternates.mpn_key
         and bom_makers.maker = coalesce(aliases.manufacturer, alternates.manufacturer_key)

@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ snapshot_window() }}{% endif %}",
-    tags=['history'],
-) }}
+{{ config(tags=['history'], **snapshot_incremental_config()) }}
 
 {#- One row per snapshot_date x watched part (on a BOM, or an alternate of one): the seven
     sub-scores, their documented weighted sum, the overrides, the band and the reasons in words.

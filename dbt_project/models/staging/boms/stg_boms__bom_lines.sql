@@ -10,11 +10,6 @@ part_keys as (
     select * from {{ source('raw', 'part_keys') }}
 ),
 
--- a line without an MPN has no part key, but the maker it names is still resolved
-aliases as (
-    select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
-),
-
 final as (
     select
         -- keys
@@ -60,7 +55,8 @@ final as (
     from source
     left join part_keys as part_key
         on {{ part_key_match('part_key', 'source.mpn_key', 'source.manufacturer_key') }}
-    left join aliases on aliases.alias_key = source.manufacturer_key
+    -- a line without an MPN has no part key, but the maker it names is still resolved
+    {{ join_manufacturer_aliases('source.manufacturer_key') }}
     left join part_keys as alt_key
         on {{ part_key_match('alt_key', 'source.alt_mpn_key',
                              'coalesce(source.alt_manufacturer_key, source.manufacturer_key)') }}

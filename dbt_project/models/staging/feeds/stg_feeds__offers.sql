@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ snapshot_window() }}{% endif %}",
-    tags=['daily'],
-) }}
+{{ config(tags=['daily'], **snapshot_incremental_config()) }}
 
 {#- One offer grain for every source: snapshot_date x source x distributor x sku.
     Incremental by snapshot_date: a Dagster partition range reaches dbt as vars min_date/max_date,

@@ -1,10 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='append_new_columns',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ snapshot_window() }}{% endif %}",
-    tags=['daily'],
-) }}
+{{ config(tags=['daily'], **snapshot_incremental_config()) }}
 
 {#- One row per price break of an offer, in USD at the rate in force on the snapshot date
     (the latest rate on or before it). The rate used is kept. VAT-inclusive (GROSS) prices are
@@ -36,7 +30,7 @@ named as (
 ),
 
 fx_rates as (
-    select rate_date, currency, usd_rate from {{ ref('int_fx_rates') }}
+    select rate_date, currency, usd_rate from {{ ref('stg_reference__fx_rates') }}
 ),
 
 day_currencies as (

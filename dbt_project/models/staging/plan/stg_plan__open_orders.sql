@@ -4,10 +4,6 @@ source as (
     select * from {{ source('raw', 'open_orders') }}
 ),
 
-aliases as (
-    select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
-),
-
 final as (
     select
         source.mpn_key as mpn,
@@ -21,7 +17,7 @@ final as (
         source.file_path,
         source.line_number
     from source
-    left join aliases on aliases.alias_key = source.manufacturer_key
+    {{ join_manufacturer_aliases('source.manufacturer_key') }}
     where source.mpn_key is not null
 )
 

@@ -7,10 +7,6 @@ source as (
     select * from {{ source('raw', 'manufacturer_sites') }}
 ),
 
-aliases as (
-    select alias_key, manufacturer from {{ ref('int_manufacturer_aliases') }}
-),
-
 final as (
     select
         coalesce(aliases.manufacturer, trim(source.manufacturer)) as manufacturer,
@@ -21,7 +17,7 @@ final as (
         source.file_path,
         source.line_number
     from source
-    left join aliases on aliases.alias_key = source.manufacturer_key
+    {{ join_manufacturer_aliases('source.manufacturer_key') }}
 )
 
 select * from final

@@ -114,16 +114,16 @@ class StagedBuilder:
                      "nexar": [m.nexar_name for m in makers], "tme": [m.tme_name for m in makers],
                      BROKER_CSV_SOURCE: [m.broker_name for m in makers]}
             if seller.source == "digikey":
-                pool = _strings([fw.dk_skus[p][1][0] if is_reel[p] else fw.dk_skus[p][0][0] for p in range(n)])
+                pool = _strings([fw.digikey_skus[p][1][0] if is_reel[p] else fw.digikey_skus[p][0][0] for p in range(n)])
                 life = [_const(x[1], 1) for x in LIFECYCLE_DIGIKEY]
                 for k, (style, reel) in enumerate((("digikey_tr", True), ("digikey_ct", False), ("digikey_ct", False))):
                     # k: 0 TR, 1 CT, 2 Digi-Reel for reel parts; tray/tube parts have one variation
-                    sku = [fw.dk_skus[p][k][0] if is_reel[p] else (fw.dk_skus[p][0][0] if k == 1 else None)
+                    sku = [fw.digikey_skus[p][k][0] if is_reel[p] else (fw.digikey_skus[p][0][0] if k == 1 else None)
                            for p in range(n)]
-                    pk = [fw.dk_skus[p][k][1] if is_reel[p] else pack_names[p] for p in range(n)]
+                    pk = [fw.digikey_skus[p][k][1] if is_reel[p] else pack_names[p] for p in range(n)]
                     add(_Listing(s, "digikey", style, _strings(sku), pool, _strings(pk), _strings(names["digikey"]),
                                  life, pack if reel else np.ones(n, dtype=np.int64), reel, usd, True))
-                ct = _strings([fw.dk_skus[p][1][0] if is_reel[p] else fw.dk_skus[p][0][0] for p in range(n)])
+                ct = _strings([fw.digikey_skus[p][1][0] if is_reel[p] else fw.digikey_skus[p][0][0] for p in range(n)])
                 add(_Listing(s, "nexar", "digikey_ct", ct, ct,
                              _strings(["Cut Tape" if r else pn for r, pn in zip(is_reel, pack_names, strict=True)]),
                              _strings(names["nexar"]), [_const(x, 1) for x in LIFECYCLE_NEXAR],
@@ -158,38 +158,38 @@ class StagedBuilder:
         self.statuses = [_const(x, 1) for x in LIFECYCLE_NAMES]
 
     # ----------------------------------------------------------------------------------------------
-    def day_tables(self, st: DayState) -> tuple[pa.Table, pa.Table]:
+    def day_tables(self, state: DayState) -> tuple[pa.Table, pa.Table]:
         offers, prices = [], []
-        day = pa.scalar(st.date, pa.date32())
+        day = pa.scalar(state.date, pa.date32())
         market = self.market
         for lst in self.listings:
             seller = market.sellers[lst.seller]
-            if not st.present[lst.source]:
+            if not state.present[lst.source]:
                 continue
-            if lst.source == "nexar" and not st.seller_present[lst.seller]:
+            if lst.source == "nexar" and not state.seller_present[lst.seller]:
                 continue
-            mask = st.listed[lst.seller].copy()
+            mask = state.listed[lst.seller].copy()
             if lst.source == "digikey" and lst.sku.null_count:
                 mask &= ~np.asarray(lst.sku.is_null().to_numpy(zero_copy_only=False))
             if lst.source == BROKER_CSV_SOURCE:
-                mask &= st.stock[lst.seller] > 0
+                mask &= state.stock[lst.seller] > 0
             idx = np.flatnonzero(mask)
             n = len(idx)
             if n == 0:
                 continue
             take = pa.array(idx.astype(np.int64))
-            stock = st.stock[lst.seller, idx]
+            stock = state.stock[lst.seller, idx]
             if lst.reel:
                 stock = (stock // self.pack[idx]) * self.pack[idx]
-            life = st.lifecycle[idx]
+            life = state.lifecycle[idx]
             life_codes = pa.array(life.astype(np.int32))
             lifecycle_raw = pa.chunked_array([a for a in lst.lifecycle_raw]).combine_chunks().take(life_codes)
-            lead = (st.lead_weeks[lst.seller, idx] * 7).astype(np.int32)
-            duplicate = lst.duplicate_of is not None and st.present[lst.duplicate_of]
+            lead = (state.lead_weeks[lst.seller, idx] * 7).astype(np.int32)
+            duplicate = lst.duplicate_of is not None and state.present[lst.duplicate_of]
             cur = lst.currency.take(take)
             eur = np.asarray(pc.equal(cur, "EUR").to_numpy(zero_copy_only=False))
             offers.append(pa.table({
-                "snapshot_date": pa.repeat(day, n) if hasattr(pa, "repeat") else pa.array([st.date] * n, pa.date32()),
+                "snapshot_date": pa.repeat(day, n) if hasattr(pa, "repeat") else pa.array([state.date] * n, pa.date32()),
                 "source": _const(lst.source, n), "distributor": _const(seller.name, n),
                 "sku": lst.sku.take(take), "stock_pool": lst.stock_pool.take(take),
                 "mpn": self.mpn.take(take), "mpn_raw": self.mpn_raw.take(take),
@@ -204,13 +204,13 @@ class StagedBuilder:
                 "is_duplicate_listing": pa.array(np.full(n, duplicate)),
             }, schema=OFFER_SCHEMA))
             q = lst.q[idx]
-            unit = lst.unit[idx] * st.price_mult[lst.seller, idx][:, None]
+            unit = lst.unit[idx] * state.price_mult[lst.seller, idx][:, None]
             valid = q > 0
             rows = np.repeat(np.arange(n), valid.sum(axis=1))
             # prices are quoted in local currency then converted back: keep the rounding a feed would have
             local = np.where(eur[:, None], np.round(unit / EUR_USD, 5) * EUR_USD, np.round(unit, 5))
             prices.append(pa.table({
-                "snapshot_date": pa.repeat(day, len(rows)) if hasattr(pa, "repeat") else pa.array([st.date] * len(rows), pa.date32()),
+                "snapshot_date": pa.repeat(day, len(rows)) if hasattr(pa, "repeat") else pa.array([state.date] * len(rows), pa.date32()),
                 "source": _const(lst.source, len(rows)), "distributor": _const(seller.name, len(rows)),
                 "sku": lst.sku.take(pa.array(idx[rows].astype(np.int64))),
                 "quantity": pa.array(q[valid], pa.int64()), "unit_price_usd": pa.array(np.round(local[valid], 6)),
@@ -219,9 +219,9 @@ class StagedBuilder:
         return (pa.concat_tables(offers) if offers else empty_o, pa.concat_tables(prices) if prices else empty_p)
 
     def iter_days(self) -> Iterator[tuple[date, pa.Table, pa.Table]]:
-        for st in self.market.days():
-            offers, prices = self.day_tables(st)
-            yield st.date, offers, prices
+        for state in self.market.days():
+            offers, prices = self.day_tables(state)
+            yield state.date, offers, prices
 
 
 @dataclass
