@@ -41,17 +41,15 @@ SOURCES: dict[str, Parser] = {
     "tme": tme.parse,
     "lcsc": lcsc.parse,
 }
+# The raw table of each source; broker CSVs of every mapping share one. dbt's union of the feeds and its
+# source list name the same tables (tests/test_feeds_registry.py holds them to this list).
+FEED_TABLES: tuple[str, ...] = (*(f"offers_{name}" for name in SOURCES), "offers_broker")
 # Sources whose files must be parsed together (TME joins its Search and Prices responses on Symbol).
 FOLDER_PARSERS = {"tme": tme.parse_many}
 
 MAPPING_FILE = "mapping.yml"
 DEFAULT_MAX_JSON_BYTES = 100 * 1024 * 1024
 MAX_JSON_BYTES_ENV = "PARTRISK_MAX_JSON_BYTES"
-
-
-def max_json_bytes() -> int:
-    """The JSON size limit: env PARTRISK_MAX_JSON_BYTES, else 100 MB."""
-    return _env_max_json_bytes()
 
 
 def _env_max_json_bytes() -> int:
