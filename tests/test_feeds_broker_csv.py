@@ -245,3 +245,26 @@ def test_acme_folder_copy_with_source_named_differently(tmp_path):
     assert registry.list_sources(tmp_path) == ["other_broker"]
     result = registry.parse_snapshot("other_broker", dst / "2025-10-14", DAY, tmp_path)
     assert set(result.to_arrow()["source"].to_pylist()) == {"other_broker"}
+
+
+def test_mapping_errors_name_the_file_and_every_key(tmp_path):
+    path = tmp_path / "mapping.yml"
+    path.write_text(
+        "distributor: D\ncolumns: {mpn_raw: M}\ndecimal: dot\nvat_rate: lots\nprice_breaks: [{quantity: Q, price: P}, {price: P2}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError) as raised:
+        load_mapping(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ")
+    assert "decimal: Input should be 'point' or 'comma'" in message
+    assert "vat_rate: " in message
+    assert "price_breaks.1: needs `quantity` and `price`" in message
+
+
+def test_mapping_reads_yaml_booleans_and_tab_names():
+    mapping = mapping_from_dict(
+        {"distributor": " D ", "columns": {"mpn_raw": "M", "stock_raw": "Q"}, "delimiter": "tab", "is_broker": "false"}
+    )
+    assert (mapping.distributor, mapping.delimiter, mapping.is_broker) == ("D", "\t", False)
+    assert mapping.columns == {"mpn_raw": "M", "stock": "Q"}

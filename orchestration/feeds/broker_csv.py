@@ -1,6 +1,7 @@
 """Broker / ERP CSV exports, mapped to the Offer contract by `feeds/<name>/mapping.yml` (no code per source).
 
-mapping.yml (every key but `columns.mpn_raw` and a distributor is optional):
+mapping.yml (every key but `columns.mpn_raw` and a distributor is optional; validated by the pydantic model
+`BrokerMapping`, and an error names the file and the key):
 
 ```yaml
 distributor: "Acme Brokers"   # constant; or map a column as columns.distributor
@@ -35,12 +36,15 @@ price_breaks:                 # any number of quantity/price pairs; quantity may
   # - {quantity: 1, price: "Unit Price"}
 ```
 
-The CSV is read in bulk by Polars (`scan_csv(infer_schema=False)`: every column is text, so formulas such
-as `=HYPERLINK(...)` stay raw text and are never evaluated; a number cell that holds a formula is
-unreadable). It streams in batches (`collect_batches`) and each column is parsed with vectorised
-expressions; only the *distinct* values that are not plain digits go through the Python helpers in
-`text.py`, so the rules are exactly those of the JSON feeds. gzip files and non-UTF-8 encodings are
-transcoded to a temporary UTF-8 file in chunks first (bounded memory).
+The file is first made plain UTF-8: gzip and non-UTF-8 encodings are transcoded in chunks to a temporary
+file (bounded memory; a byte the encoding cannot decode fails the file with its line and offset). Polars
+reads only the header, to check that every column the mapping names exists. Python's csv module then
+streams the records in batches of `BATCH_ROWS` (quoted newlines included, each physical line read with a
+bound); every cell stays text, so formulas such as `=HYPERLINK(...)` are never evaluated and a number cell
+holding a formula is unreadable. Each batch is parsed with vectorised Polars expressions; only the
+*distinct* values that the fast patterns do not cover go through the Python helpers in `text.py`, once
+each, so the rules are exactly those of the JSON feeds. A record with more fields than the header fails
+the file with its line number unless the mapping says `ragged_lines: truncate`.
 
 Row rules (location `line N`, the 1-based physical line including the header, counting newlines
 embedded in quoted fields): as in `common.py` (empty_mpn drops the row; negative/unparsable stock nulls
@@ -55,14 +59,15 @@ import gzip
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import yaml
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator, model_validator
 
 from . import text
 from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
@@ -82,60 +87,57 @@ def _env_bytes(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name}={value!r} is not an integer number of bytes") from None
-_COLUMN_FIELDS = {
-    "sku",
-    "mpn_raw",
-    "manufacturer_raw",
-    "stock",
-    "lead_time",
-    "moq",
-    "order_multiple",
-    "packaging",
-    "lifecycle_raw",
-    "last_buy_date",
-    "currency",
-    "description",
-    "category_raw",
-    "distributor",
-    "distributor_country",
-    "is_broker",
-    "is_authorized",
-}
+_COLUMN_FIELDS = frozenset(
+    {
+        "sku",
+        "mpn_raw",
+        "manufacturer_raw",
+        "stock",
+        "lead_time",
+        "moq",
+        "order_multiple",
+        "packaging",
+        "lifecycle_raw",
+        "last_buy_date",
+        "currency",
+        "description",
+        "category_raw",
+        "distributor",
+        "distributor_country",
+        "is_broker",
+        "is_authorized",
+    }
+)
 _COLUMN_ALIASES = {"stock_raw": "stock", "lead_time_raw": "lead_time", "lead_time_days": "lead_time"}
-_TOP_KEYS = {
-    "distributor",
-    "distributor_country",
-    "is_broker",
-    "is_authorized",
-    "currency",
-    "delimiter",
-    "encoding",
-    "decimal",
-    "lead_time_unit",
-    "prices_include_vat",
-    "vat_rate",
-    "ragged_lines",
-    "columns",
-    "price_breaks",
-    "name",
-    "description",
-}
+_DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 
 
 class MappingError(ValueError):
-    pass
+    """A mapping.yml that cannot be used; the message names the file and the key."""
 
 
-@dataclass
-class BreakColumns:
-    quantity: str | int
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BreakColumns(_Strict):
+    """One price break: the CSV header of its price and the header (or the constant) of its quantity."""
+
+    quantity: StrictInt | str
     price: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _both_given(cls, value: object) -> object:
+        if not isinstance(value, dict) or "price" not in value or "quantity" not in value:
+            raise ValueError("needs `quantity` and `price`")
+        return {**value, "price": str(value["price"])}
 
-@dataclass
-class BrokerMapping:
+
+class BrokerMapping(_Strict):
+    # Offer field -> CSV header (the aliases stock_raw / lead_time_raw / lead_time_days are accepted).
     columns: dict[str, str]
-    price_breaks: list[BreakColumns] = field(default_factory=list)
+    price_breaks: list[BreakColumns] = []
     distributor: str | None = None
     distributor_country: str | None = None
     is_broker: bool = True
@@ -143,11 +145,76 @@ class BrokerMapping:
     currency: str | None = None
     delimiter: str = ","
     encoding: str = "utf-8"
-    decimal: str | None = None
-    lead_time_unit: str = "weeks"
+    decimal: Literal["point", "comma"] | None = None
+    lead_time_unit: Literal["weeks", "days"] = "weeks"
     prices_include_vat: bool = False
     vat_rate: float | None = None
-    ragged_lines: str = "error"
+    ragged_lines: Literal["error", "truncate"] = "error"
+    # free text for the people who keep the file
+    name: str | None = None
+    description: str | None = None
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _offer_fields(cls, columns: object) -> object:
+        if columns is None:
+            return {}
+        if not isinstance(columns, dict):
+            raise ValueError("must map Offer fields to CSV headers")
+        out = {}
+        for key, header in columns.items():
+            field_name = _COLUMN_ALIASES.get(key, key)
+            if field_name not in _COLUMN_FIELDS:
+                raise ValueError(f"{key} is not a mappable Offer field ({sorted(_COLUMN_FIELDS)})")
+            if not isinstance(header, str) or not header:
+                raise ValueError(f"{key} must be a CSV header name")
+            out[field_name] = header
+        if "mpn_raw" not in out:
+            raise ValueError("mpn_raw is required")
+        return out
+
+    @field_validator("price_breaks", mode="before")
+    @classmethod
+    def _no_breaks(cls, breaks: object) -> object:
+        return [] if breaks is None else breaks
+
+    @field_validator("distributor", "distributor_country", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        return text.clean_str(value)
+
+    @field_validator("delimiter", mode="before")
+    @classmethod
+    def _one_character(cls, value: object) -> str:
+        delimiter = _DELIMITER_NAMES.get(str(value), str(value))
+        if len(delimiter) != 1:
+            raise ValueError("must be one character")
+        return delimiter
+
+    @field_validator("encoding", mode="before")
+    @classmethod
+    def _known_encoding(cls, value: object) -> str:
+        try:
+            codecs.lookup(str(value))
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        return str(value)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _iso_currency(cls, value: object) -> str | None:
+        if value is None or value == "":
+            return None
+        code = text.normalize_currency(value)
+        if code is None:
+            raise ValueError(f"{value!r} is not an ISO 4217 code")
+        return code
+
+    @model_validator(mode="after")
+    def _has_distributor(self) -> BrokerMapping:
+        if "distributor" not in self.columns and not self.distributor:
+            raise ValueError("set `distributor` (constant) or columns.distributor")
+        return self
 
     def referenced_columns(self) -> list[str]:
         cols = list(self.columns.values())
@@ -159,7 +226,7 @@ class BrokerMapping:
 
 
 def load_mapping(path: Path | str) -> BrokerMapping:
-    """Read and validate a mapping.yml; MappingError with a clear message if it is wrong."""
+    """Read and validate a mapping.yml; MappingError naming the file and the key if it is wrong."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -171,72 +238,18 @@ def load_mapping(path: Path | str) -> BrokerMapping:
 def mapping_from_dict(raw: object, *, where: str = "mapping") -> BrokerMapping:
     if not isinstance(raw, dict):
         raise MappingError(f"{where}: top level must be a mapping")
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise MappingError(f"{where}: unknown keys {sorted(unknown)}")
-    cols_raw = raw.get("columns") or {}
-    if not isinstance(cols_raw, dict):
-        raise MappingError(f"{where}: `columns` must map Offer fields to CSV headers")
-    columns: dict[str, str] = {}
-    for key, col in cols_raw.items():
-        fld = _COLUMN_ALIASES.get(key, key)
-        if fld not in _COLUMN_FIELDS:
-            raise MappingError(
-                f"{where}: columns.{key} is not a mappable Offer field ({sorted(_COLUMN_FIELDS)})"
-            )
-        if not isinstance(col, str) or not col:
-            raise MappingError(f"{where}: columns.{key} must be a CSV header name")
-        columns[fld] = col
-    if "mpn_raw" not in columns:
-        raise MappingError(f"{where}: columns.mpn_raw is required")
-    if "distributor" not in columns and not raw.get("distributor"):
-        raise MappingError(f"{where}: set `distributor` (constant) or columns.distributor")
-    breaks: list[BreakColumns] = []
-    for i, b in enumerate(raw.get("price_breaks") or []):
-        if not isinstance(b, dict) or "price" not in b or "quantity" not in b:
-            raise MappingError(f"{where}: price_breaks[{i}] needs `quantity` and `price`")
-        qty = b["quantity"]
-        if isinstance(qty, bool) or not isinstance(qty, int | str):
-            raise MappingError(f"{where}: price_breaks[{i}].quantity must be a header or an integer")
-        breaks.append(BreakColumns(qty, str(b["price"])))
-    delimiter = str(raw.get("delimiter", ","))
-    delimiter = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(delimiter, delimiter)
-    if len(delimiter) != 1:
-        raise MappingError(f"{where}: delimiter must be one character")
-    encoding = str(raw.get("encoding", "utf-8"))
     try:
-        codecs.lookup(encoding)
-    except LookupError as e:
-        raise MappingError(f"{where}: unknown encoding {encoding!r}") from e
-    decimal = raw.get("decimal")
-    if decimal not in (None, "point", "comma"):
-        raise MappingError(f"{where}: decimal must be point or comma")
-    lead_unit = str(raw.get("lead_time_unit", "weeks"))
-    if lead_unit not in ("weeks", "days"):
-        raise MappingError(f"{where}: lead_time_unit must be weeks or days")
-    currency = raw.get("currency")
-    if currency is not None and text.normalize_currency(currency) is None:
-        raise MappingError(f"{where}: currency {currency!r} is not an ISO 4217 code")
-    ragged = str(raw.get("ragged_lines", "error"))
-    if ragged not in ("error", "truncate"):
-        raise MappingError(f"{where}: ragged_lines must be error or truncate")
-    vat = raw.get("vat_rate")
-    return BrokerMapping(
-        columns=columns,
-        price_breaks=breaks,
-        distributor=text.clean_str(raw.get("distributor")),
-        distributor_country=text.clean_str(raw.get("distributor_country")),
-        is_broker=bool(raw.get("is_broker", True)),
-        is_authorized=bool(raw.get("is_authorized", False)),
-        currency=text.normalize_currency(currency) if currency else None,
-        delimiter=delimiter,
-        encoding=encoding,
-        decimal=decimal,
-        lead_time_unit=lead_unit,
-        prices_include_vat=bool(raw.get("prices_include_vat", False)),
-        vat_rate=float(vat) if vat is not None else None,
-        ragged_lines=ragged,
-    )
+        return BrokerMapping.model_validate(raw)
+    except ValidationError as error:
+        issues = error.errors()
+        unknown = sorted(str(i["loc"][0]) for i in issues if i["type"] == "extra_forbidden" and len(i["loc"]) == 1)
+        problems = [f"unknown keys {unknown}"] if unknown else []
+        problems += [
+            f"{'.'.join(str(part) for part in i['loc']) or '(top level)'}: {i['msg'].removeprefix('Value error, ')}"
+            for i in issues
+            if not (i["type"] == "extra_forbidden" and len(i["loc"]) == 1)
+        ]
+        raise MappingError(f"{where}: " + "; ".join(problems)) from None
 
 
 # ---------------------------------------------------------------- input preparation
