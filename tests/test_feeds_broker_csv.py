@@ -29,10 +29,10 @@ def acme():
 
 
 def test_acme_fixture_values(acme):
-    assert acme.failed_files == [] and acme.offers == []  # the broker path returns Arrow
+    assert acme.failed_files == []
     table = acme.to_arrow()
     assert table.schema == OFFER_SCHEMA and table.num_rows == 4
-    offers = {o.sku: o for o in acme.all_offers()}
+    offers = {o.sku: o for o in acme.offers}
     assert list(offers) == ["AB-1", "AB-2", "AB-4", "LM393PWR"]
     a = offers["AB-1"]
     assert (a.distributor, a.distributor_country, a.is_broker, a.is_authorized) == (
@@ -117,7 +117,7 @@ def test_constant_break_quantity_hyperlink_kept_and_gzip(tmp_path):
     )
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
     assert result.failed_files == []
-    offers = result.all_offers()
+    offers = result.offers
     assert [o.file_path.rsplit("/", 1)[-1] for o in offers] == ["a.csv", "a.csv", "b.csv.gz", "b.csv.gz"]
     s1 = offers[0]
     assert s1.description == '=HYPERLINK("https://x.example/S1","S1")'

@@ -217,3 +217,14 @@ def test_dbt_names_the_same_feed_tables_as_the_registry():
     declared = tuple(t["name"] for t in raw["tables"] if t["name"].startswith("offers_"))
     assert union_tables == registry.FEED_TABLES
     assert declared == registry.FEED_TABLES
+
+
+def test_hashes_from_the_caller_are_reused_not_recomputed(mouser_day, tmp_path, monkeypatch):
+    def no_second_hash(path):
+        raise AssertionError(f"{path} hashed again")
+
+    monkeypatch.setattr(registry, "file_sha256", no_second_hash)
+    given = {"feeds/mouser/2025-10-14/good.json": "ab" * 32}
+    result = registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path, hashes=given)
+    assert [(r.file_path, r.file_sha256) for r in result.file_reports] == list(given.items())
+    assert result.offer_count == result.to_arrow().num_rows > 0
