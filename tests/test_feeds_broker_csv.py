@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.feeds import broker_csv, registry
 from orchestration.feeds.broker_csv import MappingError, load_mapping, mapping_from_dict
-from orchestration.feeds.records import OFFER_SCHEMA, offers_from_arrow
+from orchestration.feeds.records import OFFER_SCHEMA
 
 LANDING = Path(__file__).parent / "fixtures" / "feeds" / "landing"
 ACME = LANDING / "feeds" / "acme_broker"
@@ -128,19 +128,6 @@ def test_constant_break_quantity_hyperlink_kept_and_gzip(tmp_path):
     ]
     assert [(b.quantity, b.unit_price) for b in offers[1].price_breaks] == [(1, 0.5)]
     assert offers[2].stock == 6178
-
-
-def test_parse_to_arrow_and_parse_agree(tmp_path):
-    day = write_source(tmp_path, SIMPLE_MAPPING, {"a.csv": SIMPLE_CSV.encode()})
-    mapping = load_mapping(day.parent / "mapping.yml")
-    table, quarantined = broker_csv.parse_to_arrow(
-        [day / "a.csv"], mapping, source="shop", snapshot_date=DAY, landing_root=tmp_path
-    )
-    assert table.schema == OFFER_SCHEMA and table.num_rows == 2 and quarantined == []
-    offers, _ = broker_csv.parse(
-        day / "a.csv", mapping, source="shop", file_path="feeds/shop/2025-10-14/a.csv", snapshot_date=DAY
-    )
-    assert offers == offers_from_arrow(table)
 
 
 def test_non_utf8_csv_fails_with_line(tmp_path):

@@ -70,7 +70,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator, model_validator
 
 from . import text
-from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
+from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, QuarantinedRow
 
 BATCH_ROWS = 25_000
 MAX_CSV_BYTES_ENV = "PARTRISK_MAX_CSV_BYTES"
@@ -88,25 +88,8 @@ def _env_bytes(name: str, default: int) -> int:
     except ValueError:
         raise ValueError(f"{name}={value!r} is not an integer number of bytes") from None
 _COLUMN_FIELDS = frozenset(
-    {
-        "sku",
-        "mpn_raw",
-        "manufacturer_raw",
-        "stock",
-        "lead_time",
-        "moq",
-        "order_multiple",
-        "packaging",
-        "lifecycle_raw",
-        "last_buy_date",
-        "currency",
-        "description",
-        "category_raw",
-        "distributor",
-        "distributor_country",
-        "is_broker",
-        "is_authorized",
-    }
+    "sku mpn_raw manufacturer_raw stock lead_time moq order_multiple packaging lifecycle_raw last_buy_date "
+    "currency description category_raw distributor distributor_country is_broker is_authorized".split()
 )
 _COLUMN_ALIASES = {"stock_raw": "stock", "lead_time_raw": "lead_time", "lead_time_days": "lead_time"}
 _DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
@@ -805,57 +788,3 @@ def _bool_col(series: pl.Series | None, default: bool, n: int) -> pl.Series:
     return _by_unique(series, text.parse_bool, pl.Boolean).fill_null(default)
 
 
-# ---------------------------------------------------------------- public entry points
-
-
-def parse_to_arrow(
-    folder_files: Iterable[Path | str],
-    mapping: BrokerMapping | Path | str,
-    *,
-    source: str,
-    snapshot_date: date,
-    landing_root: Path | str | None = None,
-) -> tuple[pa.Table, list[QuarantinedRow]]:
-    """Fast path: every CSV in `folder_files` -> one OFFER_SCHEMA table and the quarantined rows.
-
-    Raises FeedFileError on the first unreadable file (the registry calls `parse_file_to_arrow` per file
-    instead, so that one bad file does not stop the others).
-    """
-    if not isinstance(mapping, BrokerMapping):
-        mapping = load_mapping(mapping)
-    tables: list[pa.Table] = []
-    quarantined: list[QuarantinedRow] = []
-    for f in folder_files:
-        f = Path(f)
-        rel = _relative(f, landing_root)
-        tbl, q = parse_file_to_arrow(f, mapping, source=source, file_path=rel, snapshot_date=snapshot_date)
-        tables.append(tbl)
-        quarantined.extend(q)
-    table = pa.concat_tables(tables) if tables else OFFER_SCHEMA.empty_table()
-    return table, quarantined
-
-
-def parse(
-    path: Path | str,
-    mapping: BrokerMapping | Path | str,
-    *,
-    source: str,
-    file_path: str,
-    snapshot_date: date,
-) -> tuple[list[Offer], list[QuarantinedRow]]:
-    """The Offer-object form of `parse_file_to_arrow` (small files and tests)."""
-    if not isinstance(mapping, BrokerMapping):
-        mapping = load_mapping(mapping)
-    table, quarantined = parse_file_to_arrow(
-        path, mapping, source=source, file_path=file_path, snapshot_date=snapshot_date
-    )
-    return offers_from_arrow(table), quarantined
-
-
-def _relative(path: Path, root: Path | str | None) -> str:
-    if root is None:
-        return path.as_posix()
-    try:
-        return Path(os.path.relpath(path, root)).as_posix()
-    except ValueError:
-        return path.as_posix()
