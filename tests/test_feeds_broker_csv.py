@@ -255,3 +255,12 @@ def test_mapping_reads_yaml_booleans_and_tab_names():
     )
     assert (mapping.distributor, mapping.delimiter, mapping.is_broker) == ("D", "\t", False)
     assert mapping.columns == {"mpn_raw": "M", "stock": "Q"}
+
+
+def test_truncated_fields_are_kept_in_quarantine(tmp_path):
+    csv = ("SKU,MPN,Maker,Qty,Unit Price,Q2,P2,Link\nS1,BC856A,Nexperia,5,0.1,,,x,lost;text\n"
+           "S2,BC857A,Nexperia,7,0.2,,,y,,\n")
+    day = write_source(tmp_path, textwrap.dedent(SIMPLE_MAPPING) + "ragged_lines: truncate\n", {"a.csv": csv.encode()})
+    result = registry.parse_snapshot("shop", day, DAY, tmp_path)
+    assert result.failed_files == [] and result.to_arrow()["sku"].to_pylist() == ["S1", "S2"]
+    assert [(q.location, q.rule, q.raw_value) for q in result.quarantined] == [("line 2", "extra_fields", "lost;text")]

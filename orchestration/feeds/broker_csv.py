@@ -15,7 +15,7 @@ decimal: point                # point|comma: settles the ambiguous "1,234" in pr
 lead_time_unit: weeks         # unit of bare lead-time numbers: weeks (default) | days
 prices_include_vat: false
 vat_rate: 0.2                 # fraction, only with prices_include_vat
-ragged_lines: error           # error (default: a row with more fields than the header fails the file) | truncate
+ragged_lines: error           # error (default: a row with more fields than the header fails the file) | truncate (extra fields go to quarantine)
 columns:                      # Offer field -> CSV header
   sku: "Part #"               # absent or empty -> the MPN is the sku
   mpn_raw: "Mfr Part Number"
@@ -44,7 +44,8 @@ bound); every cell stays text, so formulas such as `=HYPERLINK(...)` are never e
 holding a formula is unreadable. Each batch is parsed with vectorised Polars expressions; only the
 *distinct* values that the fast patterns do not cover go through the Python helpers in `text.py`, once
 each, so the rules are exactly those of the JSON feeds. A record with more fields than the header fails
-the file with its line number unless the mapping says `ragged_lines: truncate`.
+the file with its line number unless the mapping says `ragged_lines: truncate`: then the row loads with
+the header's fields and the text of the fields past them is kept in quarantine (`extra_fields`).
 
 Row rules (location `line N`, the 1-based physical line including the header, counting newlines
 embedded in quoted fields): as in `common.py` (empty_mpn drops the row; negative/unparsable stock nulls
@@ -486,13 +487,14 @@ def _parse_prepared(
     tables: list[pa.Table] = []
     quarantined: list[QuarantinedRow] = []
     try:
-        for batch, line in _csv_batches(csv_path, m, header, needed, batch_rows, file_path):
+        for batch, line, extra in _csv_batches(csv_path, m, header, needed, batch_rows, file_path):
             tbl, q = _parse_batch(batch, line, m, source=source, file_path=file_path, snapshot_date=snapshot_date)
             if sink is not None:
                 sink(tbl)
             else:
                 tables.append(tbl)
-            quarantined.extend(q)
+            q += [QuarantinedRow(source, file_path, f"line {n}", "extra_fields", raw) for n, raw in extra]
+            quarantined.extend(sorted(q, key=lambda row: int(row.location.removeprefix("line "))))
     except UnicodeDecodeError:
         reason = _decode_error_reason(csv_path, lambda p: open(p, "rb"), "utf-8")
         raise FeedFileError(file_path, reason or "not valid UTF-8") from None
@@ -503,8 +505,9 @@ def _parse_prepared(
 
 def _csv_batches(
     csv_path: Path, m: BrokerMapping, header: list[str], needed: list[str], batch_rows: int, file_path: str
-) -> Iterable[tuple[pl.DataFrame, pl.Series]]:
-    """The needed columns in batches of `batch_rows` records, with each record's first physical line.
+) -> Iterable[tuple[pl.DataFrame, pl.Series, list[tuple[int, str]]]]:
+    """The needed columns in batches of `batch_rows` records, with each record's first physical line,
+    and (line, text) of the fields past the header's width that `ragged_lines: truncate` leaves out.
 
     Python's csv reader streams the file record by record (quoted newlines included), so memory holds
     one batch whatever the file's size; formulas stay text. Polars then parses each batch vectorised.
@@ -513,6 +516,7 @@ def _csv_batches(
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in needed]
     lines: list[int] = []
+    extra: list[tuple[int, str]] = []
     with open(csv_path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(_bounded_lines(handle, file_path), delimiter=m.delimiter)
         next(reader, None)  # the header, validated by the caller
@@ -527,14 +531,16 @@ def _csv_batches(
                     f"line {start}: a row has more fields than the header ({len(record)} > {width}); unquoted "
                     "delimiter inside a value? (set ragged_lines: truncate in mapping.yml to accept)",
                 )
+            if any(field.strip() for field in record[width:]):
+                extra.append((start, m.delimiter.join(record[width:])))  # kept in quarantine, never lost
             for values, position in zip(columns, positions, strict=True):
                 values.append(record[position] if position < len(record) else None)
             lines.append(start)
             if len(lines) >= batch_rows:
-                yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64)
-                columns, lines = [[] for _ in needed], []
+                yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64), extra
+                columns, lines, extra = [[] for _ in needed], [], []
     if lines:
-        yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64)
+        yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64), extra
 
 
 def _bounded_lines(handle, file_path: str) -> Iterable[str]:

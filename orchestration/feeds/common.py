@@ -14,6 +14,7 @@ Rule -> what happens (the same in broker_csv):
 | `unparsable_break_quantity` / `non_positive_break_quantity` | that price break dropped |
 | `unparsable_date` | offer kept, `last_buy_date` nulled |
 | `negative_moq` | offer kept, `moq`/`order_multiple` nulled (value <= 0) |
+| `extra_fields` | broker CSV with `ragged_lines: truncate` only: offer kept, the fields past the header quarantined |
 
 `location` is the JSON path of the offending value's record (`$.SearchResults.Parts[3]`, and
 `...PriceBreaks[1]` for a break) or `line N` for CSV.
