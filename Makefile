@@ -43,10 +43,12 @@ dev: install manifest ## open the Dagster UI and daemon at http://127.0.0.1:3000
 test: install manifest ## run the test suite
 	$(BIN)/python -m pytest -q
 
-# Trend-feature benchmark (not a test): tiers S, M4, M + one night at 120/365 days of history.
-bench: install manifest ## run the trend-feature benchmark (results in bench/RESULTS.md)
+# Benchmarks (not tests): trend features at tiers S, M4, M + one night at 120/365 days of history;
+# the backtest replay; feed ingest against bare DuckDB read_json (needs the demo landing in data/sample).
+bench: install manifest ## run the benchmarks (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
 	$(BIN)/python -m bench.run_backtest
+	$(BIN)/python -m bench.run_ingest
 
 # dbt's documentation site (lineage, every model and column) from the warehouse `make demo` built.
 docs: install manifest ## generate the dbt docs from the warehouse and serve them at http://127.0.0.1:8080

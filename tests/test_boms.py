@@ -16,8 +16,8 @@ from orchestration.boms import (
     load_override,
     read_bom,
 )
-from orchestration.boms.tabular import decode_bytes, sniff_delimiter
 from orchestration.boms.text import dnp_marker, parse_quantity
+from orchestration.csvfile import decode_bytes, sniff_delimiter
 
 FIX = Path(__file__).parent / "fixtures" / "boms"
 

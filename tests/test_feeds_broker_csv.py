@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.feeds import broker_csv, registry
 from orchestration.feeds.broker_csv import MappingError, load_mapping, mapping_from_dict
-from orchestration.feeds.records import OFFER_SCHEMA, offers_from_arrow
+from orchestration.feeds.records import OFFER_SCHEMA
 
 LANDING = Path(__file__).parent / "fixtures" / "feeds" / "landing"
 ACME = LANDING / "feeds" / "acme_broker"
@@ -29,10 +29,10 @@ def acme():
 
 
 def test_acme_fixture_values(acme):
-    assert acme.failed_files == [] and acme.offers == []  # the broker path returns Arrow
+    assert acme.failed_files == []
     table = acme.to_arrow()
     assert table.schema == OFFER_SCHEMA and table.num_rows == 4
-    offers = {o.sku: o for o in acme.all_offers()}
+    offers = {o.sku: o for o in acme.offers}
     assert list(offers) == ["AB-1", "AB-2", "AB-4", "LM393PWR"]
     a = offers["AB-1"]
     assert (a.distributor, a.distributor_country, a.is_broker, a.is_authorized) == (
@@ -117,7 +117,7 @@ def test_constant_break_quantity_hyperlink_kept_and_gzip(tmp_path):
     )
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
     assert result.failed_files == []
-    offers = result.all_offers()
+    offers = result.offers
     assert [o.file_path.rsplit("/", 1)[-1] for o in offers] == ["a.csv", "a.csv", "b.csv.gz", "b.csv.gz"]
     s1 = offers[0]
     assert s1.description == '=HYPERLINK("https://x.example/S1","S1")'
@@ -128,19 +128,6 @@ def test_constant_break_quantity_hyperlink_kept_and_gzip(tmp_path):
     ]
     assert [(b.quantity, b.unit_price) for b in offers[1].price_breaks] == [(1, 0.5)]
     assert offers[2].stock == 6178
-
-
-def test_parse_to_arrow_and_parse_agree(tmp_path):
-    day = write_source(tmp_path, SIMPLE_MAPPING, {"a.csv": SIMPLE_CSV.encode()})
-    mapping = load_mapping(day.parent / "mapping.yml")
-    table, quarantined = broker_csv.parse_to_arrow(
-        [day / "a.csv"], mapping, source="shop", snapshot_date=DAY, landing_root=tmp_path
-    )
-    assert table.schema == OFFER_SCHEMA and table.num_rows == 2 and quarantined == []
-    offers, _ = broker_csv.parse(
-        day / "a.csv", mapping, source="shop", file_path="feeds/shop/2025-10-14/a.csv", snapshot_date=DAY
-    )
-    assert offers == offers_from_arrow(table)
 
 
 def test_non_utf8_csv_fails_with_line(tmp_path):
@@ -245,3 +232,35 @@ def test_acme_folder_copy_with_source_named_differently(tmp_path):
     assert registry.list_sources(tmp_path) == ["other_broker"]
     result = registry.parse_snapshot("other_broker", dst / "2025-10-14", DAY, tmp_path)
     assert set(result.to_arrow()["source"].to_pylist()) == {"other_broker"}
+
+
+def test_mapping_errors_name_the_file_and_every_key(tmp_path):
+    path = tmp_path / "mapping.yml"
+    path.write_text(
+        "distributor: D\ncolumns: {mpn_raw: M}\ndecimal: dot\nvat_rate: lots\nprice_breaks: [{quantity: Q, price: P}, {price: P2}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError) as raised:
+        load_mapping(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: ")
+    assert "decimal: Input should be 'point' or 'comma'" in message
+    assert "vat_rate: " in message
+    assert "price_breaks.1: needs `quantity` and `price`" in message
+
+
+def test_mapping_reads_yaml_booleans_and_tab_names():
+    mapping = mapping_from_dict(
+        {"distributor": " D ", "columns": {"mpn_raw": "M", "stock_raw": "Q"}, "delimiter": "tab", "is_broker": "false"}
+    )
+    assert (mapping.distributor, mapping.delimiter, mapping.is_broker) == ("D", "\t", False)
+    assert mapping.columns == {"mpn_raw": "M", "stock": "Q"}
+
+
+def test_truncated_fields_are_kept_in_quarantine(tmp_path):
+    csv = ("SKU,MPN,Maker,Qty,Unit Price,Q2,P2,Link\nS1,BC856A,Nexperia,5,0.1,,,x,lost;text\n"
+           "S2,BC857A,Nexperia,7,0.2,,,y,,\n")
+    day = write_source(tmp_path, textwrap.dedent(SIMPLE_MAPPING) + "ragged_lines: truncate\n", {"a.csv": csv.encode()})
+    result = registry.parse_snapshot("shop", day, DAY, tmp_path)
+    assert result.failed_files == [] and result.to_arrow()["sku"].to_pylist() == ["S1", "S2"]
+    assert [(q.location, q.rule, q.raw_value) for q in result.quarantined] == [("line 2", "extra_fields", "lost;text")]

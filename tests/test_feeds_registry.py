@@ -199,3 +199,32 @@ def test_other_files_are_ignored(mouser_day, tmp_path):
     assert result.failed_files == [] and [r.file_path for r in result.file_reports] == [
         "feeds/mouser/2025-10-14/good.json"
     ]
+
+
+def test_dbt_names_the_same_feed_tables_as_the_registry():
+    """Adding a source is one parser module and one SOURCES line: dbt's union and source list follow it."""
+    import re
+
+    import yaml
+
+    staging = Path(__file__).parents[1] / "dbt_project" / "models" / "staging" / "feeds"
+    union_sql = (staging / "stg_feeds__offers_unioned.sql").read_text(encoding="utf-8")
+    listed = re.search(r"set feed_tables = \[([^\]]*)\]", union_sql)
+    assert listed is not None, "stg_feeds__offers_unioned.sql no longer sets feed_tables"
+    union_tables = tuple(re.findall(r"'([^']+)'", listed.group(1)))
+    sources = yaml.safe_load((staging / "_feeds__sources.yml").read_text(encoding="utf-8"))
+    raw = next(s for s in sources["sources"] if s["name"] == "raw")
+    declared = tuple(t["name"] for t in raw["tables"] if t["name"].startswith("offers_"))
+    assert union_tables == registry.FEED_TABLES
+    assert declared == registry.FEED_TABLES
+
+
+def test_hashes_from_the_caller_are_reused_not_recomputed(mouser_day, tmp_path, monkeypatch):
+    def no_second_hash(path):
+        raise AssertionError(f"{path} hashed again")
+
+    monkeypatch.setattr(registry, "file_sha256", no_second_hash)
+    given = {"feeds/mouser/2025-10-14/good.json": "ab" * 32}
+    result = registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path, hashes=given)
+    assert [(r.file_path, r.file_sha256) for r in result.file_reports] == list(given.items())
+    assert result.offer_count == result.to_arrow().num_rows > 0

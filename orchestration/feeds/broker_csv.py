@@ -1,6 +1,7 @@
 """Broker / ERP CSV exports, mapped to the Offer contract by `feeds/<name>/mapping.yml` (no code per source).
 
-mapping.yml (every key but `columns.mpn_raw` and a distributor is optional):
+mapping.yml (every key but `columns.mpn_raw` and a distributor is optional; validated by the pydantic model
+`BrokerMapping`, and an error names the file and the key):
 
 ```yaml
 distributor: "Acme Brokers"   # constant; or map a column as columns.distributor
@@ -14,7 +15,7 @@ decimal: point                # point|comma: settles the ambiguous "1,234" in pr
 lead_time_unit: weeks         # unit of bare lead-time numbers: weeks (default) | days
 prices_include_vat: false
 vat_rate: 0.2                 # fraction, only with prices_include_vat
-ragged_lines: error           # error (default: a row with more fields than the header fails the file) | truncate
+ragged_lines: error           # error (default: a row with more fields than the header fails the file) | truncate (extra fields go to quarantine)
 columns:                      # Offer field -> CSV header
   sku: "Part #"               # absent or empty -> the MPN is the sku
   mpn_raw: "Mfr Part Number"
@@ -35,12 +36,16 @@ price_breaks:                 # any number of quantity/price pairs; quantity may
   # - {quantity: 1, price: "Unit Price"}
 ```
 
-The CSV is read in bulk by Polars (`scan_csv(infer_schema=False)`: every column is text, so formulas such
-as `=HYPERLINK(...)` stay raw text and are never evaluated; a number cell that holds a formula is
-unreadable). It streams in batches (`collect_batches`) and each column is parsed with vectorised
-expressions; only the *distinct* values that are not plain digits go through the Python helpers in
-`text.py`, so the rules are exactly those of the JSON feeds. gzip files and non-UTF-8 encodings are
-transcoded to a temporary UTF-8 file in chunks first (bounded memory).
+The file is first made plain UTF-8: gzip and non-UTF-8 encodings are transcoded in chunks to a temporary
+file (bounded memory; a byte the encoding cannot decode fails the file with its line and offset). Polars
+reads only the header, to check that every column the mapping names exists. Python's csv module then
+streams the records in batches of `BATCH_ROWS` (quoted newlines included, each physical line read with a
+bound); every cell stays text, so formulas such as `=HYPERLINK(...)` are never evaluated and a number cell
+holding a formula is unreadable. Each batch is parsed with vectorised Polars expressions; only the
+*distinct* values that the fast patterns do not cover go through the Python helpers in `text.py`, once
+each, so the rules are exactly those of the JSON feeds. A record with more fields than the header fails
+the file with its line number unless the mapping says `ragged_lines: truncate`: then the row loads with
+the header's fields and the text of the fields past them is kept in quarantine (`extra_fields`).
 
 Row rules (location `line N`, the 1-based physical line including the header, counting newlines
 embedded in quoted fields): as in `common.py` (empty_mpn drops the row; negative/unparsable stock nulls
@@ -55,17 +60,18 @@ import gzip
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import yaml
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator, model_validator
 
 from . import text
-from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
+from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, QuarantinedRow
 
 BATCH_ROWS = 25_000
 MAX_CSV_BYTES_ENV = "PARTRISK_MAX_CSV_BYTES"
@@ -82,60 +88,40 @@ def _env_bytes(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name}={value!r} is not an integer number of bytes") from None
-_COLUMN_FIELDS = {
-    "sku",
-    "mpn_raw",
-    "manufacturer_raw",
-    "stock",
-    "lead_time",
-    "moq",
-    "order_multiple",
-    "packaging",
-    "lifecycle_raw",
-    "last_buy_date",
-    "currency",
-    "description",
-    "category_raw",
-    "distributor",
-    "distributor_country",
-    "is_broker",
-    "is_authorized",
-}
+_COLUMN_FIELDS = frozenset(
+    "sku mpn_raw manufacturer_raw stock lead_time moq order_multiple packaging lifecycle_raw last_buy_date "
+    "currency description category_raw distributor distributor_country is_broker is_authorized".split()
+)
 _COLUMN_ALIASES = {"stock_raw": "stock", "lead_time_raw": "lead_time", "lead_time_days": "lead_time"}
-_TOP_KEYS = {
-    "distributor",
-    "distributor_country",
-    "is_broker",
-    "is_authorized",
-    "currency",
-    "delimiter",
-    "encoding",
-    "decimal",
-    "lead_time_unit",
-    "prices_include_vat",
-    "vat_rate",
-    "ragged_lines",
-    "columns",
-    "price_breaks",
-    "name",
-    "description",
-}
+_DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
 
 
 class MappingError(ValueError):
-    pass
+    """A mapping.yml that cannot be used; the message names the file and the key."""
 
 
-@dataclass
-class BreakColumns:
-    quantity: str | int
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BreakColumns(_Strict):
+    """One price break: the CSV header of its price and the header (or the constant) of its quantity."""
+
+    quantity: StrictInt | str
     price: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _both_given(cls, value: object) -> object:
+        if not isinstance(value, dict) or "price" not in value or "quantity" not in value:
+            raise ValueError("needs `quantity` and `price`")
+        return {**value, "price": str(value["price"])}
 
-@dataclass
-class BrokerMapping:
+
+class BrokerMapping(_Strict):
+    # Offer field -> CSV header (the aliases stock_raw / lead_time_raw / lead_time_days are accepted).
     columns: dict[str, str]
-    price_breaks: list[BreakColumns] = field(default_factory=list)
+    price_breaks: list[BreakColumns] = []
     distributor: str | None = None
     distributor_country: str | None = None
     is_broker: bool = True
@@ -143,11 +129,76 @@ class BrokerMapping:
     currency: str | None = None
     delimiter: str = ","
     encoding: str = "utf-8"
-    decimal: str | None = None
-    lead_time_unit: str = "weeks"
+    decimal: Literal["point", "comma"] | None = None
+    lead_time_unit: Literal["weeks", "days"] = "weeks"
     prices_include_vat: bool = False
     vat_rate: float | None = None
-    ragged_lines: str = "error"
+    ragged_lines: Literal["error", "truncate"] = "error"
+    # free text for the people who keep the file
+    name: str | None = None
+    description: str | None = None
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _offer_fields(cls, columns: object) -> object:
+        if columns is None:
+            return {}
+        if not isinstance(columns, dict):
+            raise ValueError("must map Offer fields to CSV headers")
+        out = {}
+        for key, header in columns.items():
+            field_name = _COLUMN_ALIASES.get(key, key)
+            if field_name not in _COLUMN_FIELDS:
+                raise ValueError(f"{key} is not a mappable Offer field ({sorted(_COLUMN_FIELDS)})")
+            if not isinstance(header, str) or not header:
+                raise ValueError(f"{key} must be a CSV header name")
+            out[field_name] = header
+        if "mpn_raw" not in out:
+            raise ValueError("mpn_raw is required")
+        return out
+
+    @field_validator("price_breaks", mode="before")
+    @classmethod
+    def _no_breaks(cls, breaks: object) -> object:
+        return [] if breaks is None else breaks
+
+    @field_validator("distributor", "distributor_country", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        return text.clean_str(value)
+
+    @field_validator("delimiter", mode="before")
+    @classmethod
+    def _one_character(cls, value: object) -> str:
+        delimiter = _DELIMITER_NAMES.get(str(value), str(value))
+        if len(delimiter) != 1:
+            raise ValueError("must be one character")
+        return delimiter
+
+    @field_validator("encoding", mode="before")
+    @classmethod
+    def _known_encoding(cls, value: object) -> str:
+        try:
+            codecs.lookup(str(value))
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        return str(value)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _iso_currency(cls, value: object) -> str | None:
+        if value is None or value == "":
+            return None
+        code = text.normalize_currency(value)
+        if code is None:
+            raise ValueError(f"{value!r} is not an ISO 4217 code")
+        return code
+
+    @model_validator(mode="after")
+    def _has_distributor(self) -> BrokerMapping:
+        if "distributor" not in self.columns and not self.distributor:
+            raise ValueError("set `distributor` (constant) or columns.distributor")
+        return self
 
     def referenced_columns(self) -> list[str]:
         cols = list(self.columns.values())
@@ -159,7 +210,7 @@ class BrokerMapping:
 
 
 def load_mapping(path: Path | str) -> BrokerMapping:
-    """Read and validate a mapping.yml; MappingError with a clear message if it is wrong."""
+    """Read and validate a mapping.yml; MappingError naming the file and the key if it is wrong."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -171,72 +222,18 @@ def load_mapping(path: Path | str) -> BrokerMapping:
 def mapping_from_dict(raw: object, *, where: str = "mapping") -> BrokerMapping:
     if not isinstance(raw, dict):
         raise MappingError(f"{where}: top level must be a mapping")
-    unknown = set(raw) - _TOP_KEYS
-    if unknown:
-        raise MappingError(f"{where}: unknown keys {sorted(unknown)}")
-    cols_raw = raw.get("columns") or {}
-    if not isinstance(cols_raw, dict):
-        raise MappingError(f"{where}: `columns` must map Offer fields to CSV headers")
-    columns: dict[str, str] = {}
-    for key, col in cols_raw.items():
-        fld = _COLUMN_ALIASES.get(key, key)
-        if fld not in _COLUMN_FIELDS:
-            raise MappingError(
-                f"{where}: columns.{key} is not a mappable Offer field ({sorted(_COLUMN_FIELDS)})"
-            )
-        if not isinstance(col, str) or not col:
-            raise MappingError(f"{where}: columns.{key} must be a CSV header name")
-        columns[fld] = col
-    if "mpn_raw" not in columns:
-        raise MappingError(f"{where}: columns.mpn_raw is required")
-    if "distributor" not in columns and not raw.get("distributor"):
-        raise MappingError(f"{where}: set `distributor` (constant) or columns.distributor")
-    breaks: list[BreakColumns] = []
-    for i, b in enumerate(raw.get("price_breaks") or []):
-        if not isinstance(b, dict) or "price" not in b or "quantity" not in b:
-            raise MappingError(f"{where}: price_breaks[{i}] needs `quantity` and `price`")
-        qty = b["quantity"]
-        if isinstance(qty, bool) or not isinstance(qty, int | str):
-            raise MappingError(f"{where}: price_breaks[{i}].quantity must be a header or an integer")
-        breaks.append(BreakColumns(qty, str(b["price"])))
-    delimiter = str(raw.get("delimiter", ","))
-    delimiter = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(delimiter, delimiter)
-    if len(delimiter) != 1:
-        raise MappingError(f"{where}: delimiter must be one character")
-    encoding = str(raw.get("encoding", "utf-8"))
     try:
-        codecs.lookup(encoding)
-    except LookupError as e:
-        raise MappingError(f"{where}: unknown encoding {encoding!r}") from e
-    decimal = raw.get("decimal")
-    if decimal not in (None, "point", "comma"):
-        raise MappingError(f"{where}: decimal must be point or comma")
-    lead_unit = str(raw.get("lead_time_unit", "weeks"))
-    if lead_unit not in ("weeks", "days"):
-        raise MappingError(f"{where}: lead_time_unit must be weeks or days")
-    currency = raw.get("currency")
-    if currency is not None and text.normalize_currency(currency) is None:
-        raise MappingError(f"{where}: currency {currency!r} is not an ISO 4217 code")
-    ragged = str(raw.get("ragged_lines", "error"))
-    if ragged not in ("error", "truncate"):
-        raise MappingError(f"{where}: ragged_lines must be error or truncate")
-    vat = raw.get("vat_rate")
-    return BrokerMapping(
-        columns=columns,
-        price_breaks=breaks,
-        distributor=text.clean_str(raw.get("distributor")),
-        distributor_country=text.clean_str(raw.get("distributor_country")),
-        is_broker=bool(raw.get("is_broker", True)),
-        is_authorized=bool(raw.get("is_authorized", False)),
-        currency=text.normalize_currency(currency) if currency else None,
-        delimiter=delimiter,
-        encoding=encoding,
-        decimal=decimal,
-        lead_time_unit=lead_unit,
-        prices_include_vat=bool(raw.get("prices_include_vat", False)),
-        vat_rate=float(vat) if vat is not None else None,
-        ragged_lines=ragged,
-    )
+        return BrokerMapping.model_validate(raw)
+    except ValidationError as error:
+        issues = error.errors()
+        unknown = sorted(str(i["loc"][0]) for i in issues if i["type"] == "extra_forbidden" and len(i["loc"]) == 1)
+        problems = [f"unknown keys {unknown}"] if unknown else []
+        problems += [
+            f"{'.'.join(str(part) for part in i['loc']) or '(top level)'}: {i['msg'].removeprefix('Value error, ')}"
+            for i in issues
+            if not (i["type"] == "extra_forbidden" and len(i["loc"]) == 1)
+        ]
+        raise MappingError(f"{where}: " + "; ".join(problems)) from None
 
 
 # ---------------------------------------------------------------- input preparation
@@ -490,13 +487,14 @@ def _parse_prepared(
     tables: list[pa.Table] = []
     quarantined: list[QuarantinedRow] = []
     try:
-        for batch, line in _csv_batches(csv_path, m, header, needed, batch_rows, file_path):
+        for batch, line, extra in _csv_batches(csv_path, m, header, needed, batch_rows, file_path):
             tbl, q = _parse_batch(batch, line, m, source=source, file_path=file_path, snapshot_date=snapshot_date)
             if sink is not None:
                 sink(tbl)
             else:
                 tables.append(tbl)
-            quarantined.extend(q)
+            q += [QuarantinedRow(source, file_path, f"line {n}", "extra_fields", raw) for n, raw in extra]
+            quarantined.extend(sorted(q, key=lambda row: int(row.location.removeprefix("line "))))
     except UnicodeDecodeError:
         reason = _decode_error_reason(csv_path, lambda p: open(p, "rb"), "utf-8")
         raise FeedFileError(file_path, reason or "not valid UTF-8") from None
@@ -507,8 +505,9 @@ def _parse_prepared(
 
 def _csv_batches(
     csv_path: Path, m: BrokerMapping, header: list[str], needed: list[str], batch_rows: int, file_path: str
-) -> Iterable[tuple[pl.DataFrame, pl.Series]]:
-    """The needed columns in batches of `batch_rows` records, with each record's first physical line.
+) -> Iterable[tuple[pl.DataFrame, pl.Series, list[tuple[int, str]]]]:
+    """The needed columns in batches of `batch_rows` records, with each record's first physical line,
+    and (line, text) of the fields past the header's width that `ragged_lines: truncate` leaves out.
 
     Python's csv reader streams the file record by record (quoted newlines included), so memory holds
     one batch whatever the file's size; formulas stay text. Polars then parses each batch vectorised.
@@ -517,6 +516,7 @@ def _csv_batches(
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in needed]
     lines: list[int] = []
+    extra: list[tuple[int, str]] = []
     with open(csv_path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(_bounded_lines(handle, file_path), delimiter=m.delimiter)
         next(reader, None)  # the header, validated by the caller
@@ -531,14 +531,16 @@ def _csv_batches(
                     f"line {start}: a row has more fields than the header ({len(record)} > {width}); unquoted "
                     "delimiter inside a value? (set ragged_lines: truncate in mapping.yml to accept)",
                 )
+            if any(field.strip() for field in record[width:]):
+                extra.append((start, m.delimiter.join(record[width:])))  # kept in quarantine, never lost
             for values, position in zip(columns, positions, strict=True):
                 values.append(record[position] if position < len(record) else None)
             lines.append(start)
             if len(lines) >= batch_rows:
-                yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64)
-                columns, lines = [[] for _ in needed], []
+                yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64), extra
+                columns, lines, extra = [[] for _ in needed], [], []
     if lines:
-        yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64)
+        yield _batch_frame(needed, columns), pl.Series("line", lines, dtype=pl.Int64), extra
 
 
 def _bounded_lines(handle, file_path: str) -> Iterable[str]:
@@ -792,57 +794,3 @@ def _bool_col(series: pl.Series | None, default: bool, n: int) -> pl.Series:
     return _by_unique(series, text.parse_bool, pl.Boolean).fill_null(default)
 
 
-# ---------------------------------------------------------------- public entry points
-
-
-def parse_to_arrow(
-    folder_files: Iterable[Path | str],
-    mapping: BrokerMapping | Path | str,
-    *,
-    source: str,
-    snapshot_date: date,
-    landing_root: Path | str | None = None,
-) -> tuple[pa.Table, list[QuarantinedRow]]:
-    """Fast path: every CSV in `folder_files` -> one OFFER_SCHEMA table and the quarantined rows.
-
-    Raises FeedFileError on the first unreadable file (the registry calls `parse_file_to_arrow` per file
-    instead, so that one bad file does not stop the others).
-    """
-    if not isinstance(mapping, BrokerMapping):
-        mapping = load_mapping(mapping)
-    tables: list[pa.Table] = []
-    quarantined: list[QuarantinedRow] = []
-    for f in folder_files:
-        f = Path(f)
-        rel = _relative(f, landing_root)
-        tbl, q = parse_file_to_arrow(f, mapping, source=source, file_path=rel, snapshot_date=snapshot_date)
-        tables.append(tbl)
-        quarantined.extend(q)
-    table = pa.concat_tables(tables) if tables else OFFER_SCHEMA.empty_table()
-    return table, quarantined
-
-
-def parse(
-    path: Path | str,
-    mapping: BrokerMapping | Path | str,
-    *,
-    source: str,
-    file_path: str,
-    snapshot_date: date,
-) -> tuple[list[Offer], list[QuarantinedRow]]:
-    """The Offer-object form of `parse_file_to_arrow` (small files and tests)."""
-    if not isinstance(mapping, BrokerMapping):
-        mapping = load_mapping(mapping)
-    table, quarantined = parse_file_to_arrow(
-        path, mapping, source=source, file_path=file_path, snapshot_date=snapshot_date
-    )
-    return offers_from_arrow(table), quarantined
-
-
-def _relative(path: Path, root: Path | str | None) -> str:
-    if root is None:
-        return path.as_posix()
-    try:
-        return Path(os.path.relpath(path, root)).as_posix()
-    except ValueError:
-        return path.as_posix()

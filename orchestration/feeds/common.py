@@ -14,6 +14,7 @@ Rule -> what happens (the same in broker_csv):
 | `unparsable_break_quantity` / `non_positive_break_quantity` | that price break dropped |
 | `unparsable_date` | offer kept, `last_buy_date` nulled |
 | `negative_moq` | offer kept, `moq`/`order_multiple` nulled (value <= 0) |
+| `extra_fields` | broker CSV with `ragged_lines: truncate` only: offer kept, the fields past the header quarantined |
 
 `location` is the JSON path of the offending value's record (`$.SearchResults.Parts[3]`, and
 `...PriceBreaks[1]` for a break) or `line N` for CSV.
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import text
-from .records import PriceBreak, QuarantinedRow
+from .records import Offer, PriceBreak, QuarantinedRow
 
 
 @dataclass
@@ -39,9 +40,19 @@ class RawBreak:
 
 @dataclass
 class Collector:
+    """The row rules of one file, and the quarantine rows they wrote."""
+
     source: str
     file_path: str
+    snapshot_date: date
     quarantined: list[QuarantinedRow] = field(default_factory=list)
+
+    def offer(self, record_path: str, breaks: list[PriceBreak], declared_currency: str | None, **fields) -> Offer:
+        """One offer of this file: lineage, price breaks and the offer's currency are set the same way for
+        every source (the first break's currency, else the declared one)."""
+        return Offer(source=self.source, file_path=self.file_path, snapshot_date=self.snapshot_date,
+                     record_path=record_path, price_breaks=breaks,
+                     currency=offer_currency(breaks, declared_currency), **fields)
 
     def quarantine(self, location: str, rule: str, raw_value: object) -> None:
         raw = (

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list, offer_currency
+from .common import Collector, RawBreak, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 DISTRIBUTOR = "DigiKey"
@@ -36,8 +36,7 @@ def parse(
 ) -> tuple[list[Offer], list[QuarantinedRow]]:
     if not isinstance(payload, dict):
         raise FeedFileError(file_path, f"unknown DigiKey shape: top level is {type(payload).__name__}")
-    col = Collector(source, file_path)
-    ctx = dict(source=source, file_path=file_path, snapshot_date=snapshot_date, col=col)
+    col = Collector(source, file_path, snapshot_date)
     offers: list[Offer] = []
     if isinstance(payload.get("Products"), list) or isinstance(payload.get("Product"), dict):
         currency = text.clean_str(as_dict(payload.get("SearchLocaleUsed")).get("Currency")) or "USD"
@@ -50,7 +49,7 @@ def parse(
             products.append((f"$.ExactMatches[{i}]", p))
         seen: set[str] = set()
         for path, product in products:
-            for offer in _v4_product(as_dict(product), path, currency, **ctx):
+            for offer in _v4_product(as_dict(product), path, currency, col):
                 if offer.sku not in seen:
                     seen.add(offer.sku)
                     offers.append(offer)
@@ -59,7 +58,7 @@ def parse(
         parts += [
             (f"$.ExactParts[{i}]", as_dict(p)) for i, p in enumerate(as_list(payload.get("ExactParts")))
         ]
-        offers = _v3_parts(parts, **ctx)
+        offers = _v3_parts(parts, col)
     elif "ErrorMessage" in payload or "ErrorResponseVersion" in payload or "detail" in payload:
         msg = payload.get("ErrorMessage") or payload.get("detail") or payload.get("title")
         raise FeedFileError(file_path, f"DigiKey API error payload: {msg}")
@@ -82,14 +81,7 @@ def _category_path(cat: dict) -> str | None:
 
 
 def _v4_product(
-    product: dict,
-    path: str,
-    currency: str,
-    *,
-    source: str,
-    file_path: str,
-    snapshot_date: date,
-    col: Collector,
+    product: dict, path: str, currency: str, col: Collector
 ) -> list[Offer]:
     mpn = product.get("ManufacturerProductNumber")
     variations = as_list(product.get("ProductVariations"))
@@ -132,11 +124,11 @@ def _v4_product(
             default_currency=currency,
         )
         offers.append(
-            Offer(
-                source=source,
+            col.offer(
+                vpath,
+                breaks,
+                currency,
                 distributor=DISTRIBUTOR,
-                is_authorized=True,
-                is_broker=False,
                 sku=sku,
                 stock_pool=pool or sku,
                 mpn_raw=mpn_s,
@@ -152,11 +144,6 @@ def _v4_product(
                 lead_time_raw=lead_raw,
                 lifecycle_raw=lifecycle,
                 last_buy_date=last_buy,
-                currency=offer_currency(breaks, currency),
-                price_breaks=breaks,
-                file_path=file_path,
-                record_path=vpath,
-                snapshot_date=snapshot_date,
             )
         )
     return offers
@@ -175,9 +162,7 @@ def _v3_lifecycle(part: dict) -> str | None:
     return text.clean_str(part.get("PartStatus") or status)
 
 
-def _v3_parts(
-    parts: list[tuple[str, dict]], *, source: str, file_path: str, snapshot_date: date, col: Collector
-) -> list[Offer]:
+def _v3_parts(parts: list[tuple[str, dict]], col: Collector) -> list[Offer]:
     # pool = smallest SKU among the part and its same-MPN alternate packagings
     pools: list[str | None] = []
     pool_stock: dict[str, int] = {}
@@ -231,11 +216,11 @@ def _v3_parts(
             default_currency=currency,
         )
         offers.append(
-            Offer(
-                source=source,
+            col.offer(
+                path,
+                breaks,
+                currency,
                 distributor=DISTRIBUTOR,
-                is_authorized=True,
-                is_broker=False,
                 sku=sku,
                 stock_pool=pool or sku,
                 mpn_raw=mpn,
@@ -245,17 +230,10 @@ def _v3_parts(
                 stock=stock,
                 stock_raw=stock_raw,
                 moq=col.positive_int(path, part.get("MinimumOrderQuantity")),
-                order_multiple=None,
                 packaging=text.clean_str(packaging),
                 lead_time_days=text.parse_lead_time_days(lead_raw, bare_unit="weeks"),
                 lead_time_raw=lead_raw,
                 lifecycle_raw=_v3_lifecycle(part),
-                last_buy_date=None,
-                currency=offer_currency(breaks, currency),
-                price_breaks=breaks,
-                file_path=file_path,
-                record_path=path,
-                snapshot_date=snapshot_date,
             )
         )
     return offers

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list, offer_currency
+from .common import Collector, RawBreak, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 DISTRIBUTOR = "LCSC"
@@ -52,7 +52,7 @@ def parse(
         keys = ", ".join(sorted(result)[:8])
         raise FeedFileError(file_path, f"unknown LCSC shape (keys: {keys})")
 
-    col = Collector(source, file_path)
+    col = Collector(source, file_path, snapshot_date)
     offers: list[Offer] = []
     for path, p in products:
         ids = col.require_id(path, p.get("productModel"), p.get("productCode"))
@@ -102,11 +102,11 @@ def parse(
             n for n in (text.clean_str(p.get(k)) for k in ("parentCatalogName", "catalogName")) if n
         )
         offers.append(
-            Offer(
-                source=source,
+            col.offer(
+                path,
+                breaks,
+                currency,
                 distributor=DISTRIBUTOR,
-                is_authorized=True,
-                is_broker=False,
                 sku=sku,
                 mpn_raw=mpn,
                 manufacturer_raw=text.clean_str(p.get("brandNameEn")),
@@ -115,17 +115,10 @@ def parse(
                 stock=stock,
                 stock_raw=stock_raw,
                 moq=col.positive_int(path, p.get("minBuyNumber")),
-                order_multiple=None,
                 packaging=text.clean_str(p.get("productArrange") or p.get("minPacketUnit")),
                 lead_time_days=None,
                 lead_time_raw=None,
                 lifecycle_raw=None,
-                last_buy_date=None,
-                currency=offer_currency(breaks, currency),
-                price_breaks=breaks,
-                file_path=file_path,
-                record_path=path,
-                snapshot_date=snapshot_date,
             )
         )
     return offers, col.quarantined

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list, offer_currency
+from .common import Collector, RawBreak, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 DISTRIBUTOR = "Mouser"
@@ -50,7 +50,7 @@ def parse(
     if parts is not None and not isinstance(parts, list):
         raise FeedFileError(file_path, "unknown Mouser shape: SearchResults.Parts is not a list")
 
-    col = Collector(source, file_path)
+    col = Collector(source, file_path, snapshot_date)
     offers: list[Offer] = []
     for i, part in enumerate(as_list(parts)):
         part = as_dict(part)
@@ -74,11 +74,11 @@ def parse(
             if str(a.get("AttributeName", "")).strip().lower() in _PACKAGING_ATTRS
         ]
         offers.append(
-            Offer(
-                source=source,
+            col.offer(
+                path,
+                breaks,
+                None,
                 distributor=DISTRIBUTOR,
-                is_authorized=True,
-                is_broker=False,
                 sku=sku,
                 mpn_raw=mpn,
                 manufacturer_raw=text.clean_str(part.get("Manufacturer")),
@@ -92,12 +92,6 @@ def parse(
                 lead_time_days=text.parse_lead_time_days(lead_raw, bare_unit="days"),
                 lead_time_raw=lead_raw,
                 lifecycle_raw=_lifecycle(part),
-                last_buy_date=None,
-                currency=offer_currency(breaks, None),
-                price_breaks=breaks,
-                file_path=file_path,
-                record_path=path,
-                snapshot_date=snapshot_date,
             )
         )
     return offers, col.quarantined

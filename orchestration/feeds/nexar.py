@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list, offer_currency
+from .common import Collector, RawBreak, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 _ROOT_KEYS = ("supMultiMatch", "supSearchMpn", "supSearch", "supParts")
@@ -64,7 +64,7 @@ def parse(
             file_path, f"unknown Nexar shape (expected one of {', '.join(_ROOT_KEYS)}; got {keys})"
         )
 
-    col = Collector(source, file_path)
+    col = Collector(source, file_path, snapshot_date)
     offers: list[Offer] = []
     for ppath, part in _iter_parts(data, base):
         mpn = text.clean_str(part.get("mpn"))
@@ -106,8 +106,10 @@ def parse(
                     default_currency=None,
                 )
                 offers.append(
-                    Offer(
-                        source=source,
+                    col.offer(
+                        opath,
+                        breaks,
+                        None,
                         distributor=company,
                         distributor_country=country.upper() if country else None,
                         is_authorized=is_authorized,
@@ -125,12 +127,6 @@ def parse(
                         lead_time_days=text.parse_lead_time_days(lead_value, bare_unit="days"),
                         lead_time_raw=text.clean_str(lead_value),
                         lifecycle_raw=lifecycle,
-                        last_buy_date=None,
-                        currency=offer_currency(breaks, None),
-                        price_breaks=breaks,
-                        file_path=file_path,
-                        record_path=opath,
-                        snapshot_date=snapshot_date,
                     )
                 )
     return offers, col.quarantined

@@ -1,6 +1,7 @@
 """Records produced by the feed parsers (the contract in docs/architecture.md, "Feed parsers").
 
-Every parser returns `Offer` objects (or, for bulk broker CSVs, an Arrow table with `OFFER_SCHEMA`),
+Every JSON parser returns `Offer` objects and bulk broker CSVs an Arrow table with `OFFER_SCHEMA` (the
+registry turns either into one table per folder),
 `QuarantinedRow`s for rows that were read but broke a row rule, and the registry turns files that could
 not be read at all into `FailedFile`s.
 
@@ -202,37 +203,26 @@ def quarantined_to_arrow(rows: Iterable[QuarantinedRow]) -> pa.Table:
 
 @dataclass
 class SnapshotParse:
-    """Result of parsing one `feeds/<source>/<YYYY-MM-DD>/` folder.
-
-    Either `offers` (Offer objects, JSON sources) or `arrow` (an OFFER_SCHEMA table, the broker CSV fast
-    path) or both carry the offers; `to_arrow()` always gives the full OFFER_SCHEMA table.
-    """
+    """Result of parsing one `feeds/<source>/<YYYY-MM-DD>/` folder; the offers are one OFFER_SCHEMA table."""
 
     source: str = ""
     snapshot_date: date | None = None
-    offers: list[Offer] = field(default_factory=list)
+    table: pa.Table = field(default_factory=OFFER_SCHEMA.empty_table)
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     failed_files: list[FailedFile] = field(default_factory=list)
-    arrow: pa.Table | None = None
     file_reports: list[FileReport] = field(default_factory=list)
 
     @property
     def offer_count(self) -> int:
-        return len(self.offers) + (self.arrow.num_rows if self.arrow is not None else 0)
+        return self.table.num_rows
+
+    @property
+    def offers(self) -> list[Offer]:
+        """The offers as objects (materialises the table: small folders and tests)."""
+        return offers_from_arrow(self.table)
 
     def to_arrow(self) -> pa.Table:
-        parts = []
-        if self.offers or self.arrow is None:
-            parts.append(offers_to_arrow(self.offers))
-        if self.arrow is not None:
-            parts.append(self.arrow.select(OFFER_SCHEMA.names).cast(OFFER_SCHEMA))
-        return parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-
-    def all_offers(self) -> list[Offer]:
-        """Offer objects for both storage forms (materialises the Arrow part: small tables only)."""
-        if self.arrow is None:
-            return list(self.offers)
-        return list(self.offers) + offers_from_arrow(self.arrow)
+        return self.table
 
     def quarantine_to_arrow(self) -> pa.Table:
         return quarantined_to_arrow(self.quarantined)

@@ -19,18 +19,25 @@ File-level failures (the file becomes a FailedFile; the other files still load):
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
-from orchestration.landing import outside_landing
+from orchestration.landing import file_sha256, outside_landing
 
 from . import broker_csv, digikey, lcsc, mouser, nexar, tme
-from .records import FailedFile, FeedFileError, FileReport, Offer, QuarantinedRow, SnapshotParse
+from .records import (
+    FailedFile,
+    FeedFileError,
+    FileReport,
+    Offer,
+    QuarantinedRow,
+    SnapshotParse,
+    offers_to_arrow,
+)
 
 Parser = Callable[..., tuple[list[Offer], list[QuarantinedRow]]]
 
@@ -41,17 +48,15 @@ SOURCES: dict[str, Parser] = {
     "tme": tme.parse,
     "lcsc": lcsc.parse,
 }
+# The raw table of each source; broker CSVs of every mapping share one. dbt's union of the feeds and its
+# source list name the same tables (tests/test_feeds_registry.py holds them to this list).
+FEED_TABLES: tuple[str, ...] = (*(f"offers_{name}" for name in SOURCES), "offers_broker")
 # Sources whose files must be parsed together (TME joins its Search and Prices responses on Symbol).
 FOLDER_PARSERS = {"tme": tme.parse_many}
 
 MAPPING_FILE = "mapping.yml"
 DEFAULT_MAX_JSON_BYTES = 100 * 1024 * 1024
 MAX_JSON_BYTES_ENV = "PARTRISK_MAX_JSON_BYTES"
-
-
-def max_json_bytes() -> int:
-    """The JSON size limit: env PARTRISK_MAX_JSON_BYTES, else 100 MB."""
-    return _env_max_json_bytes()
 
 
 def _env_max_json_bytes() -> int:
@@ -111,14 +116,6 @@ def snapshot_files(folder: Path | str, *, broker: bool = False) -> list[Path]:
         for p in folder.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(suffixes)
     )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _mb(n: int) -> str:
@@ -253,14 +250,16 @@ def parse_snapshot(
     *,
     max_json_bytes: int | None = None,
     spill=None,
+    hashes: Mapping[str, str] | None = None,
 ) -> SnapshotParse:
     """Parse every file of one `feeds/<source>/<YYYY-MM-DD>/` folder.
 
     `snapshot_date` defaults to the folder name; `landing_root` (for the relative `file_path`s) defaults
     to the folder above `feeds/`. JSON sources return Offer objects in `.offers`; broker CSV sources
-    return an OFFER_SCHEMA table in `.arrow`. Use `.to_arrow()` for either. A broker CSV can instead
+    return an OFFER_SCHEMA table; the registry makes it one table either way. A broker CSV can instead
     stream its batches to `spill` (an object with open_file(file_path), write(table), close_file(ok):
     see orchestration.warehouse.raw_load.BatchSpill), so a file of any size loads in bounded memory.
+    `hashes` (landing-relative path -> sha256) are the caller's, already computed: no file is hashed twice.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -270,7 +269,7 @@ def parse_snapshot(
     root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)
     mapping_path = _mapping_path(folder)
     if mapping_path is not None:
-        return _parse_broker(source, folder, snapshot_date, root, mapping_path, spill)
+        return _parse_broker(source, folder, snapshot_date, root, mapping_path, spill, hashes or {})
     if source not in SOURCES:
         raise ValueError(
             f"unknown feed source {source!r}: not in registry.SOURCES ({', '.join(SOURCES)}) and no {MAPPING_FILE}"
@@ -286,7 +285,7 @@ def parse_snapshot(
             shas[rel] = ""
             result.failed_files.append(FailedFile(source, rel, refused))
             continue
-        shas[rel] = _sha256(path)
+        shas[rel] = _known_sha(hashes, rel, path)
         flagged: list = []
         try:
             payload = decode_json(read_json_bytes(path, file_path=rel, max_bytes=limit), file_path=rel,
@@ -306,22 +305,22 @@ def parse_snapshot(
                                    for where, values in duplicate_keys(payload)]
         payloads.append((rel, payload))
 
+    offers: list[Offer] = []
     if source in FOLDER_PARSERS:
         try:
             offers, quarantined, failed = FOLDER_PARSERS[source](
                 payloads, source=source, snapshot_date=snapshot_date
             )
         except Exception as e:  # noqa: BLE001 - the folder's files fail together, the other dates load
-            offers, quarantined = [], []
+            quarantined = []
             failed = [FailedFile(source, rel, unexpected_reason(e)) for rel, _ in payloads]
-        result.offers.extend(offers)
         result.quarantined.extend(quarantined)
         result.failed_files.extend(failed)
     else:
         parser = SOURCES[source]
         for rel, payload in payloads:
             try:
-                offers, quarantined = parser(
+                file_offers, quarantined = parser(
                     payload, source=source, file_path=rel, snapshot_date=snapshot_date
                 )
             except FeedFileError as e:
@@ -330,11 +329,16 @@ def parse_snapshot(
             except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
                 result.failed_files.append(FailedFile(source, rel, unexpected_reason(e)))
                 continue
-            result.offers.extend(offers)
+            offers.extend(file_offers)
             result.quarantined.extend(quarantined)
-    loaded = Counter(o.file_path for o in result.offers)
+    result.table = offers_to_arrow(offers)
+    loaded = Counter(o.file_path for o in offers)
     result.file_reports = _reports(source, shas, loaded, result)
     return result
+
+
+def _known_sha(hashes: Mapping[str, str] | None, rel: str, path: Path) -> str:
+    return hashes[rel] if hashes and rel in hashes else file_sha256(path)
 
 
 def _reports(source: str, shas: dict[str, str], loaded: Counter, result: SnapshotParse) -> list[FileReport]:
@@ -355,21 +359,22 @@ def _reports(source: str, shas: dict[str, str], loaded: Counter, result: Snapsho
 
 
 def _parse_broker(
-    source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path, spill=None
+    source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path, spill,
+    hashes: Mapping[str, str],
 ) -> SnapshotParse:
     import pyarrow as pa
 
-    from .records import OFFER_SCHEMA
-
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     files = snapshot_files(folder, broker=True)
-    shas = {_relative(p, root): "" if outside_landing(p, root) else _sha256(p) for p in files}
+    shas = {
+        _relative(p, root): "" if outside_landing(p, root) else _known_sha(hashes, _relative(p, root), p)
+        for p in files
+    }
     try:
         mapping = broker_csv.load_mapping(mapping_path)
     except broker_csv.MappingError as e:
         targets = list(shas) or [_relative(mapping_path, root)]
         result.failed_files.extend(FailedFile(source, rel, f"{MAPPING_FILE}: {e}") for rel in targets)
-        result.arrow = OFFER_SCHEMA.empty_table()
         result.file_reports = _reports(source, shas, Counter(), result)
         return result
     tables = []
@@ -399,6 +404,7 @@ def _parse_broker(
             tables.append(table)
             loaded[rel] = table.num_rows
         result.quarantined.extend(quarantined)
-    result.arrow = pa.concat_tables(tables) if tables else OFFER_SCHEMA.empty_table()
+    if tables:
+        result.table = pa.concat_tables(tables)
     result.file_reports = _reports(source, shas, loaded, result)
     return result

@@ -123,11 +123,6 @@ def clean_str(value: object) -> str | None:
     return text or None
 
 
-def raw_text(value: object) -> str | None:
-    """The published text of a JSON scalar (numbers keep their shortest repr)."""
-    return clean_str(value)
-
-
 def _nfkc(text: str) -> str:
     # NFKC: full-width digits -> ASCII, NBSP / narrow NBSP -> space.
     return unicodedata.normalize("NFKC", text)
@@ -220,10 +215,6 @@ def normalize_currency(code: object) -> str | None:
     if text in _CURRENCY_SYMBOLS:
         return _CURRENCY_SYMBOLS[text]
     return None
-
-
-def is_known_currency(code: object) -> bool:
-    return normalize_currency(code) is not None
 
 
 def _find_currency(text: str) -> tuple[str | None, str | None, int]:

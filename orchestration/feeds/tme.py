@@ -89,7 +89,7 @@ def parse_many(
         except FeedFileError as e:
             failed.append(FailedFile(source, file_path, e.reason))
             continue
-        f = _TmeFile(file_path, kind, data, base, Collector(source, file_path))
+        f = _TmeFile(file_path, kind, data, base, Collector(source, file_path, snapshot_date))
         f.products = [(f"{base}.ProductList[{i}]", as_dict(p)) for i, p in enumerate(data["ProductList"])]
         files.append(f)
 
@@ -119,7 +119,7 @@ def parse_many(
             if sku in seen:
                 continue
             seen.add(sku)
-            offer = _offer(f, path, product, mpn, sku, source=source, snapshot_date=snapshot_date)
+            offer = _offer(f, path, product, mpn, sku)
             if sku in prices:
                 matched.add(sku)
                 _apply_prices(offer, *prices[sku])
@@ -145,17 +145,17 @@ def parse(
     return offers, quarantined
 
 
-def _offer(f: _TmeFile, path: str, p: dict, mpn: str, sku: str, *, source: str, snapshot_date: date) -> Offer:
+def _offer(f: _TmeFile, path: str, p: dict, mpn: str, sku: str) -> Offer:
     packing = [
         f"{text.clean_str(x.get('Id')) or '?'}:{text.clean_str(x.get('Amount')) or '?'}"
         for x in (as_dict(y) for y in as_list(p.get("Packing")))
     ]
     statuses = [s for s in (text.clean_str(x) for x in as_list(p.get("ProductStatusList"))) if s]
-    return Offer(
-        source=source,
+    return f.col.offer(
+        path,
+        [],
+        None,
         distributor=DISTRIBUTOR,
-        is_authorized=True,
-        is_broker=False,
         sku=sku,
         mpn_raw=mpn,
         manufacturer_raw=text.clean_str(p.get("Producer")),
@@ -165,9 +165,6 @@ def _offer(f: _TmeFile, path: str, p: dict, mpn: str, sku: str, *, source: str, 
         order_multiple=f.col.positive_int(path, p.get("Multiples")),
         packaging=", ".join(packing) or None,
         lifecycle_raw=", ".join(statuses) or None,
-        file_path=f.file_path,
-        record_path=path,
-        snapshot_date=snapshot_date,
     )
 
 

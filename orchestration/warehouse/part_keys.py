@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from orchestration.feeds.registry import FEED_TABLES
 from orchestration.partkey import key_part, resolve_aliases
 from orchestration.warehouse.connection import table_exists
 from orchestration.warehouse.raw_load import now_utc
@@ -29,7 +30,6 @@ class KeyedColumns:
     manufacturer_raw: str = "manufacturer_raw"
 
 
-FEED_TABLES = ("offers_digikey", "offers_mouser", "offers_nexar", "offers_tme", "offers_lcsc", "offers_broker")
 KEYED_TABLES: tuple[KeyedColumns, ...] = (
     *(KeyedColumns(table) for table in FEED_TABLES),
     KeyedColumns("bom_lines"),

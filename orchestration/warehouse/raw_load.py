@@ -260,10 +260,10 @@ def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
     hashes = hashes if hashes is not None else folder_hashes(folder, landing)
     if spill_dir is not None and landing_tree.is_broker_source(landing, source):
         spill = BatchSpill(Path(tempfile.mkdtemp(prefix=f"{source}-{snapshot}-", dir=spill_dir)))
-        parsed = parse_snapshot(source, folder, snapshot, landing, spill=spill)
+        parsed = parse_snapshot(source, folder, snapshot, landing, spill=spill, hashes=dict(hashes))
         return ParsedFolder(_empty_offers(), list(parsed.quarantined), list(parsed.failed_files), hashes,
                             spilled=spill.paths, spilled_rows=dict(spill.rows))
-    parsed = parse_snapshot(source, folder, snapshot, landing)
+    parsed = parse_snapshot(source, folder, snapshot, landing, hashes=dict(hashes))
     return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files), hashes)
 
 

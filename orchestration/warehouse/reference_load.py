@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from orchestration.csvfile import CsvFileError, read_rows
 from orchestration.partkey import AliasCycleError, resolve_aliases
 from orchestration.policy import POLICY_FILE, PlanPolicy, load_policy, policy_table
 from orchestration.warehouse.raw_load import add_part_keys, now_utc, replace_rows
@@ -70,27 +71,51 @@ ALIAS_SPEC = ReferenceSpec("manufacturer_aliases", "reference/manufacturer_alias
 def read_landing_csv(
     path: Path, columns: tuple[str, ...], landing: Path, optional_columns: tuple[str, ...] = ()
 ) -> pl.DataFrame:
-    """All columns as text, names trimmed and lower-cased, with file_path and line_number."""
+    """All columns as text, names trimmed and lower-cased, with file_path and line_number (the physical
+    line). Read by orchestration.csvfile; a record with more non-empty fields than the header fails the
+    file with its line, since its extra values would otherwise be lost."""
     relative = str(path.relative_to(landing))
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
-    except pl.exceptions.NoDataError as error:
-        raise LandingFileError(f"{relative}: the file is empty") from error
-    except pl.exceptions.ComputeError as error:
-        raise LandingFileError(f"{relative}: not a readable CSV ({error})") from error
-    frame = frame.rename({c: c.strip().lower().lstrip("\ufeff") for c in frame.columns})
+        parsed = read_rows(path)
+    except CsvFileError as error:
+        raise LandingFileError(f"{relative}: {error}") from error
+    records = [row for row in parsed.rows if row.cells]
+    if not records:
+        raise LandingFileError(f"{relative}: the file is empty")
+    header, body = records[0].cells, records[1:]
+    width = len(header)
+    for row in body:
+        if any(cell.strip() for cell in row.cells[width:]):
+            raise LandingFileError(
+                f"{relative}: line {row.source_row} has {len(row.cells)} fields, the header has {width}; "
+                "an unquoted delimiter inside a value?")
+    names = _column_names(header)
+    frame = pl.DataFrame(
+        {name: [(row.cells[i] or None) if i < len(row.cells) else None for row in body]
+         for i, name in enumerate(names)},
+        schema={name: pl.String for name in names},
+    ).with_columns(pl.Series("line_number", [row.source_row for row in body], dtype=pl.Int64))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise LandingFileError(
-            f"{relative}: missing required column(s) {', '.join(missing)}; found {', '.join(frame.columns) or 'none'}"
+            f"{relative}: missing required column(s) {', '.join(missing)}; found {', '.join(names) or 'none'}"
         )
     return frame.select(
         *[pl.col(c).str.strip_chars() for c in columns],
         *[pl.col(c).str.strip_chars() if c in frame.columns else pl.lit(None, pl.String).alias(c)
           for c in optional_columns],
         pl.lit(relative).alias("file_path"),
-        (pl.int_range(pl.len()) + 2).alias("line_number"),  # line 1 is the header
+        "line_number",
     )
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """Trimmed, lower-cased header names; a repeated name gets a suffix so that no column is dropped."""
+    names: list[str] = []
+    for cell in header:
+        name = cell.strip().lower()
+        names.append(name if name not in names else f"{name}_duplicated_{names.count(name)}")
+    return names
 
 
 def load_reference(conn: duckdb.DuckDBPyConnection, landing: Path, spec: ReferenceSpec) -> int:

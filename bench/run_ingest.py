@@ -1,0 +1,84 @@
+"""Feed ingest benchmark: the project's DigiKey parser against bare DuckDB `read_json`, in one run.
+
+Both read the same DigiKey v4 KeywordSearch files of the demo landing tree (`data/sample`, every date
+folder unless `--days` limits it) and produce one row per offer (product variation):
+- bare: DuckDB `read_json` with the two `unnest`s (Products, then ProductVariations), counted;
+- project: `registry.parse_snapshot("digikey", folder)` for each date folder, then `.to_arrow()`, the
+  table raw_load writes.
+The ratio (project offers/s over bare offers/s) is what the ingest target is stated in.
+
+    .venv/bin/python -m bench.run_ingest [--landing data/sample] [--days N] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration.feeds import registry
+
+
+def bare_read_json(folders: list[Path]) -> int:
+    files = [str(p) for folder in folders for p in registry.snapshot_files(folder)]
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            """
+            select count(*) from (
+                select unnest(product.ProductVariations) as variation
+                from (select unnest(Products) as product from read_json(?, format = 'auto'))
+            )
+            """,
+            [files],
+        ).fetchall()
+    finally:
+        con.close()
+    return int(row[0][0])
+
+
+def project_parser(folders: list[Path], landing: Path) -> int:
+    offers = 0
+    for folder in folders:
+        offers += registry.parse_snapshot("digikey", folder, landing_root=landing).to_arrow().num_rows
+    return offers
+
+
+def timed(fn, *args) -> tuple[float, int]:
+    start = time.perf_counter()
+    rows = fn(*args)
+    return time.perf_counter() - start, rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--landing", type=Path, default=Path("data/sample"))
+    ap.add_argument("--days", type=int, default=0, help="only the first N date folders (0: all)")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    source_dir = args.landing / "feeds" / "digikey"
+    folders = sorted(p for p in source_dir.iterdir() if p.is_dir())
+    if args.days:
+        folders = folders[: args.days]
+    if not folders:
+        raise SystemExit(f"no DigiKey date folders under {source_dir}: run `partrisk simulate` or point --landing")
+    bare_times, project_times = [], []
+    for _ in range(args.repeats):
+        seconds, bare_rows = timed(bare_read_json, folders)
+        bare_times.append(seconds)
+        seconds, project_rows = timed(project_parser, folders, args.landing)
+        project_times.append(seconds)
+    if bare_rows != project_rows:
+        raise SystemExit(f"the two readers disagree on the offer count: bare {bare_rows}, project {project_rows}")
+    bare_s, project_s = statistics.median(bare_times), statistics.median(project_times)
+    print(f"DigiKey files: {len(folders)} date folders, {bare_rows:,} offers, median of {args.repeats}")
+    print(f"bare read_json + 2 unnests: {bare_s:.2f} s ({bare_rows / bare_s:,.0f} offers/s)")
+    print(f"project parser (parse_snapshot + to_arrow): {project_s:.2f} s ({project_rows / project_s:,.0f} offers/s)")
+    print(f"ratio project / bare throughput: {bare_s / project_s:.1%}")
+
+
+if __name__ == "__main__":
+    main()
