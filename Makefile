@@ -12,10 +12,10 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
-.PHONY: help install manifest demo dev docs test bench lint clean
+.PHONY: help install manifest demo dev docs test test-fast bench lint clean
 
 help: ## list every target with one line each
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(STAMP) ## create .venv and install the locked dependencies
 
@@ -40,8 +40,12 @@ dev: install manifest ## open the Dagster UI and daemon at http://127.0.0.1:3000
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions
 
-test: install manifest ## run the test suite
+test: install manifest ## run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q
+
+# Without the tests marked slow: warehouse rebuilds, spawned refreshes and daemons, big files, the browser.
+test-fast: install manifest ## run the test suite without the slow tests
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Trend-feature benchmark (not a test): tiers S, M4, M + one night at 120/365 days of history.
 bench: install manifest ## run the trend-feature benchmark (results in bench/RESULTS.md)

@@ -207,6 +207,7 @@ READ_EVERY_TABLE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_duckdb_14_reads_every_mart_of_the_serving_copy(built_warehouse, duckdb14_python):
     import json
 
