@@ -47,10 +47,13 @@ test: install manifest ## run the whole test suite (what CI runs)
 test-fast: install manifest ## run the test suite without the slow tests
 	$(BIN)/python -m pytest -q -m "not slow"
 
-# Trend-feature benchmark (not a test): tiers S, M4, M + one night at 120/365 days of history.
-bench: install manifest ## run the trend-feature benchmark (results in bench/RESULTS.md)
+# Benchmarks (not tests): trend features at tiers S, M4, M + one features night at 120/365 days of history;
+# the backtest; a whole night at 30 days of history against the demo warehouse's (make demo builds it).
+bench: install manifest ## run the benchmarks (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
 	$(BIN)/python -m bench.run_backtest
+	@test -f $(PARTRISK_WAREHOUSE) || { echo "no warehouse at $(PARTRISK_WAREHOUSE): run make demo first"; exit 2; }
+	$(BIN)/python -m bench.night_cost --warehouse $(PARTRISK_WAREHOUSE) --history 30,all
 
 # dbt's documentation site (lineage, every model and column) from the warehouse `make demo` built.
 docs: install manifest ## generate the dbt docs from the warehouse and serve them at http://127.0.0.1:8080
