@@ -12,10 +12,10 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
-.PHONY: help install manifest demo dev docs test bench lint clean
+.PHONY: help install manifest demo dev docs test test-fast bench lint clean
 
 help: ## list every target with one line each
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(STAMP) ## create .venv and install the locked dependencies
 
@@ -40,15 +40,21 @@ dev: install manifest ## open the Dagster UI and daemon at http://127.0.0.1:3000
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions
 
-test: install manifest ## run the test suite
+test: install manifest ## run the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -q
 
-# Benchmarks (not tests): trend features at tiers S, M4, M + one night at 120/365 days of history;
-# the backtest replay; feed ingest against bare DuckDB read_json (needs the demo landing in data/sample).
+# Without the tests marked slow: warehouse rebuilds, spawned refreshes and daemons, big files, the browser.
+test-fast: install manifest ## run the test suite without the slow tests
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Benchmarks (not tests): trend features at tiers S, M4, M + one features night at 120/365 days of history;
+# the backtest; feed ingest against bare DuckDB read_json (needs data/sample); a whole night at 30 days of history against the demo warehouse's (make demo builds it).
 bench: install manifest ## run the benchmarks (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
 	$(BIN)/python -m bench.run_backtest
 	$(BIN)/python -m bench.run_ingest
+	@test -f $(PARTRISK_WAREHOUSE) || { echo "no warehouse at $(PARTRISK_WAREHOUSE): run make demo first"; exit 2; }
+	$(BIN)/python -m bench.night_cost --warehouse $(PARTRISK_WAREHOUSE) --history 30,all
 
 # dbt's documentation site (lineage, every model and column) from the warehouse `make demo` built.
 docs: install manifest ## generate the dbt docs from the warehouse and serve them at http://127.0.0.1:8080

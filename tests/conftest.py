@@ -76,22 +76,48 @@ def small_market(tmp_path_factory) -> Path:
     return landing
 
 
-@pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory, small_market) -> BuiltWarehouse:
-    """A full refresh of the small market through Dagster into a temporary warehouse."""
+# The holdout: the same market shape with a seed never used in tuning the scoring model.
+HOLDOUT_SEED = 23
+
+REFRESH_ENV = ("DAGSTER_HOME", "PARTRISK_SERVING", "PARTRISK_QUALITY_DIR")
+
+
+def refreshed_warehouse(root: Path, landing: Path, restore: tuple[str, ...] = REFRESH_ENV) -> BuiltWarehouse:
+    """A full refresh of `landing` through Dagster into `root` (its own Dagster home, serving copy, GX dir).
+
+    The refresh points PARTRISK_LANDING and PARTRISK_WAREHOUSE at what it built; `restore` names the
+    variables put back afterwards.
+    """
     from orchestration.refresh import run_refresh
 
-    root = tmp_path_factory.mktemp("warehouse")
-    home = root / "dagster_home"
-    warehouse = root / "partrisk.duckdb"
-    previous = {k: os.environ.get(k) for k in ("DAGSTER_HOME", "PARTRISK_SERVING", "PARTRISK_QUALITY_DIR")}
-    os.environ["DAGSTER_HOME"] = str(home)
+    previous = {k: os.environ.get(k) for k in restore}
+    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
     os.environ["PARTRISK_SERVING"] = str(root / "serving" / "partrisk.duckdb")
     os.environ["PARTRISK_QUALITY_DIR"] = str(root / "quality")
-    outcome = run_refresh(small_market, warehouse, None, progress=lambda m: None)
-    yield BuiltWarehouse(small_market, warehouse, home, outcome)
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    try:
+        outcome = run_refresh(landing, root / "partrisk.duckdb", None, progress=lambda m: None)
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return BuiltWarehouse(landing, root / "partrisk.duckdb", root / "dagster_home", outcome)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory, small_market) -> BuiltWarehouse:
+    """The small market refreshed once per session; tests that change it work on a copy of the file."""
+    return refreshed_warehouse(tmp_path_factory.mktemp("warehouse"), small_market)
+
+
+@pytest.fixture(scope="session")
+def holdout_warehouse(tmp_path_factory) -> BuiltWarehouse:
+    """A second small market, same shape, seed HOLDOUT_SEED, refreshed like built_warehouse."""
+    from orchestration.simulate import simulate
+
+    landing = tmp_path_factory.mktemp("holdout_landing") / "market"
+    simulate(landing, **{**SMALL_MARKET, "seed": HOLDOUT_SEED})
+    # The session's warehouse stays the one the environment points at.
+    return refreshed_warehouse(tmp_path_factory.mktemp("holdout_warehouse"), landing,
+                               (*REFRESH_ENV, "PARTRISK_LANDING", "PARTRISK_WAREHOUSE"))

@@ -17,7 +17,7 @@ from orchestration.backtest.run import backtest, stored_backtest
 from orchestration.backtest.summary import cost_benefit_matrix, render_summary
 from orchestration.policy import load_policy
 from orchestration.warehouse.connection import warehouse
-from tests.conftest import BuiltWarehouse
+from tests.conftest import REFRESH_ENV, BuiltWarehouse, refreshed_warehouse
 
 TABLES = ["backtest_daily", "backtest_orders", "backtest_capital", "backtest_summary"]
 
@@ -96,10 +96,6 @@ def test_targets_on_the_simulated_market(built_warehouse: BuiltWarehouse):
 def test_decisions_on_day_t_are_the_same_when_the_landing_tree_is_cut_at_t(built_warehouse: BuiltWarehouse,
                                                                                tmp_path):
     """No look-ahead: refresh a copy of the landing tree without the feed folders after t, replay both."""
-    import os
-
-    from orchestration.refresh import run_refresh
-
     with warehouse(built_warehouse.warehouse, read_only=True) as conn:
         first, last = conn.execute("select min(snapshot_date), max(snapshot_date) from staging.stg_feeds__offers"
                                    ).fetchall()[0]
@@ -109,25 +105,13 @@ def test_decisions_on_day_t_are_the_same_when_the_landing_tree_is_cut_at_t(built
     for folder in (landing / "feeds").glob("*/*"):
         if folder.is_dir() and folder.name[:4].isdigit() and folder.name > cut.isoformat():
             shutil.rmtree(folder)
-    keys = ("DAGSTER_HOME", "PARTRISK_SERVING", "PARTRISK_QUALITY_DIR", "PARTRISK_LANDING", "PARTRISK_WAREHOUSE")
-    previous = {k: os.environ.get(k) for k in keys}
-    os.environ["DAGSTER_HOME"] = str(tmp_path / "dagster_home")
-    os.environ["PARTRISK_SERVING"] = str(tmp_path / "serving" / "partrisk.duckdb")
-    os.environ["PARTRISK_QUALITY_DIR"] = str(tmp_path / "quality")
-    try:
-        run_refresh(landing, tmp_path / "cut.duckdb", None, progress=lambda m: None)
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    refreshed_warehouse(tmp_path, landing, (*REFRESH_ENV, "PARTRISK_LANDING", "PARTRISK_WAREHOUSE"))
     policy = load_policy(built_warehouse.landing)
     decisions = ["policy", "order_date", "mpn", "manufacturer", "purpose", "channel", "units", "unit_price_usd",
                  "arrival_date"]
     with warehouse(built_warehouse.warehouse, read_only=True) as conn:
         full = backtest(conn, policy, first, cut).result.orders.select(decisions).sort(decisions)
-    with warehouse(tmp_path / "cut.duckdb", read_only=True) as conn:
+    with warehouse(tmp_path / "partrisk.duckdb", read_only=True) as conn:
         trimmed = backtest(conn, policy, first, cut).result.orders.select(decisions).sort(decisions)
     assert full.height > 0
     assert full.equals(trimmed)

@@ -301,6 +301,7 @@ def test_a_date_folder_that_is_not_a_date(tmp_path, base_landing, clean_counts, 
     assert _rows_by_file(conn, "digikey") == clean_counts["digikey"]
 
 
+@pytest.mark.slow
 def test_a_json_over_100_mb_is_refused(tmp_path, base_landing, clean_counts):
     landing = _landing(tmp_path, base_landing, "digikey")
     big = landing / f"feeds/digikey/{DAY}/huge.json"
@@ -340,6 +341,7 @@ BIG_CSV_LOADER = textwrap.dedent("""
 BIG_CSV_RSS_BOUND_MB = 1024
 
 
+@pytest.mark.slow
 def test_a_200_mb_broker_csv_loads_in_bounded_memory(tmp_path, base_landing):
     landing = tmp_path / "landing"
     folder = landing / "feeds" / "bigbroker" / str(DAY)

@@ -1,7 +1,7 @@
 """The risk marts, scored against the simulator's truth.json.
 
 Every test reads a warehouse built once per session: `built_warehouse` (conftest: the small market,
-seed 11, the seed the scoring model was tuned on) and `holdout_warehouse` (below: the same market
+seed 11, the seed the scoring model was tuned on) and `holdout_warehouse` (conftest: the same market
 shape with seed 23, never used in tuning). Run `pytest -s tests/test_marts.py` to see the measured
 figures; models/marts/scoring.md records them.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SMALL_MARKET, BuiltWarehouse
+from tests.conftest import BuiltWarehouse
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "dbt_project" / "seeds"
@@ -37,36 +36,9 @@ SUPPLY_EVENTS = {"export_restriction", "shortage", "lead_time_stretch"}
 WARMUP_DAYS = 30
 WARNING_DAYS = 7
 HIGH_RANK = 3  # High and Critical
-HOLDOUT_SEED = 23  # never used in tuning
 MARTS = ["part_risk_history", "part_risk", "supplier_concentration", "bom_risk", "buffer_plan", "bom_lines",
          "daily_changes"]
 FACTORS = ["sourcing", "availability_trend", "price_trend", "lead_time", "lifecycle", "geography", "market_pressure"]
-
-
-@pytest.fixture(scope="session")
-def holdout_warehouse(tmp_path_factory) -> BuiltWarehouse:
-    """A second small market, same shape, another seed, refreshed through Dagster like built_warehouse."""
-    from orchestration.refresh import run_refresh
-    from orchestration.simulate import simulate
-
-    landing = tmp_path_factory.mktemp("holdout_landing") / "market"
-    simulate(landing, **{**SMALL_MARKET, "seed": HOLDOUT_SEED})
-    root = tmp_path_factory.mktemp("holdout_warehouse")
-    warehouse = root / "partrisk.duckdb"
-    keys = ("DAGSTER_HOME", "PARTRISK_SERVING", "PARTRISK_QUALITY_DIR", "PARTRISK_LANDING", "PARTRISK_WAREHOUSE")
-    previous = {k: os.environ.get(k) for k in keys}
-    os.environ["DAGSTER_HOME"] = str(root / "dagster_home")
-    os.environ["PARTRISK_SERVING"] = str(root / "serving" / "partrisk.duckdb")
-    os.environ["PARTRISK_QUALITY_DIR"] = str(root / "quality")
-    try:
-        outcome = run_refresh(landing, warehouse, None, progress=lambda m: None)
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return BuiltWarehouse(landing, warehouse, root / "dagster_home", outcome)
 
 
 @pytest.fixture(scope="session", params=["tuned", "holdout"])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import refreshed_warehouse
 from tests.test_feeds_real import (
     CADDI,
     LCSC,
@@ -42,10 +43,6 @@ TP1,1,,,,test point
 
 @pytest.fixture(scope="module")
 def real_warehouse(real_fixtures_dir: Path, tmp_path_factory):
-    import os
-
-    from orchestration.refresh import run_refresh
-
     root = tmp_path_factory.mktemp("real")
     landing = root / "landing"
     feeds = real_fixtures_dir / "feeds"
@@ -81,21 +78,10 @@ def real_warehouse(real_fixtures_dir: Path, tmp_path_factory):
         "Texas Instruments,MY,assembly_test,1\n")
     (landing / "reference" / "alternates.csv").write_text("mpn,manufacturer,alt_mpn,alt_manufacturer,fit\n")
     # Its own Dagster home, serving copy and quality folder: never the session warehouse's.
-    own = {"DAGSTER_HOME": root / "dagster_home", "PARTRISK_SERVING": root / "serving" / "partrisk.duckdb",
-           "PARTRISK_QUALITY_DIR": root / "quality"}
-    previous = {key: os.environ.get(key) for key in own}
-    os.environ.update({key: str(value) for key, value in own.items()})
-    try:
-        outcome = run_refresh(landing, root / "real.duckdb", None, progress=lambda m: None)
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    outcome = refreshed_warehouse(root, landing).outcome
     import duckdb
 
-    conn = duckdb.connect(str(root / "real.duckdb"), read_only=True)
+    conn = duckdb.connect(str(root / "partrisk.duckdb"), read_only=True)
     yield outcome, conn
     conn.close()
 

@@ -133,7 +133,7 @@ def _mini_definitions(tmp_path: Path, check_passes: bool):
     def part_risk():
         return None
 
-    @dg.asset_check(asset=mart_key, name="gx_mart_suite", blocking=True)
+    @dg.asset_check(asset=mart_key, name="accepted_values_part_risk_risk_band", blocking=True)
     def gate():
         return dg.AssetCheckResult(passed=check_passes, severity=dg.AssetCheckSeverity.ERROR)
 
@@ -171,7 +171,7 @@ def test_the_serving_asset_publishes_only_after_the_blocking_checks(tmp_path, mo
         assert not result.success and status == "blocked"
         assert sha(target) == before, "a blocked refresh never touches the serving copy"
         assert log[result.run_id]["status"] == "blocked"
-        assert "marts/part_risk:gx_mart_suite" in log[result.run_id]["failed_checks"]
+        assert "marts/part_risk:accepted_values_part_risk_risk_band" in log[result.run_id]["failed_checks"]
 
 
 @pytest.fixture(scope="session")
@@ -207,6 +207,7 @@ READ_EVERY_TABLE = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_duckdb_14_reads_every_mart_of_the_serving_copy(built_warehouse, duckdb14_python):
     import json
 

@@ -1,8 +1,10 @@
 """The quality gates: fetch the run's batch from the warehouse, validate it with its GX suite, act on it.
 
 One function per guarded table, free of Dagster (orchestration/defs/quality.py wraps them in asset
-checks; the tests call them directly). A batch is only what the run produced: the partition range's
-rows of a dated table, or the present-state table the run reloaded. Its cost stays flat as history grows.
+checks; the tests call them directly). GX guards what arrives from outside: the raw tables and the
+Polars features; dbt tests guard the models (docs/quality_and_bi.md). A batch is only what the run
+produced: the partition range's rows of a dated table, or the present-state table the run reloaded.
+Its cost stays flat as history grows.
 
 Raw gates also *act*: a raw row that fails a row-level expectation is moved to quarantine.rows
 (orchestration/warehouse/quarantine.py) with its rule and raw value, so the layers above never see it
@@ -15,7 +17,6 @@ import csv
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 
@@ -296,48 +297,6 @@ def gate_present_state(conn: duckdb.DuckDBPyConnection, table: str) -> GateResul
     return _finish_raw(result, f"raw.{table}", conn, frame, outcome, make_row)
 
 
-# ------------------------------------------------------------------------------------------- staging
-
-
-def gate_staging_offers(conn: duckdb.DuckDBPyConnection, dates: list[date]) -> GateResult:
-    from orchestration.quality import suites  # GX loads on first use, not with the definitions
-
-    result = GateResult("staging.stg_feeds__offers", None)
-    if not table_exists(conn, "staging", "stg_feeds__offers"):
-        result.skipped = "staging.stg_feeds__offers does not exist yet"
-        return result
-    frame = _frame(conn, """
-        select cast(snapshot_date as varchar) as snapshot_date, source, distributor, sku, mpn, manufacturer,
-               manufacturer_raw,
-               case when manufacturer_is_known and manufacturer is not null then 'normalized'
-                    when manufacturer_is_known = false then 'flagged' end as manufacturer_state,
-               lifecycle_status, stock
-        from staging.stg_feeds__offers where snapshot_date between ? and ?""", _window(dates))
-    result.rows_checked = len(frame)
-    result.outcome = _validate("staging", "stg_feeds__offers", frame, suites.staging_offers_suite())
-    result.extra = {"manufacturers_flagged": int((frame["manufacturer_state"] == "flagged").sum())}
-    return result
-
-
-def gate_staging_price_breaks(conn: duckdb.DuckDBPyConnection, dates: list[date]) -> GateResult:
-    from orchestration.quality import suites  # GX loads on first use, not with the definitions
-
-    result = GateResult("staging.stg_feeds__price_breaks", None)
-    if not table_exists(conn, "staging", "stg_feeds__price_breaks"):
-        result.skipped = "staging.stg_feeds__price_breaks does not exist yet"
-        return result
-    frame = _frame(conn, """
-        select cast(snapshot_date as varchar) as snapshot_date, source, distributor, sku, quantity,
-               cast(unit_price_local as double) as unit_price_local, cast(unit_price_usd as double) as unit_price_usd,
-               lag(quantity) over w as prev_quantity,
-               cast(lag(unit_price_local) over w as double) as prev_unit_price
-        from staging.stg_feeds__price_breaks where snapshot_date between ? and ?
-        window w as (partition by snapshot_date, source, distributor, sku order by quantity)""", _window(dates))
-    result.rows_checked = len(frame)
-    result.outcome = _validate("staging", "stg_feeds__price_breaks", frame, suites.staging_price_breaks_suite())
-    return result
-
-
 # ------------------------------------------------------------------------------------------ features
 
 
@@ -398,90 +357,3 @@ def gate_features_coverage(conn: duckdb.DuckDBPyConnection, dates: list[date]) -
         return result
     result.outcome = _validate("features", "coverage", frame, suites.features_coverage_suite())
     return result
-
-
-# --------------------------------------------------------------------------------------------- marts
-
-DATED_MARTS = {"part_risk_history"}
-
-
-def mart_tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
-
-
-def gate_mart(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date] | None) -> GateResult:
-    from orchestration.quality import suites  # GX loads on first use, not with the definitions
-
-    result = GateResult(f"marts.{table}", None)
-    if not table_exists(conn, "marts", table):
-        result.skipped = f"marts.{table} does not exist yet"
-        return result
-    if table in DATED_MARTS and dates:
-        frame = _frame(conn, f"select * from marts.{table} where snapshot_date between ? and ?", _window(dates))
-    else:
-        frame = _frame(conn, f"select * from marts.{table}")
-    result.rows_checked = len(frame)
-    result.outcome = _validate("marts", table, frame, suites.mart_suite(table, frame.columns))
-    return result
-
-
-def gate_mart_sums(conn: duckdb.DuckDBPyConnection) -> GateResult:
-    """BOM lines per product agree between staging, marts.bom_lines, marts.bom_risk and bom_ingest_report."""
-    from orchestration.quality import suites  # GX loads on first use, not with the definitions
-
-    result = GateResult("marts.bom_line_sums", None)
-    if not (table_exists(conn, "staging", "stg_boms__bom_lines") and table_exists(conn, "marts", "bom_lines")):
-        result.skipped = "staging.stg_boms__bom_lines or marts.bom_lines not built yet"
-        return result
-    risk = ("select product, lines as bom_risk_lines from marts.bom_risk" if table_exists(conn, "marts", "bom_risk")
-            else "select null::varchar as product, null::bigint as bom_risk_lines where false")
-    report = ("select product, lines as report_lines from marts.bom_ingest_report where status = 'loaded'"
-              if table_exists(conn, "marts", "bom_ingest_report")
-              else "select null::varchar as product, null::bigint as report_lines where false")
-    frame = _frame(conn, f"""
-        with staged as (
-            select product, count(*) as staged_lines,
-                   count(*) filter (where not coalesce(is_dnp, false)) as staged_built_lines
-            from staging.stg_boms__bom_lines group by all
-        ),
-        mart as (select product, count(*) as mart_lines from marts.bom_lines group by all),
-        risk as ({risk}),
-        report as ({report}),
-        products as (select product from staged union select product from mart)
-        select products.product, coalesce(staged.staged_lines, 0) as staged_lines,
-               coalesce(staged.staged_built_lines, 0) as staged_built_lines,
-               coalesce(mart.mart_lines, 0) as mart_lines, risk.bom_risk_lines, report.report_lines
-        from products
-        left join staged using (product) left join mart using (product)
-        left join risk using (product) left join report using (product)
-        order by 1""")
-    result.rows_checked = len(frame)
-    if frame.empty:
-        result.skipped = "no BOM lines"
-        return result
-    result.outcome = _validate("marts", "bom_line_sums", frame, suites.mart_sums_suite())
-    return result
-
-
-def gate_budget(conn: duckdb.DuckDBPyConnection) -> GateResult:
-    from orchestration.quality import suites  # GX loads on first use, not with the definitions
-
-    result = GateResult("marts.budget", None)
-    if not table_exists(conn, "marts", "buffer_plan"):
-        result.skipped = "marts.buffer_plan not built yet"
-        return result
-    frame = _frame(conn, """
-        select cast(max(budget_usd) as double) as budget_usd,
-               cast(coalesce(sum(funded_capital_usd) filter (where is_funded), 0) as double) as funded_capital,
-               count(*) filter (where is_funded and funded_capital_usd is null) as funded_without_capital
-        from marts.buffer_plan""")
-    result.rows_checked = len(frame)
-    result.outcome = _validate("marts", "budget", frame, suites.mart_budget_suite())
-    return result
-
-
-def quality_report_path() -> Path:
-    from orchestration.quality.runner import quality_report_path as report_path
-
-    return report_path()

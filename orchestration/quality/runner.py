@@ -110,7 +110,11 @@ def get_context(root: Path | None = None):
 
 
 def _batch_definition(context, asset_name: str):
-    datasource = context.data_sources.add_or_update_pandas("partrisk")
+    # Got, not added or updated: an update rewrites the project's config file on every validation.
+    try:
+        datasource = context.data_sources.get("partrisk")
+    except KeyError:
+        datasource = context.data_sources.add_pandas("partrisk")
     try:
         asset = datasource.get_asset(asset_name)
     except LookupError:

@@ -22,14 +22,8 @@ import great_expectations.expectations as gxe
 SHRINK_WARN_ENV = "PARTRISK_ROWCOUNT_SHRINK_WARN"
 DEFAULT_SHRINK_WARN = 0.5  # a day with fewer than half the trailing 7-day median rows is a warning
 LIFECYCLE_STATUSES = ["Active", "NRND", "EOL", "Obsolete", "Unknown"]
-RISK_BANDS = ["Low", "Medium", "High", "Critical"]
-STRATEGIES = ["JIT", "JIC", "DUAL_SOURCE", "LAST_TIME_BUY"]
-RISK_FACTORS = ["sourcing", "availability_trend", "price_trend", "lead_time", "lifecycle", "geography",
-                "market_pressure"]
 SITE_KINDS = ["wafer_fab", "assembly_test"]
 ALTERNATE_FITS = ["fff", "functional"]
-INT_TYPES = ["int8", "int16", "int32", "int64", "Int8", "Int16", "Int32", "Int64", "uint8", "uint16", "uint32",
-             "uint64", "UInt8", "UInt16", "UInt32", "UInt64"]
 FLOAT_TYPES = ["float32", "float64", "Float32", "Float64"]
 DUCKDB_INTEGER_TYPES = ["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"]
 TYPED_FEED_COLUMNS = ("stock", "moq")  # counts whose warehouse type is part of the raw contract
@@ -235,42 +229,6 @@ def raw_fx_rates_suite(iso_currencies: Iterable[str]) -> gx.ExpectationSuite:
     ])
 
 
-# ------------------------------------------------------------------------------------------- staging
-
-
-def staging_offers_suite() -> gx.ExpectationSuite:
-    return _suite("staging.stg_feeds__offers", [
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "source", "distributor", "sku"], meta=_meta(
-            "error", "the offer grain (snapshot_date, source, distributor, sku) is unique: a duplicate counts "
-                     "stock and sellers twice")),
-        gxe.ExpectColumnValuesToNotBeNull(column="mpn", meta=_meta("error", "every offer has a part key")),
-        gxe.ExpectColumnValuesToBeInSet(column="manufacturer_state", value_set=["normalized", "flagged"], meta=_meta(
-            "error", "every manufacturer name is normalized (known alias) or flagged (manufacturer_is_known = false)")),
-        gxe.ExpectColumnValuesToNotBeNull(column="manufacturer_state", meta=_meta(
-            "error", "every manufacturer name is normalized or flagged, never left undecided")),
-        gxe.ExpectColumnValuesToBeInSet(column="lifecycle_status", value_set=LIFECYCLE_STATUSES,
-                                        meta=_meta("error", "lifecycle_status is one of the enum")),
-        gxe.ExpectColumnValuesToBeBetween(column="stock", min_value=0, meta=_meta("error", "stock is never negative")),
-    ])
-
-
-def staging_price_breaks_suite() -> gx.ExpectationSuite:
-    return _suite("staging.stg_feeds__price_breaks", [
-        gxe.ExpectCompoundColumnsToBeUnique(column_list=["snapshot_date", "source", "distributor", "sku", "quantity"],
-                                            meta=_meta("error", "one row per price break")),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="quantity", column_B="prev_quantity", or_equal=False, ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "price-break quantities rise")),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="prev_unit_price", column_B="unit_price_local", or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=_meta("warn", "the unit price does not rise with the quantity (a distributor quirk: reported, "
-                               "the features use the cheapest break at or below a quantity)")),
-        gxe.ExpectColumnValuesToBeBetween(column="unit_price_usd", min_value=0, strict_min=True,
-                                          meta=_meta("error", "USD prices are above zero")),
-    ])
-
-
 # ------------------------------------------------------------------------------------------ features
 
 FEATURE_NON_NEGATIVE = ["market_stock", "broker_stock", "distributors_listing", "distributors_in_stock",
@@ -318,76 +276,6 @@ def features_coverage_suite() -> gx.ExpectationSuite:
     ])
 
 
-# --------------------------------------------------------------------------------------------- marts
-
-
-def _score_range(columns: set[str], names: Iterable[str], lo: float = 0, hi: float = 100) -> list:
-    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=lo, max_value=hi, meta=_meta(
-        "error", f"{c} is a score in [{lo}, {hi}]")) for c in names if c in columns]
-
-
-def _enum(columns: set[str], column: str, values: list[str]) -> list:
-    if column not in columns:
-        return []
-    return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values, meta=_meta(
-        "error", f"{column} is one of {', '.join(values)}"))]
-
-
-def mart_suite(table: str, columns: Iterable[str]) -> gx.ExpectationSuite:
-    """Scores and enums in range for one marts table (expectations for the columns the table has)."""
-    cols = set(columns)
-    expectations: list = [gxe.ExpectTableRowCountToBeBetween(min_value=0, meta=_meta("error", "the table is readable"))]
-    scores = ["risk_score", "weighted_score", "weakest_risk_score", "risk_score_actual", "risk_score_potential",
-              *RISK_FACTORS]
-    expectations += _score_range(cols, scores)
-    expectations += _enum(cols, "risk_band", RISK_BANDS)
-    expectations += _enum(cols, "lifecycle_status", LIFECYCLE_STATUSES)
-    expectations += _enum(cols, "strategy", STRATEGIES)
-    expectations += _score_range(cols, ["risk_band_rank"], 1, 4)
-    expectations += _score_range(cols, ["match_confidence", "top_share", "stoppage_probability"], 0, 1)
-    expectations += _score_range(cols, ["hhi"], 0, 10000)
-    for column in ("buffer_units", "buffer_capital", "market_stock", "revenue_at_risk", "lines", "dnp_lines"):
-        if column in cols:
-            expectations.append(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta=_meta(
-                "error", f"{column} is never negative")))
-    if table in ("part_risk", "buffer_plan"):
-        expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=["mpn", "manufacturer"], meta=_meta(
-            "error", "one row per part")))
-    if table == "part_risk_history":
-        expectations.append(gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=["snapshot_date", "mpn", "manufacturer"], meta=_meta("error", "one row per part and day")))
-    if table in ("bom_risk", "bom_ingest_report"):
-        expectations.append(gxe.ExpectColumnValuesToBeUnique(column="product", meta=_meta("error", "one row per product")))
-    if table == "bom_ingest_report":
-        expectations += _enum(cols, "status", ["loaded", "failed"])
-    return _suite(f"marts.{table}", expectations)
-
-
-def mart_sums_suite() -> gx.ExpectationSuite:
-    """One row per product: the BOM line counts of each layer must agree."""
-    return _suite("marts.bom_line_sums", [
-        gxe.ExpectColumnPairValuesToBeEqual(column_A="staged_lines", column_B="mart_lines", meta=_meta(
-            "error", "marts.bom_lines has every staged BOM line of the product, no more")),
-        gxe.ExpectColumnPairValuesToBeEqual(column_A="staged_built_lines", column_B="bom_risk_lines",
-                                            ignore_row_if="either_value_is_missing", meta=_meta(
-            "error", "marts.bom_risk counts the product's built (non-DNP) lines")),
-        gxe.ExpectColumnPairValuesToBeEqual(column_A="staged_lines", column_B="report_lines",
-                                            ignore_row_if="either_value_is_missing", meta=_meta(
-            "error", "bom_ingest_report counts every line of the product")),
-    ])
-
-
-def mart_budget_suite() -> gx.ExpectationSuite:
-    """One row: the buffer plan's funded capital against the budget."""
-    return _suite("marts.budget", [
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="budget_usd", column_B="funded_capital", or_equal=True, ignore_row_if="either_value_is_missing",
-            meta=_meta("error", "the funded purchases (funded_capital_usd) fit in the budget")),
-        gxe.ExpectColumnValuesToBeBetween(column="funded_without_capital", min_value=0, max_value=0, meta=_meta(
-            "error", "every funded purchase has a capital figure (the budget sum counts all of them)")),
-    ])
-
-
 def build_suite(stage: str, name: str, **params) -> gx.ExpectationSuite:
     """Dispatch `stage`/`name` to its suite builder (params: known_currencies, dates, columns...)."""
     if stage == "raw":
@@ -400,15 +288,6 @@ def build_suite(stage: str, name: str, **params) -> gx.ExpectationSuite:
         if name == "fx_rates":
             return raw_fx_rates_suite(params["iso_currencies"])
         return builders[name]()
-    if stage == "staging":
-        return {"stg_feeds__offers": staging_offers_suite,
-                "stg_feeds__price_breaks": staging_price_breaks_suite}[name]()
     if stage == "features":
         return features_coverage_suite() if name == "coverage" else features_suite(params["columns"])
-    if stage == "marts":
-        if name == "bom_line_sums":
-            return mart_sums_suite()
-        if name == "budget":
-            return mart_budget_suite()
-        return mart_suite(name, params["columns"])
     raise KeyError(f"no suite for {stage}.{name}")
