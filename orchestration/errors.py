@@ -7,3 +7,7 @@ class UserError(Exception):
 
 class WarehouseUnreadable(UserError, FileNotFoundError):
     """The warehouse file is missing or is not a DuckDB database."""
+
+
+class SettingError(UserError, ValueError):
+    """An environment variable whose value cannot be used (a date that is not YYYY-MM-DD, an end before the start)."""

@@ -122,12 +122,11 @@ def run_refresh(
     first, last = dates[0], dates[-1]
     import contextlib
 
-    from orchestration.defs.partitions import daily_partitions
+    from orchestration.defs.partitions import outside_partitions
     from orchestration.errors import UserError
 
-    if first < daily_partitions.start.date():
-        raise UserError(f"snapshot {first} is before the first Dagster partition, {daily_partitions.start.date()}: "
-                        f"set PARTRISK_PARTITIONS_START={first} (or earlier) and run again")
+    if (outside := outside_partitions(first, last)) is not None:
+        raise UserError(outside)
 
     from orchestration.progress import file_logger, step_progress_logger
 

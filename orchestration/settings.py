@@ -11,6 +11,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from orchestration.errors import SettingError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DATA_DIR = REPO_ROOT / "data"
@@ -69,13 +71,52 @@ def partitions_start() -> str:
 
     Snapshot folders before it are refused by `partrisk refresh` with a clear error.
     """
-    configured = os.environ.get("PARTRISK_PARTITIONS_START")
-    if configured:
-        return configured
-    from orchestration.landing import snapshot_dates
+    return partition_span()[0]
 
-    dates = snapshot_dates(landing_dir())
-    return dates[0].isoformat() if dates else FALLBACK_PARTITIONS_START
+
+def partitions_end() -> str | None:
+    """The last daily partition: PARTRISK_PARTITIONS_END, else the embedded sample's last snapshot date,
+    else None, which means through today.
+
+    The sample is a closed archive (nothing lands after its last day), so partitions past it would only
+    ever show as missing; a live landing tree needs today's partition for the sensor and yesterday's for
+    the nightly schedule.
+    """
+    return partition_span()[1]
+
+
+def partition_span() -> tuple[str, str | None]:
+    """(first, last or None) partition dates as YYYY-MM-DD, reading the landing tree's folder names once."""
+    start = _configured_date(PARTITIONS_START_ENV)
+    end = _configured_date(PARTITIONS_END_ENV)
+    landing = landing_dir()
+    closed_archive = landing == SAMPLE_LANDING.resolve()
+    if start is None or (end is None and closed_archive):
+        from orchestration.landing import snapshot_dates
+
+        dates = snapshot_dates(landing)
+        if start is None:
+            start = dates[0] if dates else date.fromisoformat(FALLBACK_PARTITIONS_START)
+        if end is None and closed_archive and dates:
+            end = dates[-1]
+    if end is not None and end < start:
+        raise SettingError(f"{PARTITIONS_END_ENV}={end} is before the first partition, {start} "
+                         f"({PARTITIONS_START_ENV} or the landing tree's first snapshot)")
+    return start.isoformat(), end.isoformat() if end else None
+
+
+PARTITIONS_START_ENV = "PARTRISK_PARTITIONS_START"
+PARTITIONS_END_ENV = "PARTRISK_PARTITIONS_END"
+
+
+def _configured_date(name: str) -> date | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r} is not a date: expected YYYY-MM-DD") from None
 
 
 def serving_path() -> Path:

@@ -15,14 +15,18 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.conftest import SMALL_MARKET
+
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 DEMO_SERVING = REPO / "data" / "serving" / "partrisk.duckdb"
+SMALL_MARKET_LAST = SMALL_MARKET["start"] + timedelta(days=SMALL_MARKET["days"] - 1)
 SUMMARY_WIDTH = 130  # characters: the summary reads in a terminal without wrapping into a wall
 
 
@@ -313,7 +317,7 @@ def test_summary_of_a_missing_warehouse_is_an_error_not_a_line_of_output(tmp_pat
         render_summary(tmp_path / "missing.duckdb")
 
 
-# --- 6. Dagster: partitions start with the data; the sensor says what it does -------------------------------
+# --- 6. Dagster: partitions span the data; the sensor says what it does -------------------------------------
 
 def test_partitions_start_at_the_first_snapshot_of_the_landing_tree(monkeypatch, small_market):
     from orchestration import settings
@@ -323,6 +327,116 @@ def test_partitions_start_at_the_first_snapshot_of_the_landing_tree(monkeypatch,
     assert settings.partitions_start() == "2025-09-01"
     monkeypatch.setenv("PARTRISK_PARTITIONS_START", "2025-06-01")
     assert settings.partitions_start() == "2025-06-01"
+
+
+def test_partitions_end_at_the_sample_archive_or_run_through_today(monkeypatch, small_market):
+    """The sample ends where its last snapshot does; any other landing tree is live, so it runs through today."""
+    from orchestration import settings
+
+    last = SMALL_MARKET_LAST.isoformat()
+    monkeypatch.delenv("PARTRISK_PARTITIONS_START", raising=False)
+    monkeypatch.delenv("PARTRISK_PARTITIONS_END", raising=False)
+    monkeypatch.setenv("PARTRISK_LANDING", str(small_market))
+    assert settings.partition_span() == ("2025-09-01", None)
+    monkeypatch.setattr(settings, "SAMPLE_LANDING", small_market)
+    assert settings.partition_span() == ("2025-09-01", last)
+    monkeypatch.setenv("PARTRISK_PARTITIONS_END", "2026-03-31")
+    assert settings.partitions_end() == "2026-03-31"
+
+
+@pytest.mark.parametrize(("variable", "value", "words"), [
+    ("PARTRISK_PARTITIONS_END", "2025-12-32", "PARTRISK_PARTITIONS_END='2025-12-32' is not a date: expected YYYY-MM-DD"),
+    ("PARTRISK_PARTITIONS_START", "June", "PARTRISK_PARTITIONS_START='June' is not a date"),
+    ("PARTRISK_PARTITIONS_END", "2025-08-31", "PARTRISK_PARTITIONS_END=2025-08-31 is before the first partition, 2025-09-01"),
+])
+def test_a_partition_setting_that_cannot_be_used_says_why(monkeypatch, small_market, variable, value, words):
+    from orchestration import settings
+    from orchestration.errors import SettingError
+
+    monkeypatch.delenv("PARTRISK_PARTITIONS_START", raising=False)
+    monkeypatch.setenv("PARTRISK_LANDING", str(small_market))
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingError, match=re.escape(words)):
+        settings.partition_span()
+
+
+def dagster_partition_keys(env: dict) -> list[str]:
+    """The partition keys the code location builds, imported fresh as `dagster dev` would."""
+    code = ("from orchestration.defs.partitions import daily_partitions as p; "
+            "print(' '.join(p.get_partition_keys()))")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PARTRISK_PARTITIONS_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**clean, **env}, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()
+
+
+def test_the_demo_partitions_are_the_sample_days_and_no_more():
+    sample = REPO / "data" / "sample"
+    if not (sample / "feeds").is_dir():
+        pytest.skip("no sample landing tree at data/sample (make demo writes it)")
+    from orchestration.landing import snapshot_dates
+
+    dates = snapshot_dates(sample.resolve())
+    keys = dagster_partition_keys({"PARTRISK_LANDING": str(sample)})
+    assert keys == [d.isoformat() for d in dates], (keys[:1], keys[-1:], len(keys))
+
+
+def test_a_set_end_bounds_the_partitions(small_market):
+    keys = dagster_partition_keys({"PARTRISK_LANDING": str(small_market), "PARTRISK_PARTITIONS_END": "2025-10-15"})
+    assert (keys[0], keys[-1], len(keys)) == ("2025-09-01", "2025-10-15", 45)
+
+
+def test_the_nightly_tick_after_the_last_partition_skips_and_says_why(monkeypatch):
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.defs import partitions
+
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    monkeypatch.setattr(partitions, "LAST_PARTITION", date(2025, 12, 31))
+    for night, expected in ((datetime(2026, 1, 1, 2), "2025-12-31"), (datetime(2026, 1, 2, 2), None)):
+        with dg.build_schedule_context(scheduled_execution_time=night,
+                                       repository_def=defs.get_repository_def()) as context:
+            result = schedule.evaluate_tick(context)
+        assert [r.partition_key for r in result.run_requests or []] == ([expected] if expected else [])
+        if expected is None:
+            assert "after the last Dagster partition, 2025-12-31" in result.skip_message
+            assert "PARTRISK_PARTITIONS_END=2026-01-01" in result.skip_message
+
+
+def test_the_sensor_skips_a_folder_after_the_last_partition_until_the_end_moves(tmp_path, monkeypatch):
+
+    import dagster as dg
+
+    from orchestration.defs import partitions
+    from orchestration.defs.automation import RANGE_END_TAG, landing_sensor
+
+    day = tmp_path / "feeds" / "mouser" / "2026-01-01"
+    day.mkdir(parents=True)
+    (day / "a.json").write_text("{}")
+    monkeypatch.setenv("PARTRISK_LANDING", str(tmp_path))
+    monkeypatch.setattr(partitions, "LAST_PARTITION", date(2025, 12, 31))
+    context = dg.build_sensor_context()
+    [skip] = list(landing_sensor(context))
+    assert isinstance(skip, dg.SkipReason) and "PARTRISK_PARTITIONS_END=2026-01-01" in skip.skip_message
+    monkeypatch.setattr(partitions, "LAST_PARTITION", None)
+    [request] = list(landing_sensor(context))
+    assert request.tags[RANGE_END_TAG] == "2026-01-01"
+
+
+def test_refresh_refuses_a_snapshot_after_the_last_partition(small_market, isolated_env):
+    done = run_cli("refresh", "--landing", str(small_market),
+                   env={**isolated_env, "PARTRISK_PARTITIONS_END": "2025-10-15"})
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip() == (f"partrisk: error: snapshot {SMALL_MARKET_LAST} is after the last Dagster "
+                                   f"partition, 2025-10-15: set PARTRISK_PARTITIONS_END={SMALL_MARKET_LAST} "
+                                   "(or later) and run again")
+    bad = run_cli("refresh", "--landing", str(small_market), env={**isolated_env, "PARTRISK_PARTITIONS_END": "soon"})
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "partrisk: error: PARTRISK_PARTITIONS_END='soon' is not a date: expected YYYY-MM-DD"), bad.stderr[-2000:]
+    assert not Path(isolated_env["PARTRISK_WAREHOUSE"]).exists()
 
 
 def test_landing_sensor_has_a_description():

@@ -11,6 +11,7 @@ import dagster as dg
 from orchestration import landing as landing_tree
 from orchestration import settings
 from orchestration.defs.features import LOOKBACK_DAYS
+from orchestration.defs.partitions import outside_partitions
 from orchestration.defs.serving import failure_alert, record_unpublished_run, send_alert, serving_fresh
 
 # The night's work: every asset and check. Assets added to the code location (the landing pulls among
@@ -30,10 +31,12 @@ refresh_job = dg.define_asset_job(
 
 @dg.schedule(job=refresh_job, cron_schedule="0 2 * * *", name="nightly_refresh",
              description="Every night at 02:00: the previous day's snapshot partition and everything downstream.")
-def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     """Yesterday's partition (the partitions reach today, for the landing sensor, so the last one is not it)."""
-    night = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
-    return dg.RunRequest(run_key=night, partition_key=night)
+    night = context.scheduled_execution_time.date() - timedelta(days=1)
+    if (outside := outside_partitions(night, night)) is not None:
+        return dg.SkipReason(outside)
+    return dg.RunRequest(run_key=night.isoformat(), partition_key=night.isoformat())
 
 
 # A night that never ran leaves no failed run to report; the serving copy's age does show it.
@@ -93,6 +96,9 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     changed = sorted({date.fromisoformat(key.split("/")[1]) for key, (_stat, content) in current.items()
                       if (seen.get(key) or [None, None])[1] != content})
     request = changed_range(changed, landing_tree.snapshot_dates(landing))
+    if request is not None and (outside := outside_partitions(*request)) is not None:
+        yield dg.SkipReason(outside)  # the cursor stays, so the request follows once the partitions cover it
+        return
     if request is not None:
         first, last = request
         contents = hashlib.sha256(json.dumps({k: v[1] for k, v in current.items()}, sort_keys=True).encode())

@@ -7,10 +7,30 @@ import dagster as dg
 
 from orchestration import settings
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=settings.partitions_start(), end_offset=1)
+_first, _last = settings.partition_span()
+FIRST_PARTITION = date.fromisoformat(_first)
+# None: a live landing tree, whose partitions run through today (the sensor may request today's folder).
+LAST_PARTITION = date.fromisoformat(_last) if _last else None
+
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=FIRST_PARTITION.isoformat(),
+    end_date=(LAST_PARTITION + timedelta(days=1)).isoformat() if LAST_PARTITION else None,  # exclusive
+    end_offset=1,
+)
 
 # A backfill of many dates is one run that loads the whole range in one pass.
 single_run_backfill = dg.BackfillPolicy.single_run()
+
+
+def outside_partitions(first: date, last: date) -> str | None:
+    """Why the snapshot dates first..last cannot be run as partitions, with the setting that moves the bound."""
+    if first < FIRST_PARTITION:
+        return (f"snapshot {first} is before the first Dagster partition, {FIRST_PARTITION}: "
+                f"set {settings.PARTITIONS_START_ENV}={first} (or earlier) and run again")
+    if LAST_PARTITION and last > LAST_PARTITION:
+        return (f"snapshot {last} is after the last Dagster partition, {LAST_PARTITION}: "
+                f"set {settings.PARTITIONS_END_ENV}={last} (or later) and run again")
+    return None
 
 
 def partition_dates(context: dg.AssetExecutionContext | dg.OpExecutionContext) -> list[date]:
