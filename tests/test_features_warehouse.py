@@ -71,9 +71,9 @@ def test_export_restriction_shows_within_a_week(built_warehouse):
 
 
 def test_nightly_run_reads_only_its_window(built_warehouse):
-    """One night reads the same rows whatever the history length before its 97-day window."""
+    """One night reads the same rows whatever the history length before its 187-day window."""
     from orchestration.features import required_input_window
 
     last = landing_tree.snapshot_dates(built_warehouse.landing)[-1]
     first, end = required_input_window(last, last)
-    assert (end - first).days == 97 and end == last
+    assert (end - first).days == 187 and end == last
