@@ -64,6 +64,17 @@ def read_rows(path: Path, *, delimiter: str | None = None, encoding: str | None 
     return CsvText(rows, used, d)
 
 
+def guess_encoding(data: bytes) -> str | None:
+    """charset-normalizer's best guess for the encoding of `data`, or None (a detector failure is no guess)."""
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except Exception:  # noqa: BLE001 - a guess only: the caller has its own answer without one
+        return None
+    return best.encoding if best is not None else None
+
+
 def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """(text, encoding name). Explicit `encoding` wins; then a byte-order mark; then UTF-16 without BOM
     (NUL-byte pattern); then strict UTF-8; then cp1252 when plausible; then charset-normalizer."""
@@ -97,14 +108,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    guess = None
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        guess = best.encoding if best is not None else None
-    except Exception:  # noqa: BLE001 - a detector failure must not lose the file
-        guess = None
+    guess = guess_encoding(data)
     # A short cp1252 file with "4.7µF ±10%" is often guessed as cp932 (µ/± read as half-width katakana).
     # cp1252 wins when every non-ASCII character it yields is plausible, unless the detector's guess
     # decodes to real CJK text (kana/ideographs/hangul, not the half-width katakana of a misread).

@@ -70,6 +70,8 @@ import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator, model_validator
 
+from orchestration.csvfile import guess_encoding
+
 from . import text
 from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, QuarantinedRow
 
@@ -240,13 +242,8 @@ def mapping_from_dict(raw: object, *, where: str = "mapping") -> BrokerMapping:
 
 
 def _encoding_guess(sample: bytes) -> str:
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(sample).best()
-        return f" (charset-normalizer guesses {best.encoding})" if best else ""
-    except Exception:  # pragma: no cover - best effort
-        return ""
+    best = guess_encoding(sample)
+    return f" (charset-normalizer guesses {best})" if best else ""
 
 
 def _decode_error_reason(path: Path, opener: Callable, encoding: str) -> str | None:

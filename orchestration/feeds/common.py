@@ -22,7 +22,6 @@ Rule -> what happens (the same in broker_csv):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -115,11 +114,23 @@ class Collector:
 
     def breaks(
         self,
-        raw_breaks: Iterable[RawBreak],
+        base: str,
+        items: object,
+        quantity_key: str,
+        price_keys: str | tuple[str, ...],
+        currency_key: str | None = None,
         *,
         default_currency: str | None,
-        decimal: str | None = None,
     ) -> list[PriceBreak]:
+        """The valid price breaks of the JSON list `items` at path `base`, sorted by quantity. Each item is
+        an object with a quantity key, a price key (or several: the first that is set) and optionally an
+        explicit currency key; a break that breaks a rule is quarantined and left out."""
+        keys = (price_keys,) if isinstance(price_keys, str) else price_keys
+        raw_breaks = [
+            RawBreak(f"{base}[{k}]", b.get(quantity_key), next((b[key] for key in keys if b.get(key) is not None), None),
+                     b.get(currency_key) if currency_key else None)
+            for k, b in enumerate(as_dict(x) for x in as_list(items))
+        ]
         out: list[PriceBreak] = []
         for rb in raw_breaks:
             qty = text.parse_quantity(rb.quantity)
@@ -130,7 +141,7 @@ class Collector:
                 self.quarantine(rb.location, "non_positive_break_quantity", rb.quantity)
                 continue
             price_raw = text.clean_str(rb.price)
-            money = text.parse_price(rb.price, decimal=decimal)
+            money = text.parse_price(rb.price)
             if money.amount is None:
                 self.quarantine(rb.location, "unparsable_price", price_raw)
                 continue

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list
+from .common import Collector, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 DISTRIBUTOR = "DigiKey"
@@ -116,13 +116,8 @@ def _v4_product(
         if ids is None:
             continue
         mpn_s, sku = ids
-        breaks = col.breaks(
-            (
-                RawBreak(f"{vpath}.StandardPricing[{k}]", b.get("BreakQuantity"), b.get("UnitPrice"))
-                for k, b in enumerate(as_dict(x) for x in as_list(var.get("StandardPricing")))
-            ),
-            default_currency=currency,
-        )
+        breaks = col.breaks(f"{vpath}.StandardPricing", var.get("StandardPricing"), "BreakQuantity", "UnitPrice",
+                            default_currency=currency)
         offers.append(
             col.offer(
                 vpath,
@@ -208,13 +203,8 @@ def _v3_parts(parts: list[tuple[str, dict]], col: Collector) -> list[Offer]:
         if isinstance(packaging, dict):
             packaging = packaging.get("Value")
         currency = "USD"
-        breaks = col.breaks(
-            (
-                RawBreak(f"{path}.StandardPricing[{k}]", b.get("BreakQuantity"), b.get("UnitPrice"))
-                for k, b in enumerate(as_dict(x) for x in as_list(part.get("StandardPricing")))
-            ),
-            default_currency=currency,
-        )
+        breaks = col.breaks(f"{path}.StandardPricing", part.get("StandardPricing"), "BreakQuantity", "UnitPrice",
+                            default_currency=currency)
         offers.append(
             col.offer(
                 path,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list
+from .common import Collector, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 DISTRIBUTOR = "LCSC"
@@ -78,17 +78,8 @@ def parse(
             or text.currency_from_symbol(p.get("currencySymbol") or result.get("currencySymbol"))
             or "USD"
         )
-        breaks = col.breaks(
-            (
-                RawBreak(
-                    f"{path}.productPriceList[{k}]",
-                    b.get("ladder"),
-                    b.get("currencyPrice") if b.get("currencyPrice") is not None else b.get("productPrice"),
-                )
-                for k, b in enumerate(as_dict(x) for x in as_list(p.get("productPriceList")))
-            ),
-            default_currency=currency,
-        )
+        breaks = col.breaks(f"{path}.productPriceList", p.get("productPriceList"), "ladder", ("currencyPrice", "productPrice"),
+                            default_currency=currency)
         # price_raw is the published string productPrice
         raw_strings = {
             text.parse_quantity(b.get("ladder")): text.clean_str(b.get("productPrice"))

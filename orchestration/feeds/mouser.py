@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list
+from .common import Collector, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 DISTRIBUTOR = "Mouser"
@@ -61,13 +61,8 @@ def parse(
         mpn, sku = ids
         stock, stock_raw = _stock(col, path, part)
         lead_raw = text.clean_str(part.get("LeadTime"))
-        breaks = col.breaks(
-            (
-                RawBreak(f"{path}.PriceBreaks[{k}]", b.get("Quantity"), b.get("Price"), b.get("Currency"))
-                for k, b in enumerate(as_dict(x) for x in as_list(part.get("PriceBreaks")))
-            ),
-            default_currency=None,
-        )
+        breaks = col.breaks(f"{path}.PriceBreaks", part.get("PriceBreaks"), "Quantity", "Price", "Currency",
+                            default_currency=None)
         packaging = [
             text.clean_str(a.get("AttributeValue"))
             for a in (as_dict(x) for x in as_list(part.get("ProductAttributes")))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list
+from .common import Collector, as_dict, as_list
 from .records import FeedFileError, Offer, QuarantinedRow
 
 _ROOT_KEYS = ("supMultiMatch", "supSearchMpn", "supSearch", "supParts")
@@ -98,13 +98,8 @@ def parse(
                 lead_value = offer.get("factoryLeadDays")
                 if text.clean_str(lead_value) is None:
                     lead_value = part_lead
-                breaks = col.breaks(
-                    (
-                        RawBreak(f"{opath}.prices[{k}]", p.get("quantity"), p.get("price"), p.get("currency"))
-                        for k, p in enumerate(as_dict(x) for x in as_list(offer.get("prices")))
-                    ),
-                    default_currency=None,
-                )
+                breaks = col.breaks(f"{opath}.prices", offer.get("prices"), "quantity", "price", "currency",
+                                    default_currency=None)
                 offers.append(
                     col.offer(
                         opath,

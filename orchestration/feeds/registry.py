@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
+from orchestration.csvfile import guess_encoding
 from orchestration.landing import file_sha256, outside_landing
 
 from . import broker_csv, digikey, lcsc, mouser, nexar, tme
@@ -197,15 +198,8 @@ def decode_json(data: bytes, *, file_path: str, duplicates: list | None = None) 
         doc = data.decode(encoding)
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        guess = ""
-        try:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(data[: 1 << 16]).best()
-            if best is not None:
-                guess = f"; charset-normalizer guesses {best.encoding}"
-        except Exception:  # pragma: no cover - best effort only
-            pass
+        best = guess_encoding(data[: 1 << 16])
+        guess = f"; charset-normalizer guesses {best}" if best else ""
         raise FeedFileError(
             file_path,
             f"not valid UTF-8 at line {line} (byte 0x{data[e.start]:02x} at offset {e.start}){guess}",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import text
-from .common import Collector, RawBreak, as_dict, as_list, offer_currency
+from .common import Collector, as_dict, as_list, offer_currency
 from .records import FailedFile, FeedFileError, Offer, QuarantinedRow
 
 DISTRIBUTOR = "TME"
@@ -171,13 +171,7 @@ def _offer(f: _TmeFile, path: str, p: dict, mpn: str, sku: str) -> Offer:
 def _apply_prices(offer: Offer, f: _TmeFile, path: str, entry: dict) -> None:
     currency = text.clean_str(f.data.get("Currency"))
     offer.stock, offer.stock_raw = f.col.stock(path, entry.get("Amount"))
-    breaks = f.col.breaks(
-        (
-            RawBreak(f"{path}.PriceList[{k}]", b.get("Amount"), b.get("PriceValue"))
-            for k, b in enumerate(as_dict(x) for x in as_list(entry.get("PriceList")))
-        ),
-        default_currency=currency,
-    )
+    breaks = f.col.breaks(f"{path}.PriceList", entry.get("PriceList"), "Amount", "PriceValue", default_currency=currency)
     offer.price_breaks = breaks
     offer.currency = offer_currency(breaks, currency)
     if str(f.data.get("PriceType", "")).upper() == "GROSS":
