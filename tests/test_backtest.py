@@ -132,11 +132,15 @@ def test_premium_is_paid_above_the_pre_window_median():
     assert first_order["premium_usd"] == pytest.approx(first_order["units"] * (1.0 - 0.10))
 
 
-def plan_rows(days: int, buy: tuple[str, str], units: float, price: float = 0.05) -> pl.DataFrame:
+def plan_rows(days: int, buy: tuple[str, str], target: float, price: float = 0.05, buy_units: float | None = None,
+              strategy: str = "JIC") -> pl.DataFrame:
+    """The plan targets `target` units of position; `buy_units` is what it bought against its own position."""
+    buy_units = target if buy_units is None else buy_units
     return pl.DataFrame({
         "snapshot_date": [FIRST + timedelta(days=n) for n in range(days)], "mpn": PART[0], "manufacturer": PART[1],
-        "buy_mpn": buy[0], "buy_manufacturer": buy[1], "buy_units": units, "unit_price_usd": price,
-        "capital_usd": units * price, "net_benefit": 1000.0, "is_funded": True, "stoppage_probability": 0.5})
+        "buy_mpn": buy[0], "buy_manufacturer": buy[1], "buy_units": buy_units, "unit_price_usd": price,
+        "capital_usd": buy_units * price, "net_benefit": 1000.0, "is_funded": buy_units > 0,
+        "stoppage_probability": 0.5, "strategy": strategy, "target_units": target})
 
 
 def test_partrisk_buffer_stays_within_the_budget():
@@ -283,15 +287,31 @@ def test_jit_backorders_once_and_buys_from_the_market_when_stock_returns():
     assert down_days(result, "JIT") == 13
 
 
-def test_partrisk_releases_a_buffer_the_plan_no_longer_funds():
+def test_partrisk_releases_a_buffer_the_plan_no_longer_targets():
     offers, breaks = market(12, {})
-    plan = plan_rows(12, PART, 400).with_columns(
-        (pl.col("snapshot_date") < FIRST + timedelta(days=5)).alias("is_funded"))
+    plan = plan_rows(12, PART, 1400).with_columns(
+        pl.when(pl.col("snapshot_date") < FIRST + timedelta(days=5)).then(pl.lit("JIC")).otherwise(pl.lit("JIT"))
+        .alias("strategy"))
     result = replay(inputs(offers, breaks, on_hand=1000, plan=plan), PlanPolicy(), FIRST, FIRST + timedelta(days=11),
                     ["PARTRISK"])
     capital = dict(result.capital.select("snapshot_date", "buffer_capital_usd").rows())
     assert capital[FIRST + timedelta(days=4)] > 0
-    assert capital[FIRST + timedelta(days=5)] == 0.0
+    # released as it arrives: the last buffer, ordered on day 4, is on hand on day 7
+    assert capital[FIRST + timedelta(days=7)] == 0.0
+
+
+def test_partrisk_nets_the_plan_target_against_its_own_stock_not_the_plans():
+    # the plan saw enough stock of its own (buy_units 0); the replay holds only the flow, and the market
+    # runs dry on day 10 for good
+    offers, breaks = market(30, {n: 0 for n in range(10, 30)}, lead_time=200)
+    policy = PlanPolicy(buffer_budget_usd=15.0, shipping_days=3)
+    plan = plan_rows(30, PART, 600, price=0.05, buy_units=0.0)
+    result = replay(inputs(offers, breaks, on_hand=0, plan=plan), policy, FIRST, FIRST + timedelta(days=29),
+                    ["JIT", "PARTRISK"])
+    bought = result.orders.filter((pl.col("policy") == "PARTRISK") & (pl.col("purpose") == "buffer"))
+    assert bought["units"].sum() > 0
+    assert result.capital.filter(pl.col("policy") == "PARTRISK")["buffer_capital_usd"].max() <= 15.0 + 1e-9
+    assert down_days(result, "PARTRISK") < down_days(result, "JIT")
 
 
 def test_cli_names_a_missing_warehouse(tmp_path):

@@ -36,11 +36,10 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, last: date) -> ReplayInputs:
         open_orders = frame(f"select mpn, manufacturer, quantity, due_date from {'.'.join(OPEN_ORDERS)}")
     plan = None
     if table_exists(conn, *PLAN_HISTORY):
-        # The funded part of a purchase is what the day's budget allows (the plan buys partial buffers).
-        plan = frame(f"""select snapshot_date, mpn, manufacturer, buy_mpn, buy_manufacturer,
-                                case when is_funded then funded_units else 0 end as buy_units,
-                                unit_price_usd, funded_capital_usd as capital_usd, net_benefit, is_funded,
-                                stoppage_probability
+        # The plan's decisions (strategy, target, what to buy); the replay nets the target against its own stock.
+        plan = frame(f"""select snapshot_date, mpn, manufacturer, buy_mpn, buy_manufacturer, buy_units,
+                                unit_price_usd, capital_usd, net_benefit, is_funded, stoppage_probability,
+                                strategy, target_units
                          from {'.'.join(PLAN_HISTORY)} where snapshot_date <= ?""", [last])
     return ReplayInputs(
         offers=offers, price_breaks=breaks,

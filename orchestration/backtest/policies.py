@@ -38,11 +38,14 @@ class PlanRow:
 
     part: Part
     buy_item: Part
-    buy_units: float
+    buy_units: float  # the plan's purchase, netted against the position of the day it was built (today's)
     unit_price_usd: float | None
     capital_usd: float | None
     net_benefit: float | None
     is_funded: bool
+    strategy: str = "JIC"  # JIT, JIC, DUAL_SOURCE or LAST_TIME_BUY
+    target_units: float = 0.0  # what the part's position should hold (flow and buffer, alternate included)
+    stoppage_probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,32 +110,55 @@ def jic_blanket(known: Known) -> list[Order]:
     return just_in_time(known) + buffers
 
 
-def partrisk(known: Known) -> list[Order]:
-    """Just-in-Time plus the day's funded buffer plan, best net benefit per dollar first, within the budget.
+def own_position(known: Known, row: PlanRow) -> float:
+    """The replay's own position of the part: flow and buffer stock on hand and on order, the alternate's too."""
+    position = known.position(row.part, FLOW) + known.position(row.part, BUFFER)
+    if row.buy_item != row.part:
+        position += known.position(row.buy_item, BUFFER)
+    return position
 
-    The budget caps the buffer capital committed (on hand and on order, at cost): a buffer that does not
-    fit whole in what is left is bought in part, and the next one tried.
+
+def partrisk(known: Known) -> list[Order]:
+    """Just-in-Time plus the day's buffer targets, netted against the replay's own stock, within the budget.
+
+    Every plan row with a buffer strategy is a candidate: its target is netted against the replay's position
+    of the part (the plan's own purchase was netted against today's inventory, which history does not have).
+    Candidates are funded best net benefit per dollar first, at the replay's quantity; the budget caps the
+    buffer capital committed (on hand and on order, at cost): a buffer that does not fit whole in what is
+    left is bought in part, and the next one tried. Buffer stock on hand that the day's ranking leaves
+    unfunded goes back to the flow, where it is used first and frees budget.
     """
-    cap = known.policy.buffer_budget_usd - known.buffer_capital_usd
+    budget = known.policy.buffer_budget_usd
+    cap = budget - known.buffer_capital_usd
     left = cap
-    rows = sorted((row for row in known.plan if row.is_funded and row.buy_units > 0),
-                  key=lambda row: (-(row.net_benefit or 0.0) / (row.capital_usd or math.inf), row.part, row.buy_item))
-    buffers: list[Order] = []
-    for row in rows:
-        if left <= 0:
-            break
-        orders = top_up(known, row.buy_item, row.buy_units, BUFFER, row.part, max_cost_usd=cap)
-        if not orders:
+    wanted = []
+    for row in known.plan:
+        if row.strategy == "JIT":
             continue
+        lacking = row.target_units - own_position(known, row)
+        units = float(math.ceil(lacking - 1e-9)) if lacking > 1e-9 else 0.0
         price = row.unit_price_usd or 0.0
+        # Ranked as the whole buffer the replay would hold: what it holds already plus what it lacks.
+        held = known.position(row.buy_item, BUFFER)
+        whole = held + units
+        per_dollar = (row.net_benefit or 0.0) / (whole * price) if whole * price > 0 else 0.0
+        wanted.append((-per_dollar, -(row.stoppage_probability or 0.0), row.part, row.buy_item, units, price, whole))
+    buffers: list[Order] = []
+    funded: set[Part] = set()
+    allocated = 0.0
+    for *_, part, item, units, price, whole in sorted(wanted):
+        # Ranked buffers are funded, whole, until the budget is allocated; the rest are released.
+        if allocated >= budget:
+            break
+        funded.add(item)
+        allocated += whole * price
         # What fits of a buffer that does not fit whole is bought; the replay's cap holds the exact cost.
-        units = min(orders[0].units, math.floor(left / price)) if price > 0 else orders[0].units
+        units = min(units, math.floor(left / price)) if price > 0 else units
         if units <= 0:
             continue
-        buffers.append(replace(orders[0], units=float(units)))
+        # Only what distributors hold: a factory backorder would tie up the budget for a lead time.
+        buffers.append(Order(item, float(units), BUFFER, part, max_cost_usd=cap, backorder=False))
         left -= units * price
-    # A buffer the day's plan no longer funds goes back to the flow: it is used first, and frees budget.
-    funded = {row.buy_item for row in rows}
     releases = [Order(item, -units, BUFFER, item) for item, units in sorted(known.buffer_on_hand.items())
                 if units > 0 and item not in funded]
     return releases + just_in_time(known) + buffers

@@ -284,7 +284,9 @@ def _plan_rows(frame: pl.DataFrame) -> tuple[PlanRow, ...]:
         PlanRow(part=(r["mpn"], r["manufacturer"]),
                 buy_item=(r["buy_mpn"] or r["mpn"], r["buy_manufacturer"] or r["manufacturer"]),
                 buy_units=float(r["buy_units"] or 0.0), unit_price_usd=r["unit_price_usd"],
-                capital_usd=r["capital_usd"], net_benefit=r["net_benefit"], is_funded=bool(r["is_funded"]))
+                capital_usd=r["capital_usd"], net_benefit=r["net_benefit"], is_funded=bool(r["is_funded"]),
+                strategy=r.get("strategy") or "JIC", target_units=float(r.get("target_units") or 0.0),
+                stoppage_probability=r.get("stoppage_probability"))
         for r in frame.iter_rows(named=True))
 
 
