@@ -181,6 +181,110 @@ def test_superset_path_reflects_every_column_with_its_description(session_servin
     assert report["columns"] == expected and all(report["columns"].values())
 
 
+def documented_superset_config(metadata_db: Path) -> str:
+    """docs/bi_tools.md's superset_config.py, with its metadata database moved to `metadata_db`."""
+    [config] = [b for _d, b in fenced_blocks("python") if "TALISMAN_CONFIG" in b]
+    return re.sub(r'SQLALCHEMY_DATABASE_URI = "[^"]*"', f'SQLALCHEMY_DATABASE_URI = "sqlite:///{metadata_db}"',
+                  textwrap.dedent(config))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+SUPERSET = Path(os.environ.get("PARTRISK_SUPERSET", "/nonexistent")) / "superset"
+# Checked before any fixture, so a machine without Superset skips without building the session warehouse.
+needs_superset = pytest.mark.skipif(not SUPERSET.is_file(), reason="no Superset at PARTRISK_SUPERSET (a virtualenv's "
+                                    "bin/ folder, installed as docs/bi_tools.md says)")
+
+
+@pytest.fixture(scope="module")
+def superset(tmp_path_factory):
+    """docs/bi_tools.md's Superset steps 2-3 on the Superset installed at PARTRISK_SUPERSET (its bin/ folder):
+    the config, the metadata database, an admin, the server. Nothing is downloaded."""
+    import time
+
+    import httpx
+
+    command = SUPERSET
+    home = tmp_path_factory.mktemp("superset")
+    (home / "superset_config.py").write_text(documented_superset_config(home / "superset.db"), encoding="utf-8")
+    env = {**os.environ, "SUPERSET_CONFIG_PATH": str(home / "superset_config.py"), "FLASK_APP": "superset"}
+    for step in (["db", "upgrade"],
+                 ["fab", "create-admin", "--username", "admin", "--firstname", "Ada", "--lastname", "Admin",
+                  "--email", "admin@example.com", "--password", "test-only"],
+                 ["init"]):
+        done = subprocess.run([str(command), *step], env=env, cwd=home, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, (step, done.stderr[-3000:])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (home / "server.log").open("w") as log:
+        server = subprocess.Popen([str(command), "run", "-h", "127.0.0.1", "-p", str(port), "--with-threads"],
+                                  env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, (home / "server.log").read_text()[-3000:]
+            time.sleep(1)
+        with httpx.Client(base_url=base, timeout=120) as client:
+            login = client.post("/api/v1/security/login", json={"username": "admin", "password": "test-only",
+                                                                 "provider": "db"})
+            client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+            client.headers.update({"X-CSRFToken": client.get("/api/v1/security/csrf_token/").json()["result"],
+                                   "Referer": base})
+            yield client
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+@pytest.mark.slow
+@needs_superset
+def test_the_superset_steps_chart_the_buffer_plan_from_the_serving_copy(superset, session_serving):
+    """Steps 4-6 through Superset's REST API: read-only connection, the buffer_plan dataset with every
+    column's description, and the chart's numbers equal to the documented query's."""
+    import json
+
+    extra = json.dumps({"engine_params": {"connect_args": {"read_only": True}}})
+    database = {"database_name": "partrisk", "sqlalchemy_uri": f"duckdb:///{session_serving}", "extra": extra}
+    assert superset.post("/api/v1/database/test_connection/", json=database).status_code == 200
+    created = superset.post("/api/v1/database/", json=database)
+    assert created.status_code == 201, created.text[:2000]
+    db_id = created.json()["id"]
+    assert "partrisk.marts" in superset.get(f"/api/v1/database/{db_id}/schemas/").json()["result"]
+    dataset = superset.post("/api/v1/dataset/", json={"database": db_id, "schema": "partrisk.marts",
+                                                      "table_name": "buffer_plan"})
+    assert dataset.status_code == 201, dataset.text[:2000]
+    dataset_id = dataset.json()["id"]
+    columns = superset.get(f"/api/v1/dataset/{dataset_id}").json()["result"]["columns"]
+    with duckdb.connect(str(session_serving), read_only=True) as conn:
+        comments = dict(conn.execute("select column_name, comment from duckdb_columns() where schema_name = 'marts' "
+                                     "and table_name = 'buffer_plan'").fetchall())
+        [(doc, query)] = [(d, q) for d, q in documented_queries() if "sum(funded_capital_usd)" in q]
+        expected = {row[0]: (row[1], row[2]) for row in conn.execute(query).fetchall()}
+    assert {c["column_name"]: c["description"] for c in columns} == comments
+    metrics = [{"expressionType": "SQL", "sqlExpression": "SUM(capital_usd)", "label": "capital"},
+               {"expressionType": "SQL", "sqlExpression": "SUM(funded_capital_usd)", "label": "funded"}]
+    chart = superset.post("/api/v1/chart/data", json={
+        "datasource": {"id": dataset_id, "type": "table"},
+        "queries": [{"columns": ["strategy"], "metrics": metrics, "row_limit": 100}]})
+    assert chart.status_code == 200, chart.text[:2000]
+    bars = {row["strategy"]: (row["capital"], row["funded"]) for row in chart.json()["result"][0]["data"]}
+    assert bars.keys() == expected.keys(), doc
+    for strategy, (capital, funded) in expected.items():
+        assert bars[strategy] == pytest.approx((capital, funded), abs=0.005), strategy
+    policy = superset.get("/login/").headers["content-security-policy"]
+    assert "img-src 'self' blob: data:;" in policy and "connect-src 'self';" in policy, policy
+
+
 # --- 3. the CLI's error cases: one line in words, non-zero exit -------------------------------------------------
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
