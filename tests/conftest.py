@@ -82,8 +82,10 @@ HOLDOUT_SEED = 23
 REFRESH_ENV = ("DAGSTER_HOME", "PARTRISK_SERVING", "PARTRISK_QUALITY_DIR")
 
 
-def refreshed_warehouse(root: Path, landing: Path, restore: tuple[str, ...] = REFRESH_ENV) -> BuiltWarehouse:
-    """A full refresh of `landing` through Dagster into `root` (its own Dagster home, serving copy, GX dir).
+def refreshed_warehouse(root: Path, landing: Path, restore: tuple[str, ...] = REFRESH_ENV,
+                        snapshot: date | None = None) -> BuiltWarehouse:
+    """A refresh of `landing` (every date, or the one `snapshot` night) through Dagster into
+    `root`/partrisk.duckdb, with its own Dagster home, serving copy and GX dir.
 
     The refresh points PARTRISK_LANDING and PARTRISK_WAREHOUSE at what it built; `restore` names the
     variables put back afterwards.
@@ -95,7 +97,7 @@ def refreshed_warehouse(root: Path, landing: Path, restore: tuple[str, ...] = RE
     os.environ["PARTRISK_SERVING"] = str(root / "serving" / "partrisk.duckdb")
     os.environ["PARTRISK_QUALITY_DIR"] = str(root / "quality")
     try:
-        outcome = run_refresh(landing, root / "partrisk.duckdb", None, progress=lambda m: None)
+        outcome = run_refresh(landing, root / "partrisk.duckdb", snapshot, progress=lambda m: None)
     finally:
         for key, value in previous.items():
             if value is None:

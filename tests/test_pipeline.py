@@ -6,11 +6,13 @@ The warehouse is built once per session (tests/conftest.py `built_warehouse`); t
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 
 import pytest
 
 from orchestration import landing as landing_tree
+from tests.conftest import REFRESH_ENV, BuiltWarehouse, refreshed_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -129,28 +131,26 @@ def test_features_cover_every_snapshot_date(built_warehouse):
 
 
 def test_rematerializing_a_partition_is_idempotent(built_warehouse, tmp_path):
-    """One night run again (`partrisk refresh --date D`): no duplicates, no drift, in any layer."""
-    from orchestration.refresh import run_refresh
-
+    """One night run again (`partrisk refresh --date D`) on a copy: no duplicates, no drift, in any layer."""
     landing = built_warehouse.landing
     snapshot = landing_tree.snapshot_dates(landing)[20]
     tables = ["raw.offers_digikey", "raw.offers_mouser", "raw.offers_nexar", "raw.load_log",
               "staging.stg_feeds__offers", "staging.stg_feeds__price_breaks", "features.part_trends_daily"]
 
-    def fingerprint():
+    def fingerprint(warehouse: BuiltWarehouse):
         out = {}
         for table in tables:
-            columns = [r[0] for r in built_warehouse.query(
+            columns = [r[0] for r in warehouse.query(
                 "select column_name from information_schema.columns where table_schema = ? and table_name = ?"
                 " and column_name not in ('loaded_at') order by column_name", table.split("."))]
-            out[table] = built_warehouse.query(
+            out[table] = warehouse.query(
                 f"select count(*), sum(hash({', '.join(columns)})) from {table}")[0]
         return out
 
-    before = fingerprint()
-    outcome = run_refresh(landing, built_warehouse.warehouse, snapshot, progress=lambda m: None)
-    assert outcome.success, outcome.render()
-    assert fingerprint() == before
+    shutil.copy(built_warehouse.warehouse, tmp_path / "partrisk.duckdb")
+    again = refreshed_warehouse(tmp_path, landing, (*REFRESH_ENV, "PARTRISK_LANDING", "PARTRISK_WAREHOUSE"), snapshot)
+    assert again.outcome.success, again.outcome.render()
+    assert fingerprint(again) == fingerprint(built_warehouse)
 
 
 def test_truth_json_names_the_events(built_warehouse):
