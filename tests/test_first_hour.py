@@ -589,7 +589,7 @@ def test_the_quality_report_needs_no_network(built_warehouse):
     report = build_quality_report()  # the session refresh's quality directory (PARTRISK_QUALITY_DIR)
     outside, text = requests_leaving(report)
     assert outside == [], f"the quality report asked the network for {outside}"
-    assert "partrisk quality report" in text and "marts.buffer_plan" in text
+    assert "partrisk quality report" in text and "features.part_trends_daily" in text
     assert not (report.parent / "gx" / "uncommitted" / "data_docs").exists(), "GX's CDN-bound site is not built"
 
 
