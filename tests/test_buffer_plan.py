@@ -66,8 +66,10 @@ def test_open_orders_load_with_or_without_supplier_and_po(tmp_path, conn):
         reference_load.load_reference(conn, tmp_path, spec)
 
 
-def test_bad_open_order_rows_are_quarantined_and_the_good_ones_kept(tmp_path):
+def test_bad_open_order_rows_are_quarantined_and_the_good_ones_kept(tmp_path, monkeypatch):
     from orchestration.quality import gates
+
+    monkeypatch.setenv("PARTRISK_QUALITY_DIR", str(tmp_path / "quality"))  # never the repository's data/
     from orchestration.warehouse.connection import ensure_schemas
 
     (tmp_path / "plan").mkdir()

@@ -586,7 +586,8 @@ def requests_leaving(page_path: Path, screenshot: Path | None = None) -> tuple[l
 def test_the_quality_report_needs_no_network(built_warehouse):
     from orchestration.quality import build_quality_report
 
-    report = build_quality_report()  # the session refresh's quality directory (PARTRISK_QUALITY_DIR)
+    # the session refresh's own quality directory: other tests' refreshes write elsewhere
+    report = build_quality_report(built_warehouse.warehouse.parent / "quality")
     outside, text = requests_leaving(report)
     assert outside == [], f"the quality report asked the network for {outside}"
     assert "partrisk quality report" in text and "features.part_trends_daily" in text
