@@ -22,7 +22,7 @@ import dagster as dg
 
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
-from orchestration.feeds.registry import SOURCES
+from orchestration.feeds.registry import FEED_TABLES
 from orchestration.quality import gates
 
 # Partitioned asset checks (the run's batch = its partition range) are a Dagster preview feature.
@@ -37,7 +37,6 @@ VOLUME_CHECK = "gx_row_count_vs_7d_median"
 FEATURES_CHECK = "gx_features_suite"
 COVERAGE_CHECK = "gx_features_cover_listed_parts"
 
-FEED_TABLES = [f"offers_{name}" for name in SOURCES] + ["offers_broker"]
 PRESENT_STATE_TABLES = list(gates.PRESENT_STATE)
 
 # (asset key prefix or exact key, check name) -> why a failure must stop the pipeline.
