@@ -323,3 +323,59 @@ def test_cli_names_a_missing_warehouse(tmp_path):
     result = CliRunner().invoke(app, ["backtest", "--warehouse", str(missing)])
     assert result.exit_code == 2
     assert str(missing) in result.output
+
+
+def plan_until(days: int, buffered_days: int, replenishment_days: float | None, target: float = 1400) -> pl.DataFrame:
+    """A plan that targets a buffer on its first `buffered_days` days and sets the part to JIT after."""
+    return plan_rows(days, PART, target).with_columns(
+        pl.when(pl.col("snapshot_date") < FIRST + timedelta(days=buffered_days)).then(pl.lit("JIC"))
+        .otherwise(pl.lit("JIT")).alias("strategy"),
+        pl.lit(replenishment_days, dtype=pl.Float64).alias("replenishment_days"))
+
+
+def test_partrisk_holds_a_dropped_buffer_for_one_replenishment_time():
+    offers, breaks = market(16, {})
+    last_bought, capital = {}, {}
+    # the last buffer decision is on day 4; with lead time + shipping 6 days it is held through day 10
+    for replenishment_days in (6.0, None):
+        result = replay(inputs(offers, breaks, on_hand=1000, plan=plan_until(16, 5, replenishment_days)), PlanPolicy(),
+                        FIRST, FIRST + timedelta(days=15), ["PARTRISK"])
+        last_bought[replenishment_days] = result.orders.filter(pl.col("purpose") == "buffer")["order_date"].max()
+        capital[replenishment_days] = result.capital["buffer_capital_usd"].to_list()
+    assert last_bought == {6.0: FIRST + timedelta(days=10), None: FIRST + timedelta(days=4)}
+    assert min(capital[6.0][:11]) >= 40.0
+    # day 11: the stock on hand is released to the flow; only the last top-ups on their way still count
+    assert capital[6.0][11] < 5.0 and capital[6.0][13] == 0.0
+    assert capital[None][5] < 5.0
+
+
+def test_partrisk_backorders_what_the_market_lacks_only_when_it_arrives_within_the_horizon():
+    # distributors hold 100; the factory quotes 70 days; the target lacks 2,000 - 1,000 on hand
+    offers, breaks = market(1, {0: 100}, lead_time=70)
+    channels = {}
+    for replenishment_days in (73.0, 120.0):
+        plan = plan_rows(1, PART, 2000).with_columns(pl.lit(replenishment_days).alias("replenishment_days"))
+        result = replay(inputs(offers, breaks, on_hand=1000, plan=plan), PlanPolicy(buffer_budget_usd=500.0), FIRST,
+                        FIRST, ["PARTRISK"])
+        buffer_orders = result.orders.filter(pl.col("purpose") == "buffer")
+        channels[replenishment_days] = dict(buffer_orders.group_by("channel").agg(pl.col("units").sum()).rows())
+    assert channels[73.0] == {"distributor": 100.0, "factory_backorder": 900.0}
+    assert channels[120.0] == {"distributor": 100.0}
+
+
+def test_held_buffers_do_not_depend_on_later_days_and_a_resumed_night_remembers_them():
+    from orchestration.backtest.replay import worlds_from_state
+
+    offers, breaks = market(30, {n: 0 for n in range(16, 24)})
+    plan = plan_until(30, 10, 12.0, target=600)
+    policy, last, cut = PlanPolicy(buffer_budget_usd=40.0), FIRST + timedelta(days=29), FIRST + timedelta(days=14)
+    full = replay(inputs(offers, breaks, on_hand=300, plan=plan), policy, FIRST, last, ["PARTRISK"])
+    early = replay(inputs(offers.filter(pl.col("snapshot_date") <= cut), breaks.filter(pl.col("snapshot_date") <= cut),
+                          on_hand=300, plan=plan.filter(pl.col("snapshot_date") <= cut)), policy, FIRST, cut,
+                   ["PARTRISK"])
+    assert early.capital.equals(full.capital.filter(pl.col("snapshot_date") <= cut))
+    assert early.capital["buffer_capital_usd"][-1] > 0  # held on day 14, four days after the plan dropped it
+    tail = replay(inputs(offers, breaks, on_hand=300, plan=plan), policy, cut + timedelta(days=1), last, ["PARTRISK"],
+                  start=worlds_from_state(early.state), backtest_start=FIRST)
+    assert tail.orders.equals(full.orders.filter(pl.col("order_date") > cut))
+    assert tail.capital.equals(full.capital.filter(pl.col("snapshot_date") > cut))

@@ -37,9 +37,8 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, last: date) -> ReplayInputs:
     plan = None
     if table_exists(conn, *PLAN_HISTORY):
         # The plan's decisions (strategy, target, what to buy); the replay nets the target against its own stock.
-        plan = frame(f"""select snapshot_date, mpn, manufacturer, buy_mpn, buy_manufacturer, buy_units,
-                                unit_price_usd, capital_usd, net_benefit, is_funded, stoppage_probability,
-                                strategy, target_units
+        plan = frame(f"""select snapshot_date, mpn, manufacturer, buy_mpn, buy_manufacturer, unit_price_usd,
+                                net_benefit, stoppage_probability, strategy, target_units, replenishment_days
                          from {'.'.join(PLAN_HISTORY)} where snapshot_date <= ?""", [last])
     return ReplayInputs(
         offers=offers, price_breaks=breaks,

@@ -38,14 +38,13 @@ class PlanRow:
 
     part: Part
     buy_item: Part
-    buy_units: float  # the plan's purchase, netted against the position of the day it was built (today's)
     unit_price_usd: float | None
-    capital_usd: float | None
     net_benefit: float | None
-    is_funded: bool
     strategy: str = "JIC"  # JIT, JIC, DUAL_SOURCE or LAST_TIME_BUY
     target_units: float = 0.0  # what the part's position should hold (flow and buffer, alternate included)
     stoppage_probability: float | None = None
+    replenishment_days: float | None = None  # quoted lead time + shipping on the row's date
+    snapshot_date: date | None = None  # the day the plan decided this row
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,8 @@ class Known:
     # the demand plan's use per day from today on (the plan is known ahead; the market is not)
     planned_need: Mapping[Part, tuple[float, ...]] = field(default_factory=dict)
     plan: tuple[PlanRow, ...] = field(default=())
+    # each part's latest buffer decision (strategy other than JIT) of the plan, on today or before
+    last_buffer_rows: Mapping[Part, PlanRow] = field(default_factory=dict)
 
     def planned(self, part: Part, days: int) -> float:
         """Planned use of the part over the next `days` days, today included."""
@@ -77,13 +78,16 @@ class Known:
         return positions.get(item, 0.0)
 
 
-def top_up(known: Known, item: Part, target_units: float, purpose: str, for_part: Part,
-           max_cost_usd: float | None = None) -> list[Order]:
+def lacking_units(target_units: float, position: float) -> float:
+    """Whole units that bring a position up to its target; 0 when it is covered."""
+    lacking = target_units - position
+    return float(math.ceil(lacking - 1e-9)) if lacking > 1e-9 else 0.0
+
+
+def top_up(known: Known, item: Part, target_units: float, purpose: str, for_part: Part) -> list[Order]:
     """The order that brings a position up to its target (whole units), or none when it is covered."""
-    lacking = target_units - known.position(item, purpose)
-    if lacking <= 1e-9:
-        return []
-    return [Order(item, float(math.ceil(lacking - 1e-9)), purpose, for_part, max_cost_usd)]
+    units = lacking_units(target_units, known.position(item, purpose))
+    return [Order(item, units, purpose, for_part)] if units > 0 else []
 
 
 def just_in_time(known: Known) -> list[Order]:
@@ -118,35 +122,55 @@ def own_position(known: Known, row: PlanRow) -> float:
     return position
 
 
+def horizon_days(known: Known) -> int:
+    return 7 * known.policy.planning_horizon_weeks
+
+
+def held_buffer_rows(known: Known) -> list[PlanRow]:
+    """The day's buffer decisions, each part's last one kept until the risk has been low for a lead time.
+
+    A buffer is not sold off the day the band dips: a part the plan sets to JIT today keeps its latest
+    buffer row until one replenishment time (that row's lead time + shipping, at most the planning
+    horizon) has passed since it, while the part is still planned to be used.
+    """
+    rows = [row for row in known.plan if row.strategy != "JIT"]
+    buffered = {row.part for row in rows}
+    for part, row in sorted(known.last_buffer_rows.items()):
+        if part in buffered or row.snapshot_date is None or known.planned(part, horizon_days(known)) <= 0:
+            continue
+        if (known.day - row.snapshot_date).days <= min(row.replenishment_days or 0.0, horizon_days(known)):
+            rows.append(row)
+    return rows
+
+
 def partrisk(known: Known) -> list[Order]:
     """Just-in-Time plus the day's buffer targets, netted against the replay's own stock, within the budget.
 
-    Every plan row with a buffer strategy is a candidate: its target is netted against the replay's position
-    of the part (the plan's own purchase was netted against today's inventory, which history does not have).
-    Candidates are funded best net benefit per dollar first, at the replay's quantity; the budget caps the
-    buffer capital committed (on hand and on order, at cost): a buffer that does not fit whole in what is
-    left is bought in part, and the next one tried. Buffer stock on hand that the day's ranking leaves
-    unfunded goes back to the flow, where it is used first and frees budget.
+    Every buffer decision of the day, and the ones still held (held_buffer_rows), is a candidate: its
+    target is netted against the replay's position of the part (the plan's own purchase was netted
+    against today's inventory, which history does not have). Candidates are funded best net benefit per
+    dollar first, at the replay's quantity; the budget caps the buffer capital committed (on hand and on
+    order, at cost): a buffer that does not fit whole in what is left is bought in part, and the next one
+    tried. What distributors cannot fill is backordered at the factory when the quoted replenishment
+    time is within the planning horizon. Buffer stock on hand that the day's ranking leaves unfunded goes
+    back to the flow, where it is used first and frees budget.
     """
     budget = known.policy.buffer_budget_usd
     cap = budget - known.buffer_capital_usd
     left = cap
     wanted = []
-    for row in known.plan:
-        if row.strategy == "JIT":
-            continue
-        lacking = row.target_units - own_position(known, row)
-        units = float(math.ceil(lacking - 1e-9)) if lacking > 1e-9 else 0.0
+    for row in held_buffer_rows(known):
+        units = lacking_units(row.target_units, own_position(known, row))
         price = row.unit_price_usd or 0.0
         # Ranked as the whole buffer the replay would hold: what it holds already plus what it lacks.
-        held = known.position(row.buy_item, BUFFER)
-        whole = held + units
+        whole = known.position(row.buy_item, BUFFER) + units
         per_dollar = (row.net_benefit or 0.0) / (whole * price) if whole * price > 0 else 0.0
-        wanted.append((-per_dollar, -(row.stoppage_probability or 0.0), row.part, row.buy_item, units, price, whole))
+        wanted.append((-per_dollar, -(row.stoppage_probability or 0.0), row.part, row.buy_item, row, units, price,
+                       whole))
     buffers: list[Order] = []
     funded: set[Part] = set()
     allocated = 0.0
-    for *_, part, item, units, price, whole in sorted(wanted):
+    for _, _, _, item, row, units, price, whole in sorted(wanted, key=lambda wish: wish[:4]):
         # Ranked buffers are funded, whole, until the budget is allocated; the rest are released.
         if allocated >= budget:
             break
@@ -156,8 +180,9 @@ def partrisk(known: Known) -> list[Order]:
         units = min(units, math.floor(left / price)) if price > 0 else units
         if units <= 0:
             continue
-        # Only what distributors hold: a factory backorder would tie up the budget for a lead time.
-        buffers.append(Order(item, float(units), BUFFER, part, max_cost_usd=cap, backorder=False))
+        # A backorder due after the horizon holds the budget past what the plan protects.
+        arrives_in_horizon = row.replenishment_days is not None and row.replenishment_days <= horizon_days(known)
+        buffers.append(Order(item, float(units), BUFFER, row.part, max_cost_usd=cap, backorder=arrives_in_horizon))
         left -= units * price
     releases = [Order(item, -units, BUFFER, item) for item, units in sorted(known.buffer_on_hand.items())
                 if units > 0 and item not in funded]

@@ -279,15 +279,22 @@ def fill(order: Order, market: Market, remaining: dict[tuple[Part, str], float],
     return fills
 
 
-def _plan_rows(frame: pl.DataFrame) -> tuple[PlanRow, ...]:
+def _plan_rows(frame: pl.DataFrame, day: date) -> tuple[PlanRow, ...]:
     return tuple(
         PlanRow(part=(r["mpn"], r["manufacturer"]),
                 buy_item=(r["buy_mpn"] or r["mpn"], r["buy_manufacturer"] or r["manufacturer"]),
-                buy_units=float(r["buy_units"] or 0.0), unit_price_usd=r["unit_price_usd"],
-                capital_usd=r["capital_usd"], net_benefit=r["net_benefit"], is_funded=bool(r["is_funded"]),
+                unit_price_usd=r["unit_price_usd"], net_benefit=r["net_benefit"],
                 strategy=r.get("strategy") or "JIC", target_units=float(r.get("target_units") or 0.0),
-                stoppage_probability=r.get("stoppage_probability"))
+                stoppage_probability=r.get("stoppage_probability"),
+                replenishment_days=r.get("replenishment_days"), snapshot_date=day)
         for r in frame.iter_rows(named=True))
+
+
+def _remember_buffers(last_buffer_rows: dict[Part, PlanRow], plan: tuple[PlanRow, ...]) -> None:
+    """Keep each part's latest buffer decision (a row whose strategy is not JIT)."""
+    for row in plan:
+        if row.strategy != "JIT":
+            last_buffer_rows[row.part] = row
 
 
 def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
@@ -329,9 +336,15 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
             .filter(pl.col("snapshot_date") <= last)
             .sort(["snapshot_date", *PART_KEY, "distributor", "stock_pool"]).collect())
     book_by_day = book.partition_by("snapshot_date", as_dict=True, include_key=False)
+    # The plan of the horizon before the window too: a buffer decided then may still be held (held_buffer_rows).
+    plan_from = first - timedelta(days=7 * policy.planning_horizon_weeks)
     plan_by_day = ({} if inputs.plan is None else
-                   inputs.plan.filter(pl.col("snapshot_date").is_between(first, last)).collect()
+                   inputs.plan.filter(pl.col("snapshot_date").is_between(plan_from, last)).collect()
                    .partition_by("snapshot_date", as_dict=True, include_key=False))
+    last_buffer_rows: dict[Part, PlanRow] = {}
+    for (plan_day,), frame in sorted(plan_by_day.items()):
+        if plan_day < first:
+            _remember_buffers(last_buffer_rows, _plan_rows(frame, plan_day))
     need_by_day = need.partition_by("snapshot_date", as_dict=True, include_key=False)
 
     market = Market()
@@ -353,7 +366,8 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
         need_by_part: dict[Part, float] = defaultdict(float)
         for row in product_need:
             need_by_part[(row["mpn"], row["manufacturer"])] += row["need_units"]
-        plan = _plan_rows(plan_by_day[(day,)]) if (day,) in plan_by_day else ()
+        plan = _plan_rows(plan_by_day[(day,)], day) if (day,) in plan_by_day else ()
+        _remember_buffers(last_buffer_rows, plan)
         coming = [day + timedelta(days=n) for n in range(PLAN_AHEAD_DAYS)]
         planned = {part: tuple(by_day.get(d, 0.0) for d in coming) for part, by_day in daily_need.items()}
         for name in names:
@@ -364,7 +378,8 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
                           buffer_position=world.position(BUFFER), buffer_capital_usd=world.capital(BUFFER),
                           buffer_on_hand={item: lot.units for (item, kind), lot in world.stock.items()
                                           if kind == BUFFER and lot.units > 0},
-                          flow_backordered=frozenset(world.backordered(FLOW)), plan=plan)
+                          flow_backordered=frozenset(world.backordered(FLOW)), plan=plan,
+                          last_buffer_rows=dict(last_buffer_rows))
             ordered = _place(world, policies[name](known), market, day, policy, name, order_rows)
             for item, units in _receive(world, day).items():  # same-day deliveries (shipping_days = 0)
                 arrived[item] = arrived.get(item, 0.0) + units
