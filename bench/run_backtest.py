@@ -64,9 +64,9 @@ def synthetic_inputs(parts: int, days: int, seed: int = 7) -> ReplayInputs:
     plan = (bom.select("mpn", "manufacturer").join(pl.DataFrame({"snapshot_date": dates}), how="cross")
             .filter(pl.col("mpn").is_in([mpns[p] for p in sorted(shocked)]))
             .with_columns(pl.col("mpn").alias("buy_mpn"), pl.col("manufacturer").alias("buy_manufacturer"),
-                          pl.lit(500.0).alias("buy_units"), pl.lit(1.0).alias("unit_price_usd"),
-                          pl.lit(500.0).alias("capital_usd"), pl.lit(1000.0).alias("net_benefit"),
-                          pl.lit(True).alias("is_funded")))
+                          pl.lit("JIC").alias("strategy"), pl.lit(500.0).alias("target_units"),
+                          pl.lit(1.0).alias("unit_price_usd"), pl.lit(1000.0).alias("net_benefit"),
+                          pl.lit(33.0).alias("replenishment_days")))
     return ReplayInputs(
         offers=offers.lazy(), price_breaks=breaks.lazy(), bom=bom.lazy(), demand=demand.lazy(),
         products=pl.LazyFrame({"product": PRODUCTS, "unit_margin": 50.0}),
