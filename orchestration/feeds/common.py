@@ -184,3 +184,45 @@ def as_list(value: object) -> list:
 
 def as_dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def parse_with_rules(module, payloads: list[tuple[str, object]], *, source: str, snapshot_date: date,
+                     first_index: int = 0):
+    """Walk each decoded file with `module.records` (a file that raises fails alone), then run the one rule
+    set over all of them: (OFFER_SCHEMA table, Quarantine, [(file_path, FeedFileError or exception)])."""
+    from . import rules
+
+    walked: list[rules.RawRecords] = []
+    failed: list[tuple[str, Exception]] = []
+    for index, (file_path, payload) in enumerate(payloads, start=first_index):
+        raw = rules.RawRecords(file_path, index)
+        try:
+            module.records(payload, raw)
+        except Exception as error:  # noqa: BLE001 - whatever a file does, it fails alone
+            failed.append((file_path, error))
+            continue
+        walked.append(raw)
+    records, breaks, quarantined = rules.frames(walked)
+    table, q = apply_rules(module, records, breaks, quarantined, source=source, snapshot_date=snapshot_date)
+    return table, q, failed
+
+
+def apply_rules(module, records, breaks, quarantined, *, source: str, snapshot_date: date):
+    from . import rules
+
+    q = rules.Quarantine(source)
+    q.extend(quarantined)
+    table = rules.apply(records, breaks, q, source=source, snapshot_date=snapshot_date, reading=module.READING,
+                        shape=module.SHAPE)
+    return table, q
+
+
+def parse_one(module, payload: object, *, source: str, file_path: str, snapshot_date: date
+              ) -> tuple[list[Offer], list[QuarantinedRow]]:
+    """One decoded file -> (offers, quarantined rows); FeedFileError if the file cannot be read."""
+    from .records import offers_from_arrow
+
+    table, q, failed = parse_with_rules(module, [(file_path, payload)], source=source, snapshot_date=snapshot_date)
+    if failed:
+        raise failed[0][1]
+    return offers_from_arrow(table), q.rows()

@@ -26,10 +26,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
+import polars as pl
+
 from orchestration.csvfile import guess_encoding
 from orchestration.landing import file_sha256, outside_landing
 
-from . import broker_csv, digikey, lcsc, mouser, nexar, tme
+from . import broker_csv, common, digikey, lcsc, mouser, nexar, tme
 from .records import (
     FailedFile,
     FeedFileError,
@@ -52,6 +54,8 @@ SOURCES: dict[str, Parser] = {
 # The raw table of each source; broker CSVs of every mapping share one. dbt's union of the feeds and its
 # source list name the same tables (tests/test_feeds_registry.py holds them to this list).
 FEED_TABLES: tuple[str, ...] = (*(f"offers_{name}" for name in SOURCES), "offers_broker")
+# Sources whose parsers hand raw records to the one rule set (`rules.apply`).
+RULE_MODULES = {"digikey": digikey}
 # Sources whose files must be parsed together (TME joins its Search and Prices responses on Symbol).
 FOLDER_PARSERS = {"tme": tme.parse_many}
 
@@ -271,7 +275,7 @@ def parse_snapshot(
     limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     shas: dict[str, str] = {}
-    payloads: list[tuple[str, object]] = []
+    accepted: list[tuple[Path, str]] = []
     for path in snapshot_files(folder):
         rel = _relative(path, root)
         refused = outside_landing(path, root)
@@ -280,25 +284,14 @@ def parse_snapshot(
             result.failed_files.append(FailedFile(source, rel, refused))
             continue
         shas[rel] = _known_sha(hashes, rel, path)
-        flagged: list = []
-        try:
-            payload = decode_json(read_json_bytes(path, file_path=rel, max_bytes=limit), file_path=rel,
-                                  duplicates=flagged)
-            if not isinstance(payload, dict):
-                raise FeedFileError(
-                    rel, f"unknown shape: top level is a JSON {type(payload).__name__}, expected an object"
-                )
-        except FeedFileError as e:
-            result.failed_files.append(FailedFile(source, rel, e.reason))
-            continue
-        except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
-            result.failed_files.append(FailedFile(source, rel, unexpected_reason(e)))
-            continue
-        if flagged:
-            result.quarantined += [QuarantinedRow(source, rel, where, "duplicate_json_key", values)
-                                   for where, values in duplicate_keys(payload)]
-        payloads.append((rel, payload))
-
+        accepted.append((path, rel))
+    if source in RULE_MODULES:
+        _parse_with_rules(source, accepted, snapshot_date, limit, result)
+        loaded = Counter(pl.from_arrow(result.table.select(["file_path"]))["file_path"].to_list()) \
+            if result.table.num_rows else Counter()
+        result.file_reports = _reports(source, shas, loaded, result)
+        return result
+    payloads = _decode_files(source, accepted, limit, result)
     offers: list[Offer] = []
     if source in FOLDER_PARSERS:
         try:
@@ -329,6 +322,58 @@ def parse_snapshot(
     loaded = Counter(o.file_path for o in offers)
     result.file_reports = _reports(source, shas, loaded, result)
     return result
+
+
+def _decode_files(source: str, accepted: list[tuple[Path, str]], limit: int, result: SnapshotParse
+                  ) -> list[tuple[str, object]]:
+    """Each file decoded (duplicate keys quarantined); a file that cannot be read fails alone."""
+    payloads: list[tuple[str, object]] = []
+    for path, rel in accepted:
+        flagged: list = []
+        try:
+            payload = decode_json(read_json_bytes(path, file_path=rel, max_bytes=limit), file_path=rel,
+                                  duplicates=flagged)
+            if not isinstance(payload, dict):
+                raise FeedFileError(
+                    rel, f"unknown shape: top level is a JSON {type(payload).__name__}, expected an object"
+                )
+        except FeedFileError as e:
+            result.failed_files.append(FailedFile(source, rel, e.reason))
+            continue
+        except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
+            result.failed_files.append(FailedFile(source, rel, unexpected_reason(e)))
+            continue
+        if flagged:
+            result.quarantined += [QuarantinedRow(source, rel, where, "duplicate_json_key", values)
+                                   for where, values in duplicate_keys(payload)]
+        payloads.append((rel, payload))
+    return payloads
+
+
+def _parse_with_rules(source: str, accepted: list[tuple[Path, str]], snapshot_date: date, limit: int,
+                      result: SnapshotParse) -> None:
+    """The folder's raw records, read by DuckDB where the source's shape allows it (else decoded and walked
+    file by file), through the one rule set."""
+    module = RULE_MODULES[source]
+    read_folder = getattr(module, "read_folder", None)
+    fast = read_folder([p for p, _ in accepted], [rel for _, rel in accepted], limit) if read_folder else None
+    try:
+        if fast is not None:
+            table, q = common.apply_rules(module, *fast, source=source, snapshot_date=snapshot_date)
+        else:
+            payloads = _decode_files(source, accepted, limit, result)
+            table, q, failed = common.parse_with_rules(module, payloads, source=source, snapshot_date=snapshot_date)
+            result.failed_files += [
+                FailedFile(source, rel, e.reason if isinstance(e, FeedFileError) else unexpected_reason(e))
+                for rel, e in failed
+            ]
+    except Exception as e:  # noqa: BLE001 - the folder's files fail together, the other dates load
+        failed_now = {f.file_path for f in result.failed_files}
+        result.failed_files += [FailedFile(source, rel, unexpected_reason(e)) for _, rel in accepted
+                                if rel not in failed_now]
+        return
+    result.table = table
+    result.quarantined.extend(q.rows())
 
 
 def _known_sha(hashes: Mapping[str, str] | None, rel: str, path: Path) -> str:
