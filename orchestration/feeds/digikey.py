@@ -208,7 +208,7 @@ _VARIATION = (f'STRUCT(DigiKeyProductNumber VARCHAR, PackageType STRUCT("Name" V
               f"StandardPackage VARCHAR, StandardPricing {_PRICING})")
 _PRODUCT = (
     'STRUCT(ManufacturerProductNumber VARCHAR, Manufacturer STRUCT("Name" VARCHAR), '
-    "Description STRUCT(ProductDescription JSON, DetailedDescription JSON), Category JSON, "
+    "Description STRUCT(ProductDescription VARCHAR, DetailedDescription VARCHAR), Category JSON, "
     "ProductStatus STRUCT(Status VARCHAR), EndOfLife JSON, Discontinued JSON, ManufacturerLeadWeeks VARCHAR, "
     f"DateLastBuyChance VARCHAR, QuantityAvailable VARCHAR, ProductVariations {_VARIATION}[])"
 )
@@ -222,10 +222,11 @@ from read_json(?, columns = ?, filename = true, format = 'auto', maximum_object_
 """
 
 
-def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int
-                   ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
-    """(records, breaks, quarantined) of a folder whose every file is a v4 KeywordSearch response, read by
-    DuckDB; None when DuckDB refuses a file or a file has another shape (the caller walks them in Python)."""
+def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int, snapshot_dates: list | None = None
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+    """(records, breaks, quarantined) of files that are all v4 KeywordSearch responses, read by DuckDB in
+    one query (one date folder, or several with each file's `snapshot_dates`); None when DuckDB refuses a
+    file or a file has another shape (the caller walks them in Python)."""
     if not paths or any(p.name.endswith(".gz") or p.stat().st_size > max_bytes for p in paths):
         return None
     cursor = _reader().cursor()
@@ -241,12 +242,15 @@ def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int
             or set(docs["filename"]) != set(index)):
         return None
     docs = docs.with_columns(
+        snapshot_date=pl.col("filename").replace_strict(
+            {str(p): d for p, d in zip(paths, snapshot_dates or [None] * len(paths), strict=True)},
+            return_dtype=pl.Date),
         file_index=pl.col("filename").replace_strict(index, return_dtype=pl.Int64),
         file_path=pl.col("filename").replace_strict({str(p): f for p, f in zip(paths, file_paths, strict=True)},
                                                     return_dtype=pl.String),
     ).sort("file_index")
     products = pl.concat([
-        docs.select("file_index", "file_path", "currency", pl.lit(key).alias("list"), pl.col(key).alias("product"),
+        docs.select("file_index", "file_path", "snapshot_date", "currency", pl.lit(key).alias("list"), pl.col(key).alias("product"),
                     pl.col(key).list.len().alias("n"))
         .with_columns(pl.int_ranges(0, pl.col("n")).alias("i")).explode("product", "i").drop_nulls("i")
         for key in ("Products", "ExactMatches")
@@ -269,8 +273,8 @@ def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int
             pl.element().struct.field("DigiKeyProductNumber").str.strip_chars().replace("", None)
         ).list.min().alias("stock_pool"),
         _distinct(pl.col("Category"), lambda v: category_path(as_dict(json.loads(v)))).alias("category_raw"),
-        _distinct(pl.col("Description").struct.field("ProductDescription"), _json_text).alias("__pd"),
-        _distinct(pl.col("Description").struct.field("DetailedDescription"), _json_text).alias("__dd"),
+        pl.col("Description").struct.field("ProductDescription").alias("__pd"),
+        pl.col("Description").struct.field("DetailedDescription").alias("__dd"),
     )
     products = products.with_columns(
         _distinct(pl.when(pl.col("__pd").is_not_null() & (pl.col("__pd") != "")).then("__pd").otherwise("__dd"),
@@ -282,7 +286,7 @@ def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int
         ).alias("lifecycle_raw"),
     )
     variations = products.select(
-        "file_path", "currency", pl.col("location").alias("product_location"), pl.col("seq").alias("product_seq"),
+        "file_path", "snapshot_date", "currency", pl.col("location").alias("product_location"), pl.col("seq").alias("product_seq"),
         pl.col("ManufacturerProductNumber").alias("mpn"),
         pl.col("Manufacturer").struct.field("Name").str.strip_chars().replace("", None).alias("manufacturer_raw"),
         "description", "category_raw", "lifecycle_raw", pl.col("ManufacturerLeadWeeks").alias("lead_time"),
@@ -304,7 +308,7 @@ def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int
         pl.lit(None, dtype=pl.String).alias("currency"), pl.col("currency").alias("currency_default"),
     )
     records = variations.select(
-        "file_path", "location", "seq", "mpn", pl.col("DigiKeyProductNumber").alias("sku"), "distributor",
+        "file_path", "snapshot_date", "location", "seq", "mpn", pl.col("DigiKeyProductNumber").alias("sku"), "distributor",
         "manufacturer_raw", "category_raw", "description", "lifecycle_raw", "lead_time", "last_buy_date",
         pl.col("product_location").alias("date_location"), pl.col("product_seq").alias("date_seq"),
         "stock", pl.col("product_location").alias("stock_location"), pl.col("product_seq").alias("stock_seq"),
@@ -318,11 +322,6 @@ def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int
 def _reader() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per process for reading JSON (opening one costs tens of milliseconds)."""
     return duckdb.connect(config={"enable_external_access": True})
-
-
-def _json_text(value: str) -> str | None:
-    """A JSON value (DuckDB's JSON text) as Python reads it: a string unquoted, anything else as text."""
-    return rules.raw_text(json.loads(value))
 
 
 def _distinct(expr: pl.Expr, fn) -> pl.Expr:

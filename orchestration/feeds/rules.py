@@ -41,6 +41,7 @@ from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, QUARANTINE_SCHEMA, Quaranti
 
 # Rule order inside one record (the `stage` of its quarantine rows).
 STAGE_RECORD, STAGE_ID, STAGE_DATE, STAGE_STOCK, STAGE_BREAKS, STAGE_MOQ, STAGE_MULTIPLE = range(-3, 4)
+CSV_STAGE_ORDER = (STAGE_RECORD, STAGE_ID, STAGE_STOCK, STAGE_MOQ, STAGE_MULTIPLE, STAGE_DATE, STAGE_BREAKS)
 _NO_SKU = ("N/A", "NA", "-")
 
 
@@ -151,6 +152,9 @@ class Quarantine:
     stage, sub)."""
 
     source: str
+    # the order of the rules' rows inside one record, as the source's tests and users have read them
+    stage_order: tuple[int, ...] = (STAGE_RECORD, STAGE_ID, STAGE_DATE, STAGE_STOCK, STAGE_BREAKS, STAGE_MOQ,
+                                    STAGE_MULTIPLE)
     frames: list[pl.DataFrame] = field(default_factory=list)
 
     def add(self, f: pl.DataFrame, mask: pl.Series, rule: str, raw: pl.Series | str | None, stage: int,
@@ -182,7 +186,10 @@ class Quarantine:
                                         "raw_value": pl.String, "seq": pl.Int64, "stage": pl.Int64,
                                         "sub": pl.Int64})
         # a value several offers share (DigiKey's product-level stock) is quarantined once
-        return pl.concat(self.frames).unique(maintain_order=True).sort("seq", "stage", "sub", maintain_order=True)
+        rank = {stage: i for i, stage in enumerate(self.stage_order)}
+        return (pl.concat(self.frames).unique(maintain_order=True)
+                .with_columns(__rank=pl.col("stage").replace_strict(rank, default=len(rank), return_dtype=pl.Int64))
+                .sort("seq", "__rank", "sub", maintain_order=True).drop("__rank"))
 
     def rows(self) -> list[QuarantinedRow]:
         return [QuarantinedRow(self.source, *row)
@@ -343,9 +350,11 @@ _DEFAULTS = {
 }
 
 
-def offers_table(f: pl.DataFrame, valid_breaks: pl.DataFrame, *, source: str, snapshot_date: date) -> pa.Table:
+def offers_table(f: pl.DataFrame, valid_breaks: pl.DataFrame, *, source: str, snapshot_date: date | None
+                 ) -> pa.Table:
     """Offers (after the rules) and their valid breaks -> an OFFER_SCHEMA table. The offer's currency is
-    its first break's, else its declared currency (`currency_declared`)."""
+    its first break's, else its declared currency (`currency_declared`). Without `snapshot_date`, each
+    record carries its own (several date folders read at once)."""
     n = f.height
     f = f.with_columns([_const(default, n, dtype).alias(name) for name, (default, dtype) in _DEFAULTS.items()
                         if name not in f.columns])
@@ -369,7 +378,8 @@ def offers_table(f: pl.DataFrame, valid_breaks: pl.DataFrame, *, source: str, sn
         pl.coalesce(pl.lit(first_currency), pl.lit(declared)).alias("currency"),
         pl.col("prices_include_vat").cast(pl.Boolean), pl.col("vat_rate").cast(pl.Float64),
         pl.col("file_path").cast(pl.String), pl.col("location").cast(pl.String).alias("record_path"),
-        pl.lit(snapshot_date, dtype=pl.Date).alias("snapshot_date"),
+        (pl.col("snapshot_date") if snapshot_date is None else pl.lit(snapshot_date)).cast(pl.Date)
+        .alias("snapshot_date"),
     ).to_arrow()
     names = [c for c in OFFER_SCHEMA.names if c != "price_breaks"]
     table = table.rename_columns(names).append_column("price_breaks", lists)
@@ -467,7 +477,7 @@ class Shape:
     unique_sku_per_file: bool = False  # keep a file's first offer of each SKU (after its rules ran)
 
 
-def apply(records: pl.DataFrame, breaks: pl.DataFrame, q: Quarantine, *, source: str, snapshot_date: date,
+def apply(records: pl.DataFrame, breaks: pl.DataFrame, q: Quarantine, *, source: str, snapshot_date: date | None,
           reading: Reading = Reading(), shape: Shape = Shape()) -> pa.Table:
     """Raw records and breaks -> an OFFER_SCHEMA table; quarantine rows go to `q`.
 
