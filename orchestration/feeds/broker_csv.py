@@ -506,5 +506,6 @@ def _parse_batch(
                                                    "sub": pl.Int64})
     q = rules.Quarantine(source, rules.CSV_STAGE_ORDER)
     reading = rules.Reading(lead_time_unit=m.lead_time_unit, decimal=m.decimal, formulas_are_text=True)
-    table = rules.apply(records, breaks, q, source=source, snapshot_date=snapshot_date, reading=reading)
+    table = rules.apply(records, breaks, q, source=source, snapshot_date=snapshot_date, reading=reading,
+                        shape=rules.Shape(sku_placeholders=()))
     return table, q.rows()

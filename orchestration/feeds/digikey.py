@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from . import rules, text
+from . import common, rules, text
 from .records import FeedFileError
 from .rules import RawRecords, as_dict, as_list
 
@@ -330,7 +329,4 @@ def _distinct(expr: pl.Expr, fn) -> pl.Expr:
                             return_dtype=pl.String)
 
 
-def parse(payload: dict, *, source: str, file_path: str, snapshot_date) -> tuple[list, list]:
-    from .common import parse_one
-
-    return parse_one(sys.modules[__name__], payload, source=source, file_path=file_path, snapshot_date=snapshot_date)
+parse = common.file_parser(__name__)

@@ -39,25 +39,15 @@ from .records import (
     Offer,
     QuarantinedRow,
     SnapshotParse,
-    offers_to_arrow,
 )
 
+# Each source module walks its files into raw records for the one rule set (common.py, rules.py).
+MODULES = {"digikey": digikey, "mouser": mouser, "nexar": nexar, "tme": tme, "lcsc": lcsc}
 Parser = Callable[..., tuple[list[Offer], list[QuarantinedRow]]]
-
-SOURCES: dict[str, Parser] = {
-    "digikey": digikey.parse,
-    "mouser": mouser.parse,
-    "nexar": nexar.parse,
-    "tme": tme.parse,
-    "lcsc": lcsc.parse,
-}
+SOURCES: dict[str, Parser] = {name: module.parse for name, module in MODULES.items()}
 # The raw table of each source; broker CSVs of every mapping share one. dbt's union of the feeds and its
 # source list name the same tables (tests/test_feeds_registry.py holds them to this list).
 FEED_TABLES: tuple[str, ...] = (*(f"offers_{name}" for name in SOURCES), "offers_broker")
-# Sources whose parsers hand raw records to the one rule set (`rules.apply`).
-RULE_MODULES = {"digikey": digikey}
-# Sources whose files must be parsed together (TME joins its Search and Prices responses on Symbol).
-FOLDER_PARSERS = {"tme": tme.parse_many}
 
 MAPPING_FILE = "mapping.yml"
 # Date folders of one source read together by `parse_snapshots` (raw_load's unit of work).
@@ -277,41 +267,9 @@ def parse_snapshot(
     limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     shas, accepted = _accept_files(source, folder, root, hashes, result)
-    if source in RULE_MODULES:
-        _parse_with_rules(source, accepted, snapshot_date, limit, result)
-        loaded = Counter(pl.from_arrow(result.table.select(["file_path"]))["file_path"].to_list()) \
-            if result.table.num_rows else Counter()
-        result.file_reports = _reports(source, shas, loaded, result)
-        return result
-    payloads = _decode_files(source, accepted, limit, result)
-    offers: list[Offer] = []
-    if source in FOLDER_PARSERS:
-        try:
-            offers, quarantined, failed = FOLDER_PARSERS[source](
-                payloads, source=source, snapshot_date=snapshot_date
-            )
-        except Exception as e:  # noqa: BLE001 - the folder's files fail together, the other dates load
-            quarantined = []
-            failed = [FailedFile(source, rel, unexpected_reason(e)) for rel, _ in payloads]
-        result.quarantined.extend(quarantined)
-        result.failed_files.extend(failed)
-    else:
-        parser = SOURCES[source]
-        for rel, payload in payloads:
-            try:
-                file_offers, quarantined = parser(
-                    payload, source=source, file_path=rel, snapshot_date=snapshot_date
-                )
-            except FeedFileError as e:
-                result.failed_files.append(FailedFile(source, rel, e.reason))
-                continue
-            except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
-                result.failed_files.append(FailedFile(source, rel, unexpected_reason(e)))
-                continue
-            offers.extend(file_offers)
-            result.quarantined.extend(quarantined)
-    result.table = offers_to_arrow(offers)
-    loaded = Counter(o.file_path for o in offers)
+    _parse_with_rules(source, accepted, snapshot_date, limit, result)
+    loaded = Counter(pl.from_arrow(result.table.select(["file_path"]))["file_path"].to_list()) \
+        if result.table.num_rows else Counter()
     result.file_reports = _reports(source, shas, loaded, result)
     return result
 
@@ -341,7 +299,7 @@ def parse_snapshots(
     shape allows it, DuckDB reads every file of every folder in one query and the rules run once: a query
     and a rule pass cost about the same for one folder as for fifty."""
     folders = [Path(f) for f in folders]
-    module = RULE_MODULES.get(source)
+    module = MODULES.get(source)
     read_folder = getattr(module, "read_folder", None)
     if read_folder is None or len(folders) < 2 or any(_mapping_path(f) is not None for f in folders):
         return [parse_snapshot(source, f, None, landing_root, max_json_bytes=max_json_bytes, hashes=hashes)
@@ -405,7 +363,7 @@ def _parse_with_rules(source: str, accepted: list[tuple[Path, str]], snapshot_da
                       result: SnapshotParse) -> None:
     """The folder's raw records, read by DuckDB where the source's shape allows it (else decoded and walked
     file by file), through the one rule set."""
-    module = RULE_MODULES[source]
+    module = MODULES[source]
     read_folder = getattr(module, "read_folder", None)
     fast = read_folder([p for p, _ in accepted], [rel for _, rel in accepted], limit) if read_folder else None
     try:

@@ -9,7 +9,7 @@ rules.
 | rule | effect |
 |---|---|
 | `empty_mpn` | row dropped (no part key without an MPN) |
-| `empty_sku` | row dropped ("N/A", "NA" and "-" are no SKU: Mouser writes "N/A" for parts it does not sell) |
+| `empty_sku` | row dropped ("N/A", "NA" and "-" are no SKU, where the source's `Shape` says so: Mouser writes "N/A" for parts it does not sell) |
 | `empty_distributor` | row dropped |
 | `negative_stock` | offer kept, `stock` nulled, `stock_raw` kept |
 | `unparsable_stock` | offer kept, `stock` nulled (text with digits that is not a count) |
@@ -215,12 +215,13 @@ def _where(f: pl.DataFrame, value: str) -> dict[str, pl.Series]:
             if f"{value}_{key}" in f.columns}
 
 
-def identify(f: pl.DataFrame, q: Quarantine) -> pl.DataFrame:
+def identify(f: pl.DataFrame, q: Quarantine, placeholders: tuple[str, ...] = _NO_SKU) -> pl.DataFrame:
     """Rows with an MPN, a SKU (else `sku_default`) and a distributor; the others are quarantined and
     dropped. Adds `mpn_raw` and `sku` (stripped)."""
     mpn = stripped(_column(f, "mpn"))
     sku = stripped(_column(f, "sku"))
-    sku = pl.select(pl.when(~sku.str.to_uppercase().is_in(_NO_SKU)).then(sku)).to_series()
+    if placeholders:
+        sku = pl.select(pl.when(~sku.str.to_uppercase().is_in(placeholders)).then(sku)).to_series()
     if "sku_default" in f.columns:
         sku = sku.fill_null(stripped(f["sku_default"]))
     distributor = stripped(_column(f, "distributor"))
@@ -300,12 +301,12 @@ def price_breaks(b: pl.DataFrame, q: Quarantine, reading: Reading) -> pl.DataFra
     price_bad = ~qty_bad & ~qty_np & amount.is_null()
     cur_bad = ~qty_bad & ~qty_np & ~price_bad & currency.is_null()
     price_np = ~qty_bad & ~qty_np & ~price_bad & ~cur_bad & (amount <= 0).fill_null(False)
-    sub = b["sub"]
-    q.add(b, qty_bad, "unparsable_break_quantity", qty_raw, STAGE_BREAKS, sub=sub)
-    q.add(b, qty_np, "non_positive_break_quantity", qty_raw, STAGE_BREAKS, sub=sub)
-    q.add(b, price_bad, "unparsable_price", price_raw, STAGE_BREAKS, sub=sub)
-    q.add(b, cur_bad, "unknown_currency", bad_currency, STAGE_BREAKS, sub=sub)
-    q.add(b, price_np, "non_positive_price", price_raw, STAGE_BREAKS, sub=sub)
+    at = {"sub": b["sub"], "seq": b["order_seq"].fill_null(b["seq"]) if "order_seq" in b.columns else b["seq"]}
+    q.add(b, qty_bad, "unparsable_break_quantity", qty_raw, STAGE_BREAKS, **at)
+    q.add(b, qty_np, "non_positive_break_quantity", qty_raw, STAGE_BREAKS, **at)
+    q.add(b, price_bad, "unparsable_price", price_raw, STAGE_BREAKS, **at)
+    q.add(b, cur_bad, "unknown_currency", bad_currency, STAGE_BREAKS, **at)
+    q.add(b, price_np, "non_positive_price", price_raw, STAGE_BREAKS, **at)
     ok = ~(qty_bad | qty_np | price_bad | cur_bad | price_np)
     shown = stripped(b["price_text"]).fill_null(price_raw) if "price_text" in b.columns else price_raw
     return pl.DataFrame({
@@ -358,6 +359,8 @@ def offers_table(f: pl.DataFrame, valid_breaks: pl.DataFrame, *, source: str, sn
     n = f.height
     f = f.with_columns([_const(default, n, dtype).alias(name) for name, (default, dtype) in _DEFAULTS.items()
                         if name not in f.columns])
+    f = f.with_columns([pl.col(name).fill_null(default) for name, (default, _) in _DEFAULTS.items()
+                        if default is not None])
     lists, first_currency = break_lists(valid_breaks, f["seq"])
     declared = by_value(f["currency_declared"], text.normalize_currency, pl.String)
     table = f.select(
@@ -391,7 +394,7 @@ def offers_table(f: pl.DataFrame, valid_breaks: pl.DataFrame, *, source: str, sn
 _RECORD_TYPES = {"seq": pl.Int64, "is_authorized": pl.Boolean, "is_broker": pl.Boolean,
                  "prices_include_vat": pl.Boolean, "vat_rate": pl.Float64, "stock_seq": pl.Int64,
                  "date_seq": pl.Int64, "stock_value": pl.Int64}
-_BREAK_COLUMNS = ("file_path", "location", "seq", "sub", "quantity", "price", "currency", "currency_default",
+_BREAK_COLUMNS = ("file_path", "location", "seq", "order_seq", "sub", "quantity", "price", "currency", "currency_default",
                   "price_text")
 _QUARANTINE_COLUMNS = ("file_path", "location", "rule", "raw_value", "seq", "stage", "sub")
 FILE_STRIDE = 1 << 40  # seq = file index * FILE_STRIDE + the record's order in its file
@@ -433,13 +436,15 @@ class RawRecords:
     def price_breaks(self, order: int, base: str, items: object, quantity_key: str,
                      price_keys: str | tuple[str, ...], currency_key: str | None = None, *,
                      default_currency: object = None, price_text_key: str | None = None,
-                     file_path: str | None = None) -> None:
+                     offer_seq: int | None = None) -> None:
         """The JSON list `items` at path `base`: each item an object with a quantity key, a price key (or
-        several: the first that is set) and optionally an explicit currency key."""
+        several: the first that is set) and optionally an explicit currency key. `offer_seq` links breaks
+        of this file to an offer of another file (TME); `order` then orders their quarantine rows here."""
         keys = (price_keys,) if isinstance(price_keys, str) else price_keys
         for k, b in enumerate(as_dict(x) for x in as_list(items)):
             self.breaks.append({
-                "file_path": file_path or self.file_path, "location": f"{base}[{k}]", "seq": self.seq(order),
+                "file_path": self.file_path, "location": f"{base}[{k}]",
+                "seq": self.seq(order) if offer_seq is None else offer_seq, "order_seq": self.seq(order),
                 "sub": k, "quantity": raw_text(b.get(quantity_key)),
                 "price": raw_text(next((b[key] for key in keys if b.get(key) is not None), None)),
                 "currency": raw_text(b.get(currency_key)) if currency_key else None,
@@ -459,7 +464,8 @@ def frames(files: list[RawRecords]) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
     names = list(dict.fromkeys(k for row in offers for k in row)) or ["file_path", "location", "seq"]
     records = pl.from_dicts(offers, schema={k: _RECORD_TYPES.get(k, pl.String) for k in names})
     breaks = pl.from_dicts([row for f in files for row in f.breaks],
-                           schema={k: pl.Int64 if k in ("seq", "sub") else pl.String for k in _BREAK_COLUMNS})
+                           schema={k: pl.Int64 if k in ("seq", "order_seq", "sub") else pl.String
+                                   for k in _BREAK_COLUMNS})
     quarantined = pl.from_dicts(
         [row for f in files for row in f.quarantined],
         schema={k: pl.Int64 if k in ("seq", "stage", "sub") else pl.String for k in _QUARANTINE_COLUMNS})
@@ -473,7 +479,8 @@ def frames(files: list[RawRecords]) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
 class Shape:
     """What a source's records carry beyond the common columns."""
 
-    stock_candidates: tuple[str, ...] = ("stock",)  # () when the parser read the stock itself
+    stock_candidates: tuple[str, ...] = ("stock",)
+    sku_placeholders: tuple[str, ...] = ("N/A", "NA", "-")  # words that are no SKU
     unique_sku_per_file: bool = False  # keep a file's first offer of each SKU (after its rules ran)
 
 
@@ -486,7 +493,7 @@ def apply(records: pl.DataFrame, breaks: pl.DataFrame, q: Quarantine, *, source:
     `moq`, `order_multiple`, `lead_time`, `last_buy_date`, `currency_declared`, plus any OFFER_SCHEMA
     column taken as is. Breaks: see `price_breaks`.
     """
-    f = identify(records, q)
+    f = identify(records, q, shape.sku_placeholders)
     if shape.stock_candidates:
         f = stock(f, q, reading, shape.stock_candidates)
     if "stock_value" in f.columns:  # a stock figure the parser worked out from the one read here
