@@ -111,3 +111,13 @@ def test_text_rules_read_each_distinct_value_once(monkeypatch):
     read = rules.quantities(values, rules.Reading())
     assert read.head(7).to_list() == [6178, 1234, 6178, 1234, 1234, None, None]
     assert sorted(calls) == ["1 234", "N/A"]  # the fast pattern read the rest
+
+
+@pytest.mark.parametrize("content", ['[{"Products": []}]', '{"Products": []}\n{"Products": []}', "", '"text"'])
+def test_a_file_duckdb_would_read_differently_fails_as_the_walk_says(landing: Path, monkeypatch, content: str):
+    folder = _folders(landing)[0]
+    (folder / "c.json").write_text(content, encoding="utf-8")
+    read = registry.parse_snapshot("digikey", folder, landing_root=landing)
+    walked = _walked(landing, monkeypatch)[0]
+    assert [f.file_path.rsplit("/", 1)[-1] for f in read.failed_files] == ["c.json"]
+    assert read.failed_files == walked.failed_files and read.table.equals(walked.table)

@@ -217,7 +217,7 @@ V4_COLUMNS = {"Products": f"{_PRODUCT}[]", "ExactMatches": f"{_PRODUCT}[]", "Pro
 _V4_SQL = """
 select filename, Products, ExactMatches, Product is not null or Parts is not null or ExactParts is not null as other_shape,
        coalesce(nullif(trim(SearchLocaleUsed.Currency), ''), 'USD') as currency
-from read_json(?, columns = ?, filename = true, format = 'auto', maximum_object_size = ?)
+from read_json(?, columns = ?, filename = true, format = 'unstructured', maximum_object_size = ?)
 """
 
 

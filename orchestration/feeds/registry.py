@@ -2,7 +2,7 @@
 
 Landing layout: `<landing_root>/feeds/<source>/<YYYY-MM-DD>/*.json[.gz]` for the registry sources and
 `<landing_root>/feeds/<broker>/mapping.yml` + `<landing_root>/feeds/<broker>/<YYYY-MM-DD>/*.csv[.gz]`
-for broker/ERP exports. Adding a source = one parser module and one line in `SOURCES`, or one mapping.
+for broker/ERP exports. Adding a source = one parser module and one line in `MODULES`, or one mapping.
 
 File-level failures (the file becomes a FailedFile; the other files still load):
 - larger than the JSON limit (default 100 MB, env PARTRISK_MAX_JSON_BYTES, or the `max_json_bytes`
@@ -245,8 +245,7 @@ def parse_snapshot(
     """Parse every file of one `feeds/<source>/<YYYY-MM-DD>/` folder.
 
     `snapshot_date` defaults to the folder name; `landing_root` (for the relative `file_path`s) defaults
-    to the folder above `feeds/`. JSON sources return Offer objects in `.offers`; broker CSV sources
-    return an OFFER_SCHEMA table; the registry makes it one table either way. A broker CSV can instead
+    to the folder above `feeds/`. The offers are one OFFER_SCHEMA table for every source. A broker CSV can instead
     stream its batches to `spill` (an object with open_file(file_path), write(table), close_file(ok):
     see orchestration.warehouse.raw_load.BatchSpill), so a file of any size loads in bounded memory.
     `hashes` (landing-relative path -> sha256) are the caller's, already computed: no file is hashed twice.
