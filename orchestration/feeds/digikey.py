@@ -215,102 +215,109 @@ _PRODUCT = (
 V4_COLUMNS = {"Products": f"{_PRODUCT}[]", "ExactMatches": f"{_PRODUCT}[]", "Product": "JSON", "Parts": "JSON",
               "ExactParts": "JSON", "SearchLocaleUsed": 'STRUCT(Currency VARCHAR)'}
 _V4_SQL = """
-select filename, Products, ExactMatches, Product is not null or Parts is not null or ExactParts is not null as other_shape,
-       coalesce(nullif(trim(SearchLocaleUsed.Currency), ''), 'USD') as currency
-from read_json(?, columns = ?, filename = true, format = 'unstructured', maximum_object_size = ?)
+with docs as materialized (
+    select filename, Products, ExactMatches, len(Products) as listed,
+           Product is not null or Parts is not null or ExactParts is not null as other_shape,
+           coalesce(nullif(trim(SearchLocaleUsed.Currency), ''), 'USD') as currency
+    from read_json(?, columns = ?, filename = true, format = 'unstructured', maximum_object_size = ?)
+),
+shape as (
+    select count(*) as documents, count(distinct filename) as files, bool_or(other_shape) as other_shape,
+           count(*) filter (where Products is null) as unlisted
+    from docs
+),
+products as (
+    select filename, currency, 'Products' as list, unnest(Products) as p, unnest(range(len(Products))) as i,
+           unnest(range(len(Products))) as rank
+    from docs
+    union all
+    select filename, currency, 'ExactMatches', unnest(ExactMatches), unnest(range(len(ExactMatches))),
+           unnest(range(listed, listed + len(ExactMatches)))
+    from docs
+)
+select shape.*, filename, currency, list, i, rank,
+       p.ManufacturerProductNumber as mpn, p.Manufacturer."Name" as manufacturer_raw,
+       p.Description.ProductDescription as product_description,
+       p.Description.DetailedDescription as detailed_description, p.Category::varchar as category,
+       p.ProductStatus.Status as status, p.EndOfLife::varchar as end_of_life,
+       p.Discontinued::varchar as discontinued, p.ManufacturerLeadWeeks as lead_time,
+       p.DateLastBuyChance as last_buy_date, p.QuantityAvailable as stock,
+       coalesce(len(p.ProductVariations), 0) as variations,
+       unnest(if(len(p.ProductVariations) > 0, p.ProductVariations, [null])) as v,
+       unnest(if(len(p.ProductVariations) > 0, range(len(p.ProductVariations)), [null])) as j
+from shape left join products on true
 """
 
 
 def read_folder(paths: list[Path], file_paths: list[str], max_bytes: int, snapshot_dates: list | None = None
                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
     """(records, breaks, quarantined) of files that are all v4 KeywordSearch responses, read by DuckDB in
-    one query (one date folder, or several with each file's `snapshot_dates`); None when DuckDB refuses a
-    file or a file has another shape (the caller walks them in Python)."""
+    one query (one date folder, or several with each file's `snapshot_dates`) and unnested down to the
+    variations there; None when DuckDB refuses a file or a file has another shape (the caller walks them
+    in Python)."""
     if not paths or any(p.name.endswith(".gz") or p.stat().st_size > max_bytes for p in paths):
         return None
     cursor = _reader().cursor()
     try:
-        docs = pl.from_arrow(cursor.sql(_V4_SQL, params=[[str(p) for p in paths], V4_COLUMNS, max_bytes + 1])
+        rows = pl.from_arrow(cursor.sql(_V4_SQL, params=[[str(p) for p in paths], V4_COLUMNS, max_bytes + 1])
                              .to_arrow_table())
     except duckdb.Error:
         return None
     finally:
         cursor.close()
-    index = {str(p): i for i, p in enumerate(paths)}
-    if (docs.height != len(paths) or docs["other_shape"].any() or docs["Products"].null_count()
-            or set(docs["filename"]) != set(index)):
+    if (rows["documents"][0] != len(paths) or rows["files"][0] != len(paths) or rows["other_shape"][0]
+            or rows["unlisted"][0]):
         return None
-    docs = docs.with_columns(
-        snapshot_date=pl.col("filename").replace_strict(
-            {str(p): d for p, d in zip(paths, snapshot_dates or [None] * len(paths), strict=True)},
-            return_dtype=pl.Date),
-        file_index=pl.col("filename").replace_strict(index, return_dtype=pl.Int64),
-        file_path=pl.col("filename").replace_strict({str(p): f for p, f in zip(paths, file_paths, strict=True)},
-                                                    return_dtype=pl.String),
-    ).sort("file_index")
-    products = pl.concat([
-        docs.select("file_index", "file_path", "snapshot_date", "currency", pl.lit(key).alias("list"), pl.col(key).alias("product"),
-                    pl.col(key).list.len().alias("n"))
-        .with_columns(pl.int_ranges(0, pl.col("n")).alias("i")).explode("product", "i").drop_nulls("i")
-        for key in ("Products", "ExactMatches")
-    ]).with_columns(
-        pl.format("$.{}[{}]", "list", "i").alias("location"),
-        (pl.col("file_index") * rules.FILE_STRIDE
-         + (pl.int_range(pl.len()).over("file_index") * _VARIATIONS)).alias("seq"),
-    ).unnest("product").sort("seq")
-    mpn = rules.stripped(products["ManufacturerProductNumber"])
-    n_variations = products["ProductVariations"].list.len().fill_null(0)
+    rows = rows.drop_nulls("filename")
+    where = {str(p): (i, f, d) for i, (p, f, d) in enumerate(
+        zip(paths, file_paths, snapshot_dates or [None] * len(paths), strict=True))}
+    rows = rows.with_columns(
+        file_index=pl.col("filename").replace_strict({k: v[0] for k, v in where.items()}, return_dtype=pl.Int64),
+        file_path=pl.col("filename").replace_strict({k: v[1] for k, v in where.items()}, return_dtype=pl.String),
+        snapshot_date=pl.col("filename").replace_strict({k: v[2] for k, v in where.items()}, return_dtype=pl.Date),
+        location=pl.format("$.{}[{}]", "list", "i"),
+    ).with_columns(
+        product_seq=pl.col("file_index") * rules.FILE_STRIDE + pl.col("rank") * _VARIATIONS,
+    ).sort("product_seq", "j", maintain_order=True)
+    mpn = rules.stripped(rows["mpn"])
     q = pl.concat([
-        products.filter(mpn.is_null()).select("file_path", "location", pl.lit("empty_mpn").alias("rule"),
-                                              pl.lit("").alias("raw_value"), "seq"),
-        products.filter(mpn.is_not_null() & (n_variations == 0)).select(
-            "file_path", "location", pl.lit("empty_sku").alias("rule"),
-            pl.col("ManufacturerProductNumber").alias("raw_value"), "seq"),
+        rows.filter(mpn.is_null()).select("file_path", "location", pl.lit("empty_mpn").alias("rule"),
+                                          pl.lit("").alias("raw_value"), pl.col("product_seq").alias("seq")),
+        rows.filter(mpn.is_not_null() & (pl.col("variations") == 0)).select(
+            "file_path", "location", pl.lit("empty_sku").alias("rule"), pl.col("mpn").alias("raw_value"),
+            pl.col("product_seq").alias("seq")),
     ]).with_columns(stage=pl.lit(rules.STAGE_RECORD, dtype=pl.Int64), sub=pl.lit(0, dtype=pl.Int64))
-    products = products.filter(mpn.is_not_null() & (n_variations > 0)).with_columns(
-        pl.col("ProductVariations").list.eval(
-            pl.element().struct.field("DigiKeyProductNumber").str.strip_chars().replace("", None)
-        ).list.min().alias("stock_pool"),
-        _distinct(pl.col("Category"), lambda v: category_path(as_dict(json.loads(v)))).alias("category_raw"),
-        pl.col("Description").struct.field("ProductDescription").alias("__pd"),
-        pl.col("Description").struct.field("DetailedDescription").alias("__dd"),
-    )
-    products = products.with_columns(
-        _distinct(pl.when(pl.col("__pd").is_not_null() & (pl.col("__pd") != "")).then("__pd").otherwise("__dd"),
-                  text.clean_str).alias("description"),
-        pl.coalesce(
-            pl.col("ProductStatus").struct.field("Status").str.strip_chars().replace("", None),
-            pl.when(pl.col("EndOfLife") == "true").then(pl.lit("End of Life")),
-            pl.when(pl.col("Discontinued") == "true").then(pl.lit("Discontinued")),
-        ).alias("lifecycle_raw"),
-    )
-    variations = products.select(
-        "file_path", "snapshot_date", "currency", pl.col("location").alias("product_location"), pl.col("seq").alias("product_seq"),
-        pl.col("ManufacturerProductNumber").alias("mpn"),
-        pl.col("Manufacturer").struct.field("Name").str.strip_chars().replace("", None).alias("manufacturer_raw"),
-        "description", "category_raw", "lifecycle_raw", pl.col("ManufacturerLeadWeeks").alias("lead_time"),
-        pl.col("DateLastBuyChance").alias("last_buy_date"), pl.col("QuantityAvailable").alias("stock"), "stock_pool",
-        pl.col("ProductVariations").alias("variation"),
-        pl.int_ranges(0, pl.col("ProductVariations").list.len()).alias("j"),
-    ).explode("variation", "j").unnest("variation").with_columns(
+    variations = rows.filter(mpn.is_not_null() & (pl.col("variations") > 0)).unnest("v").with_columns(
         pl.lit(DISTRIBUTOR).alias("distributor"),
-        pl.format("{}.ProductVariations[{}]", "product_location", "j").alias("location"),
+        pl.format("{}.ProductVariations[{}]", "location", "j").alias("variation_location"),
         (pl.col("product_seq") + 1 + pl.col("j")).alias("seq"),
+        pl.col("DigiKeyProductNumber").str.strip_chars().replace("", None).min()
+        .over("product_seq").alias("stock_pool"),
+        _distinct(pl.col("category"), lambda v: category_path(as_dict(json.loads(v)))).alias("category_raw"),
+        _distinct(pl.when(pl.col("product_description").is_not_null() & (pl.col("product_description") != ""))
+                  .then("product_description").otherwise("detailed_description"), text.clean_str).alias("description"),
+        pl.coalesce(
+            pl.col("status").str.strip_chars().replace("", None),
+            pl.when(pl.col("end_of_life") == "true").then(pl.lit("End of Life")),
+            pl.when(pl.col("discontinued") == "true").then(pl.lit("Discontinued")),
+        ).alias("lifecycle_raw"),
+        pl.col("manufacturer_raw").str.strip_chars().replace("", None),
         pl.col("PackageType").struct.field("Name").str.strip_chars().replace("", None).alias("packaging"),
     )
     breaks = variations.select(
-        "file_path", "seq", "location", "currency", pl.col("StandardPricing").alias("b"),
+        "file_path", "seq", "variation_location", "currency", pl.col("StandardPricing").alias("b"),
         pl.int_ranges(0, pl.col("StandardPricing").list.len()).alias("sub"),
     ).explode("b", "sub").drop_nulls("sub").unnest("b").select(
-        "file_path", pl.format("{}.StandardPricing[{}]", "location", "sub").alias("location"), "seq",
+        "file_path", pl.format("{}.StandardPricing[{}]", "variation_location", "sub").alias("location"), "seq",
         pl.col("sub").cast(pl.Int64), pl.col("BreakQuantity").alias("quantity"), pl.col("UnitPrice").alias("price"),
         pl.lit(None, dtype=pl.String).alias("currency"), pl.col("currency").alias("currency_default"),
     )
     records = variations.select(
-        "file_path", "snapshot_date", "location", "seq", "mpn", pl.col("DigiKeyProductNumber").alias("sku"), "distributor",
-        "manufacturer_raw", "category_raw", "description", "lifecycle_raw", "lead_time", "last_buy_date",
-        pl.col("product_location").alias("date_location"), pl.col("product_seq").alias("date_seq"),
-        "stock", pl.col("product_location").alias("stock_location"), pl.col("product_seq").alias("stock_seq"),
+        "file_path", "snapshot_date", pl.col("variation_location").alias("location"), "seq", "mpn",
+        pl.col("DigiKeyProductNumber").alias("sku"), "distributor", "manufacturer_raw", "category_raw",
+        "description", "lifecycle_raw", "lead_time", "last_buy_date",
+        pl.col("location").alias("date_location"), pl.col("product_seq").alias("date_seq"),
+        "stock", pl.col("location").alias("stock_location"), pl.col("product_seq").alias("stock_seq"),
         "stock_pool", pl.col("MinimumOrderQuantity").alias("moq"), pl.col("StandardPackage").alias("order_multiple"),
         "packaging", pl.col("currency").alias("currency_declared"),
     )

@@ -318,16 +318,19 @@ def parse_snapshots(
         return [parse_snapshot(source, f, None, landing_root, max_json_bytes=max_json_bytes, hashes=hashes)
                 for f in folders]
     table, q = common.apply_rules(module, *fast, source=source, snapshot_date=None)
-    offers = pl.from_arrow(table)
-    by_date = offers.partition_by("snapshot_date", as_dict=True, maintain_order=True) if offers.height else {}
+    # the offers come in file order, so each folder's rows are one slice of the table
+    runs = pl.from_arrow(table.select(["snapshot_date"]))["snapshot_date"].rle() if table.num_rows else None
+    slices, start = {}, 0
+    for day, length in (runs.struct.unnest().select("value", "len").iter_rows() if runs is not None else ()):
+        slices[day] = table.slice(start, length)
+        start += length
     quarantined = q.rows()
     folder_of = {rel: i for i, folder_shas in enumerate(shas) for rel in folder_shas}
     for i, result in enumerate(results):
-        part = by_date.get((result.snapshot_date,))
-        if part is not None:
-            result.table = part.to_arrow().cast(table.schema)
+        if result.snapshot_date in slices:
+            result.table = slices[result.snapshot_date]
         result.quarantined = [row for row in quarantined if folder_of.get(row.file_path) == i]
-        loaded = Counter(part["file_path"].to_list()) if part is not None else Counter()
+        loaded = Counter(result.table.column("file_path").to_pylist())
         result.file_reports = _reports(source, shas[i], loaded, result)
     return results
 
