@@ -3,11 +3,12 @@
 Both read the same DigiKey v4 KeywordSearch files of the demo landing tree (`data/sample`, every date
 folder unless `--days` limits it) and produce one row per offer (product variation):
 - bare: DuckDB `read_json` with the two `unnest`s (Products, then ProductVariations), counted;
-- project: `registry.parse_snapshot("digikey", folder)` for each date folder, then `.to_arrow()`, the
-  table raw_load writes.
+- project: `registry.parse_snapshots("digikey", folders)` in chunks of `registry.FOLDERS_PER_READ` date
+  folders, as raw_load calls it, then `.to_arrow()`, the tables raw_load writes; also printed, one
+  `parse_snapshot` per folder.
 The ratio (project offers/s over bare offers/s) is what the ingest target is stated in.
 
-    .venv/bin/python -m bench.run_ingest [--landing data/sample] [--days N] [--repeats 3]
+    .venv/bin/python -m bench.run_ingest [--landing data/sample] [--days N] [--repeats 3] [--per-folder]
 """
 
 from __future__ import annotations
@@ -41,10 +42,18 @@ def bare_read_json(folders: list[Path]) -> int:
 
 
 def project_parser(folders: list[Path], landing: Path) -> int:
+    """What raw_load does: the folders in chunks of `registry.FOLDERS_PER_READ`, each chunk one
+    `parse_snapshots` call."""
     offers = 0
-    for folder in folders:
-        offers += registry.parse_snapshot("digikey", folder, landing_root=landing).to_arrow().num_rows
+    step = registry.FOLDERS_PER_READ
+    for start in range(0, len(folders), step):
+        parsed = registry.parse_snapshots("digikey", folders[start : start + step], landing)
+        offers += sum(p.to_arrow().num_rows for p in parsed)
     return offers
+
+
+def project_parser_per_folder(folders: list[Path], landing: Path) -> int:
+    return sum(registry.parse_snapshot("digikey", f, landing_root=landing).to_arrow().num_rows for f in folders)
 
 
 def timed(fn, *args) -> tuple[float, int]:
@@ -58,6 +67,7 @@ def main() -> None:
     ap.add_argument("--landing", type=Path, default=Path("data/sample"))
     ap.add_argument("--days", type=int, default=0, help="only the first N date folders (0: all)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--per-folder", action="store_true", help="also time one parse_snapshot per folder")
     args = ap.parse_args()
     source_dir = args.landing / "feeds" / "digikey"
     folders = sorted(p for p in source_dir.iterdir() if p.is_dir())
@@ -65,19 +75,30 @@ def main() -> None:
         folders = folders[: args.days]
     if not folders:
         raise SystemExit(f"no DigiKey date folders under {source_dir}: run `partrisk simulate` or point --landing")
-    bare_times, project_times = [], []
+    bare_times, project_times, single_times = [], [], []
     for _ in range(args.repeats):
         seconds, bare_rows = timed(bare_read_json, folders)
         bare_times.append(seconds)
         seconds, project_rows = timed(project_parser, folders, args.landing)
         project_times.append(seconds)
-    if bare_rows != project_rows:
-        raise SystemExit(f"the two readers disagree on the offer count: bare {bare_rows}, project {project_rows}")
+        if args.per_folder:
+            seconds, single_rows = timed(project_parser_per_folder, folders, args.landing)
+            single_times.append(seconds)
+        else:
+            single_rows = project_rows
+    if not bare_rows == project_rows == single_rows:
+        raise SystemExit(f"the readers disagree on the offer count: bare {bare_rows}, project {project_rows}, "
+                         f"per folder {single_rows}")
     bare_s, project_s = statistics.median(bare_times), statistics.median(project_times)
+
     print(f"DigiKey files: {len(folders)} date folders, {bare_rows:,} offers, median of {args.repeats}")
     print(f"bare read_json + 2 unnests: {bare_s:.2f} s ({bare_rows / bare_s:,.0f} offers/s)")
-    print(f"project parser (parse_snapshot + to_arrow): {project_s:.2f} s ({project_rows / project_s:,.0f} offers/s)")
+    print(f"project parser (parse_snapshots in chunks of {registry.FOLDERS_PER_READ} + to_arrow): {project_s:.2f} s "
+          f"({project_rows / project_s:,.0f} offers/s)")
     print(f"ratio project / bare throughput: {bare_s / project_s:.1%}")
+    if single_times:
+        single_s = statistics.median(single_times)
+        print(f"one folder at a time (parse_snapshot): {single_s:.2f} s, ratio {bare_s / single_s:.1%}")
 
 
 if __name__ == "__main__":

@@ -41,15 +41,15 @@ file (bounded memory; a byte the encoding cannot decode fails the file with its 
 reads only the header, to check that every column the mapping names exists. Python's csv module then
 streams the records in batches of `BATCH_ROWS` (quoted newlines included, each physical line read with a
 bound); every cell stays text, so formulas such as `=HYPERLINK(...)` are never evaluated and a number cell
-holding a formula is unreadable. Each batch is parsed with vectorised Polars expressions; only the
-*distinct* values that the fast patterns do not cover go through the Python helpers in `text.py`, once
-each, so the rules are exactly those of the JSON feeds. A record with more fields than the header fails
+holding a formula is unreadable. Each batch goes through the feeds' one rule set (`rules.apply`), the
+JSON feeds' rules. A record with more fields than the header fails
 the file with its line number unless the mapping says `ragged_lines: truncate`: then the row loads with
 the header's fields and the text of the fields past them is kept in quarantine (`extra_fields`).
 
 Row rules (location `line N`, the 1-based physical line including the header, counting newlines
-embedded in quoted fields): as in `common.py` (empty_mpn drops the row; negative/unparsable stock nulls
-stock; bad breaks are dropped one by one). Completely empty lines are skipped silently.
+embedded in quoted fields): those of `rules.py` (empty_mpn drops the row; negative/unparsable stock nulls
+stock; bad breaks are dropped one by one). A price cell left empty is no break. Completely empty lines are
+skipped silently.
 """
 
 from __future__ import annotations
@@ -64,7 +64,6 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 import yaml
@@ -72,8 +71,8 @@ from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_va
 
 from orchestration.csvfile import guess_encoding
 
-from . import text
-from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, FeedFileError, QuarantinedRow
+from . import rules, text
+from .records import OFFER_SCHEMA, FeedFileError, QuarantinedRow
 
 BATCH_ROWS = 25_000
 MAX_CSV_BYTES_ENV = "PARTRISK_MAX_CSV_BYTES"
@@ -303,107 +302,6 @@ def _prepare(path: Path, mapping: BrokerMapping, tmpdir: str, file_path: str) ->
     return out
 
 
-# ---------------------------------------------------------------- vectorised column parsing
-
-
-def _const(value, n: int, dtype) -> pl.Series:
-    return pl.repeat(value, n, dtype=dtype, eager=True)
-
-
-def _strip(s: pl.Series) -> pl.Series:
-    """Trimmed text, empty -> null."""
-    s = s.cast(pl.String).str.strip_chars()
-    return pl.select(pl.when(s.str.len_bytes() > 0).then(s)).to_series().alias(s.name)
-
-
-def _map_values(
-    s: pl.Series,
-    clean: pl.Series | None,
-    fast_values: pl.Series | None,
-    fn: Callable,
-    dtype,
-) -> pl.Series:
-    """Parse a string Series: where `clean` is true take `fast_values` (computed vectorised), the
-    distinct other non-null values go through the Python helper `fn` once each."""
-    n = s.len()
-    if clean is None or fast_values is None:
-        clean = _const(False, n, pl.Boolean)
-        fast_values = _const(None, n, dtype)
-    clean = clean.fill_null(False)
-    dirty = s.filter(~clean & s.is_not_null()).unique()
-    if dirty.len() == 0:
-        slow = _const(None, n, dtype)
-    else:
-        values = dirty.to_list()
-        slow = s.replace_strict(values, [fn(v) for v in values], default=None, return_dtype=dtype)
-    return fast_values.cast(dtype).zip_with(clean, slow)
-
-
-def _not_formula(fn: Callable) -> Callable:
-    def wrapped(v: str):
-        return None if v.startswith("=") else fn(v)
-
-    return wrapped
-
-
-# Vectorised fast paths. They accept only forms on which they agree exactly with text.py (ASCII digits
-# only: a Rust `\d` would also match full-width digits, which text.py normalises first).
-_QTY_FAST = r"^([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,18})(?:\s+\p{L}[^0-9]*)?$"
-_PRICE_FAST = r"^([$€£¥]?)([0-9]{1,15}(?:\.[0-9]+)?)$"
-_PRICE_FAST_COMMA = r"^([$€£¥]?)([0-9]{1,15})$"
-_FAST_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
-
-
-def _qty(s: pl.Series) -> pl.Series:
-    number = s.str.extract(_QTY_FAST, 1)
-    fast = number.str.replace_all(r"[,.]", "").cast(pl.Int64, strict=False)
-    return _map_values(s, number.is_not_null(), fast, _not_formula(text.parse_quantity), pl.Int64)
-
-
-def _price(s: pl.Series, decimal: str | None) -> tuple[pl.Series, pl.Series]:
-    """(amount, currency read from the text) for a price column."""
-    groups = s.str.extract_groups(_PRICE_FAST_COMMA if decimal == "comma" else _PRICE_FAST)
-    symbol, number = groups.struct.field("1"), groups.struct.field("2")
-    clean = number.is_not_null()
-    fast_amount = number.cast(pl.Float64, strict=False)
-    fast_currency = symbol.replace_strict(_FAST_SYMBOLS, default=None, return_dtype=pl.String)
-    n = s.len()
-    dirty = s.filter(~clean.fill_null(False) & s.is_not_null()).unique()
-    if dirty.len() == 0:
-        slow_amount = _const(None, n, pl.Float64)
-        slow_currency = _const(None, n, pl.String)
-    else:
-        values = dirty.to_list()
-        parsed = [
-            text.Money(None, None) if v.startswith("=") else text.parse_price(v, decimal=decimal)
-            for v in values
-        ]
-        slow_amount = s.replace_strict(
-            values, [p.amount for p in parsed], default=None, return_dtype=pl.Float64
-        )
-        slow_currency = s.replace_strict(
-            values, [p.currency for p in parsed], default=None, return_dtype=pl.String
-        )
-    clean = clean.fill_null(False)
-    return fast_amount.zip_with(clean, slow_amount), fast_currency.zip_with(clean, slow_currency)
-
-
-def _lead(s: pl.Series, unit: str) -> pl.Series:
-    factor = 7 if unit == "weeks" else 1
-    clean = s.str.contains(r"^[0-9]{1,6}$")
-    return _map_values(
-        s,
-        clean,
-        s.cast(pl.Int64, strict=False) * factor,
-        _not_formula(lambda v: text.parse_lead_time_days(v, bare_unit=unit)),
-        pl.Int64,
-    )
-
-
-def _by_unique(s: pl.Series, fn: Callable, dtype) -> pl.Series:
-    return _map_values(s, None, None, fn, dtype)
-
-
 # ---------------------------------------------------------------- per-file parsing
 
 
@@ -564,230 +462,50 @@ def _parse_batch(
     file_path: str,
     snapshot_date: date,
 ) -> tuple[pa.Table, list[QuarantinedRow]]:
+    """One batch of records through the feeds' rule set (`rules.apply`): the mapping names the raw columns."""
+    cells = {c: rules.stripped(batch[c]) for c in m.referenced_columns()}
+    blank = pl.DataFrame(list(cells.values())).select(pl.all_horizontal(pl.all().is_null())).to_series()
     n = batch.height
-    stripped = {c: _strip(batch[c]) for c in m.referenced_columns()}
-    col = {fld: stripped[c] for fld, c in m.columns.items()}
-    line_txt = (
-        pl.select(pl.concat_str([pl.lit("line "), pl.lit(line).cast(pl.String)]))
-        .to_series()
-        .alias("location")
-    )
-    q_frames: list[pl.DataFrame] = []
 
-    def quarantine(mask: pl.Series, rule: str, raw: pl.Series | str) -> None:
-        mask = mask.fill_null(False)
-        if not mask.any():
-            return
-        raw_s = raw if isinstance(raw, pl.Series) else _const(raw, n, pl.String)
-        q_frames.append(
-            pl.DataFrame(
-                {
-                    "line": line.filter(mask),
-                    "location": line_txt.filter(mask),
-                    "rule": [rule] * int(mask.sum()),
-                    "raw_value": raw_s.filter(mask),
-                }
-            )
-        )
+    def constant(value, dtype=pl.String) -> pl.Series:
+        return pl.repeat(value, n, dtype=dtype, eager=True)
 
-    def null_str() -> pl.Series:
-        return _const(None, n, pl.String)
+    def column(name: str, default=None) -> pl.Series:
+        if name in m.columns:
+            return cells[m.columns[name]].fill_null(default) if default is not None else cells[m.columns[name]]
+        return constant(default)
 
-    def get(fld: str) -> pl.Series:
-        return col[fld] if fld in col else null_str()
+    def flag(name: str, default: bool) -> pl.Series:
+        if name not in m.columns:
+            return constant(default, pl.Boolean)
+        return rules.by_value(cells[m.columns[name]], text.parse_bool, pl.Boolean).fill_null(default)
 
-    # blank lines: every referenced cell empty -> skipped silently
-    blank = pl.DataFrame(list(stripped.values())).select(pl.all_horizontal(pl.all().is_null())).to_series()
-
-    mpn = get("mpn_raw")
-    sku = get("sku")
-    sku = sku.fill_null(mpn)
-    empty_mpn = mpn.is_null() & ~blank
-    quarantine(empty_mpn, "empty_mpn", sku.fill_null(""))
-
-    if "distributor" in col:
-        distributor = col["distributor"].fill_null(m.distributor) if m.distributor else col["distributor"]
-    else:
-        distributor = _const(m.distributor, n, pl.String)
-    empty_dist = distributor.is_null() & ~empty_mpn & ~blank
-    quarantine(empty_dist, "empty_distributor", mpn.fill_null(""))
-    keep = ~blank & ~empty_mpn & ~empty_dist
-
-    # stock
-    stock_raw = get("stock")
-    stock = _qty(stock_raw)
-    quarantine(keep & (stock < 0), "negative_stock", stock_raw)
-    unparsable = keep & stock.is_null() & stock_raw.str.contains(r"[0-9]").fill_null(False)
-    quarantine(unparsable, "unparsable_stock", stock_raw)
-    stock = pl.select(pl.when(stock >= 0).then(stock)).to_series()
-
-    def positive(fld: str) -> pl.Series:
-        raw = get(fld)
-        v = _qty(raw)
-        quarantine(keep & (v <= 0), "negative_moq", raw)
-        return pl.select(pl.when(v > 0).then(v)).to_series()
-
-    moq = positive("moq")
-    mult = positive("order_multiple")
-
-    lead_raw = get("lead_time")
-    lead_days = _lead(lead_raw, m.lead_time_unit)
-
-    ltb_raw = get("last_buy_date")
-    ltb = _by_unique(ltb_raw, _not_formula(text.parse_date), pl.Date)
-    quarantine(keep & ltb.is_null() & ltb_raw.is_not_null(), "unparsable_date", ltb_raw)
-
-    # currency column (explicit) -> ISO or marked unknown
-    cur_col_raw = get("currency")
-    cur_col = _by_unique(cur_col_raw, text.normalize_currency, pl.String)
-    default_currency = m.currency
-
-    break_parts: list[tuple[pl.Series, ...]] = []
-    for b in m.price_breaks:
-        price_raw = stripped[b.price]
-        if isinstance(b.quantity, int):
-            qty_raw = _const(str(b.quantity), n, pl.String)
-            qty = _const(b.quantity, n, pl.Int64)
-        else:
-            qty_raw = stripped[b.quantity]
-            qty = _qty(qty_raw)
-        amount, sym_cur_raw = _price(price_raw, m.decimal)
-        sym_cur = _by_unique(sym_cur_raw, text.normalize_currency, pl.String)
-        has_price = keep & price_raw.is_not_null()
-        # currency: explicit column, else symbol, else mapping constant
-        currency = pl.select(
-            pl.when(cur_col_raw.is_not_null())
-            .then(cur_col)
-            .when(sym_cur_raw.is_not_null())
-            .then(sym_cur)
-            .otherwise(pl.lit(default_currency, dtype=pl.String))
-        ).to_series()
-        bad_currency_raw = pl.select(
-            pl.when(cur_col_raw.is_not_null())
-            .then(cur_col_raw)
-            .when(sym_cur_raw.is_not_null())
-            .then(sym_cur_raw)
-            .otherwise(pl.lit(default_currency or "", dtype=pl.String))
-        ).to_series()
-        r_qty_bad = has_price & qty.is_null()
-        r_qty_np = has_price & ~r_qty_bad & (qty <= 0).fill_null(False)
-        r_price_bad = has_price & ~r_qty_bad & ~r_qty_np & amount.is_null()
-        r_cur = has_price & ~r_qty_bad & ~r_qty_np & ~r_price_bad & currency.is_null()
-        r_price_np = (
-            has_price & ~r_qty_bad & ~r_qty_np & ~r_price_bad & ~r_cur & (amount <= 0).fill_null(False)
-        )
-        quarantine(r_qty_bad, "unparsable_break_quantity", qty_raw.fill_null(""))
-        quarantine(r_qty_np, "non_positive_break_quantity", qty_raw)
-        quarantine(r_price_bad, "unparsable_price", price_raw)
-        quarantine(r_cur, "unknown_currency", bad_currency_raw)
-        quarantine(r_price_np, "non_positive_price", price_raw)
-        ok = has_price & ~(r_qty_bad | r_qty_np | r_price_bad | r_cur | r_price_np)
-        break_parts.append((ok, qty, amount, currency, price_raw))
-
-    frame = pl.DataFrame(
-        {
-            "keep": keep,
-            "source": _const(source, n, pl.String),
-            "distributor": distributor,
-            "distributor_country": (
-                get("distributor_country").fill_null(m.distributor_country)
-                if m.distributor_country
-                else get("distributor_country")
-            ),
-            "is_authorized": _bool_col(col.get("is_authorized"), m.is_authorized, n),
-            "is_broker": _bool_col(col.get("is_broker"), m.is_broker, n),
-            "sku": sku,
-            "stock_pool": sku,
-            "mpn_raw": mpn,
-            "manufacturer_raw": get("manufacturer_raw"),
-            "category_raw": get("category_raw"),
-            "description": get("description"),
-            "stock": stock,
-            "stock_raw": stock_raw,
-            "moq": moq,
-            "order_multiple": mult,
-            "packaging": get("packaging"),
-            "lead_time_days": lead_days,
-            "lead_time_raw": lead_raw,
-            "lifecycle_raw": get("lifecycle_raw"),
-            "last_buy_date": ltb,
-            "__cur": pl.select(
-                pl.when(cur_col_raw.is_not_null())
-                .then(cur_col)
-                .otherwise(pl.lit(default_currency, dtype=pl.String))
-            ).to_series(),
-            "prices_include_vat": _const(m.prices_include_vat, n, pl.Boolean),
-            "vat_rate": _const(m.vat_rate if m.prices_include_vat else None, n, pl.Float64),
-            "file_path": _const(file_path, n, pl.String),
-            "record_path": line_txt,
-            "snapshot_date": _const(snapshot_date, n, pl.Date),
-        }
-    )
-    price_breaks, first_currency = _break_lists(break_parts, n)
-    keep_np = keep.to_numpy()
-    frame = frame.filter(keep).with_columns(
-        pl.coalesce(first_currency.filter(keep), pl.col("__cur")).alias("currency"),
-        pl.col("distributor_country").str.to_uppercase(),
-    )
-    table = frame.select([c for c in OFFER_SCHEMA.names if c != "price_breaks"]).to_arrow()
-    table = table.append_column("price_breaks", price_breaks.filter(pa.array(keep_np)))
-    table = table.select(OFFER_SCHEMA.names).cast(OFFER_SCHEMA)
-
-    quarantined: list[QuarantinedRow] = []
-    if q_frames:
-        qdf = pl.concat(q_frames).sort("line", maintain_order=True)
-        quarantined = [
-            QuarantinedRow(source, file_path, loc, rule, raw)
-            for loc, rule, raw in qdf.select("location", "rule", "raw_value").iter_rows()
-        ]
-    return table, quarantined
-
-
-def _break_lists(parts: list[tuple[pl.Series, ...]], n: int) -> tuple[pa.ListArray, pl.Series]:
-    """The valid breaks of each row as a list<struct> sorted by quantity, and each row's first currency.
-
-    Built with numpy offsets and one Arrow `take` (Polars' concat_list over structs is far slower)."""
-    if not parts:
-        empty = pa.array([[] for _ in range(n)], type=pa.list_(PRICE_BREAK_TYPE))
-        return empty, _const(None, n, pl.String)
-    valid = np.column_stack([ok.fill_null(False).to_numpy() for ok, *_ in parts]).astype(bool)
-    structs = [
-        pa.StructArray.from_arrays(
-            [
-                qty.to_arrow().cast(pa.int64()),
-                amount.to_arrow().cast(pa.float64()),
-                currency.to_arrow().cast(pa.string()),
-                price_raw.to_arrow().cast(pa.string()),
-            ],
-            fields=list(PRICE_BREAK_TYPE),
-        )
-        for _ok, qty, amount, currency, price_raw in parts
-    ]
-    flat = pa.concat_arrays(structs)  # column-major: break j of row r at j * n + r
-    rows, cols = np.nonzero(valid)  # row-major
-    idx = cols * n + rows
-    quantities = np.asarray(flat.field("quantity").to_numpy(zero_copy_only=False), dtype=np.float64)
-    order = np.lexsort((quantities[idx], rows)) if idx.size else np.array([], dtype=np.int64)
-    idx = idx[order]
-    counts = valid.sum(axis=1)
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    values = flat.take(pa.array(idx, type=pa.int64()))
-    lists = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values)
-    has = counts > 0
-    first_idx = np.where(has, offsets[:-1], 0)
-    currencies = values.field("currency")
-    if len(values):
-        first = pl.Series(currencies.take(pa.array(first_idx, type=pa.int64())))
-    else:
-        first = _const(None, n, pl.String)
-    first = first.zip_with(pl.Series(has), _const(None, n, pl.String))
-    return lists, first
-
-
-def _bool_col(series: pl.Series | None, default: bool, n: int) -> pl.Series:
-    if series is None:
-        return _const(default, n, pl.Boolean)
-    return _by_unique(series, text.parse_bool, pl.Boolean).fill_null(default)
-
-
+    location = pl.format("line {}", line)
+    records = pl.DataFrame({
+        "file_path": constant(file_path), "location": pl.select(location).to_series(), "seq": line,
+        "mpn": column("mpn_raw"), "sku": column("sku"), "sku_default": column("mpn_raw"),
+        "distributor": column("distributor", m.distributor),
+        "distributor_country": column("distributor_country", m.distributor_country).str.to_uppercase(),
+        "is_authorized": flag("is_authorized", m.is_authorized), "is_broker": flag("is_broker", m.is_broker),
+        **{name: column(name) for name in ("manufacturer_raw", "category_raw", "description", "stock", "moq",
+                                            "order_multiple", "packaging", "lead_time", "lifecycle_raw",
+                                            "last_buy_date")},
+        "currency_declared": column("currency", m.currency),
+        "prices_include_vat": constant(m.prices_include_vat, pl.Boolean),
+        "vat_rate": constant(m.vat_rate if m.prices_include_vat else None, pl.Float64),
+    }).filter(~blank)
+    breaks = pl.concat([
+        pl.DataFrame({
+            "file_path": constant(file_path), "location": pl.select(location).to_series(), "seq": line,
+            "sub": constant(j, pl.Int64),
+            "quantity": (constant(str(b.quantity)) if isinstance(b.quantity, int) else cells[b.quantity]).fill_null(""),
+            "price": cells[b.price], "currency": column("currency"), "currency_default": constant(m.currency),
+        }).filter(cells[b.price].is_not_null() & ~blank)
+        for j, b in enumerate(m.price_breaks)
+    ]) if m.price_breaks else pl.DataFrame(schema={"file_path": pl.String, "location": pl.String, "seq": pl.Int64,
+                                                   "sub": pl.Int64})
+    q = rules.Quarantine(source, rules.CSV_STAGE_ORDER)
+    reading = rules.Reading(lead_time_unit=m.lead_time_unit, decimal=m.decimal, formulas_are_text=True)
+    table = rules.apply(records, breaks, q, source=source, snapshot_date=snapshot_date, reading=reading,
+                        shape=rules.Shape(sku_placeholders=()))
+    return table, q.rows()

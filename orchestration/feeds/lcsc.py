@@ -16,19 +16,20 @@ A `code` other than 200 is a failed file.
 
 from __future__ import annotations
 
-from datetime import date
+from . import common, rules, text
+from .records import FeedFileError
+from .rules import RawRecords, as_dict
 
-from . import text
-from .common import Collector, as_dict, as_list
-from .records import FeedFileError, Offer, QuarantinedRow
+READING = rules.Reading()
+SHAPE = rules.Shape()
 
 DISTRIBUTOR = "LCSC"
 _WAREHOUSES = ("stockSz", "stockJs", "wmStockHk")
 
 
-def parse(
-    payload: dict, *, source: str, file_path: str, snapshot_date: date
-) -> tuple[list[Offer], list[QuarantinedRow]]:
+def records(payload: dict, raw: RawRecords) -> None:
+    """Walk one decoded file into `raw`."""
+    file_path = raw.file_path
     if not isinstance(payload, dict):
         raise FeedFileError(file_path, f"unknown LCSC shape: top level is {type(payload).__name__}")
     base = "$"
@@ -52,64 +53,47 @@ def parse(
         keys = ", ".join(sorted(result)[:8])
         raise FeedFileError(file_path, f"unknown LCSC shape (keys: {keys})")
 
-    col = Collector(source, file_path, snapshot_date)
-    offers: list[Offer] = []
-    for path, p in products:
-        ids = col.require_id(path, p.get("productModel"), p.get("productCode"))
-        if ids is None:
-            continue
-        mpn, sku = ids
-        if text.clean_str(p.get("stockNumber")) is not None:
-            stock, stock_raw = col.stock(path, p.get("stockNumber"))
-        else:
-            parts = [(k, p.get(k)) for k in _WAREHOUSES if text.clean_str(p.get(k)) is not None]
-            stock_raw = " + ".join(f"{k}={text.clean_str(v)}" for k, v in parts) or None
-            values = [text.parse_quantity(v) for _, v in parts]
-            stock = None
-            if parts and all(v is not None for v in values):
-                stock = sum(values)  # type: ignore[arg-type]
-                if any(v < 0 for v in values):  # type: ignore[operator]
-                    col.quarantine(path, "negative_stock", stock_raw)
-                    stock = None
-            elif parts:
-                col.quarantine(path, "unparsable_stock", stock_raw)
+    for order, (path, p) in enumerate(products):
         currency = (
             text.clean_str(p.get("currencyType") or result.get("currencyType"))
             or text.currency_from_symbol(p.get("currencySymbol") or result.get("currencySymbol"))
             or "USD"
         )
-        breaks = col.breaks(f"{path}.productPriceList", p.get("productPriceList"), "ladder", ("currencyPrice", "productPrice"),
-                            default_currency=currency)
-        # price_raw is the published string productPrice
-        raw_strings = {
-            text.parse_quantity(b.get("ladder")): text.clean_str(b.get("productPrice"))
-            for b in (as_dict(x) for x in as_list(p.get("productPriceList")))
-        }
-        breaks = [
-            type(b)(b.quantity, b.unit_price, b.currency, raw_strings.get(b.quantity) or b.price_raw)
-            for b in breaks
-        ]
         category = " > ".join(
             n for n in (text.clean_str(p.get(k)) for k in ("parentCatalogName", "catalogName")) if n
         )
-        offers.append(
-            col.offer(
-                path,
-                breaks,
-                currency,
-                distributor=DISTRIBUTOR,
-                sku=sku,
-                mpn_raw=mpn,
-                manufacturer_raw=text.clean_str(p.get("brandNameEn")),
-                category_raw=category or None,
-                description=text.clean_str(p.get("productIntroEn") or p.get("productDescEn")),
-                stock=stock,
-                stock_raw=stock_raw,
-                moq=col.positive_int(path, p.get("minBuyNumber")),
-                packaging=text.clean_str(p.get("productArrange") or p.get("minPacketUnit")),
-                lead_time_days=None,
-                lead_time_raw=None,
-                lifecycle_raw=None,
-            )
+        raw.offer(
+            order, path, mpn=p.get("productModel"), sku=p.get("productCode"), distributor=DISTRIBUTOR,
+            **_stock(p, path, order, raw), manufacturer_raw=text.clean_str(p.get("brandNameEn")),
+            category_raw=category or None,
+            description=text.clean_str(p.get("productIntroEn") or p.get("productDescEn")), moq=p.get("minBuyNumber"),
+            packaging=text.clean_str(p.get("productArrange") or p.get("minPacketUnit")), currency_declared=currency,
         )
-    return offers, col.quarantined
+        # price_raw is the published string productPrice
+        raw.price_breaks(order, f"{path}.productPriceList", p.get("productPriceList"), "ladder",
+                         ("currencyPrice", "productPrice"), default_currency=currency, price_text_key="productPrice")
+
+
+def _stock(p: dict, path: str, order: int, raw: RawRecords) -> dict:
+    """The site's total `stockNumber`, else the sum of the warehouses (read here, per record: LCSC sends one
+    product a file), with its text as stock_raw."""
+    if text.clean_str(p.get("stockNumber")) is not None:
+        return {"stock": p.get("stockNumber")}
+    parts = [(k, p.get(k)) for k in _WAREHOUSES if text.clean_str(p.get(k)) is not None]
+    stock_raw = " + ".join(f"{k}={text.clean_str(v)}" for k, v in parts) or None
+    values = [text.parse_quantity(v) for _, v in parts]
+    identified = text.clean_str(p.get("productModel")) is not None and (text.clean_str(p.get("productCode")) or "").upper() \
+        not in ("", "N/A", "NA", "-")
+    total = None
+    if parts and all(v is not None for v in values):
+        if any(v < 0 for v in values):  # type: ignore[operator]
+            if identified:
+                raw.quarantine(order, rules.STAGE_STOCK, path, "negative_stock", stock_raw)
+        else:
+            total = str(sum(values))  # type: ignore[arg-type]
+    elif parts and identified:
+        raw.quarantine(order, rules.STAGE_STOCK, path, "unparsable_stock", stock_raw)
+    return {"stock": total, "stock_text": stock_raw}
+
+
+parse = common.file_parser(__name__)

@@ -13,13 +13,13 @@ A non-empty `Errors` list with no results is a failed file.
 
 from __future__ import annotations
 
-from datetime import date
-
-from . import text
-from .common import Collector, as_dict, as_list
-from .records import FeedFileError, Offer, QuarantinedRow
+from . import common, rules, text
+from .records import FeedFileError
+from .rules import RawRecords, as_dict, as_list
 
 DISTRIBUTOR = "Mouser"
+READING = rules.Reading(lead_time_unit="days")
+SHAPE = rules.Shape(stock_candidates=("stock", "stock_alt"))
 _PACKAGING_ATTRS = {"packaging", "パッケージ化", "verpackung", "emballage", "embalaje", "confezione", "包装"}
 _NEW_STATUSES = {"new product", "new at mouser", "active"}
 
@@ -34,9 +34,9 @@ def _errors_text(errors: list) -> str:
     return "; ".join(msgs)
 
 
-def parse(
-    payload: dict, *, source: str, file_path: str, snapshot_date: date
-) -> tuple[list[Offer], list[QuarantinedRow]]:
+def records(payload: dict, raw: RawRecords) -> None:
+    """Walk one decoded file into `raw`."""
+    file_path = raw.file_path
     if not isinstance(payload, dict) or not ("SearchResults" in payload or "Errors" in payload):
         keys = ", ".join(sorted(payload)[:8]) if isinstance(payload, dict) else type(payload).__name__
         raise FeedFileError(file_path, f"unknown Mouser shape (top level: {keys})")
@@ -50,54 +50,25 @@ def parse(
     if parts is not None and not isinstance(parts, list):
         raise FeedFileError(file_path, "unknown Mouser shape: SearchResults.Parts is not a list")
 
-    col = Collector(source, file_path, snapshot_date)
-    offers: list[Offer] = []
     for i, part in enumerate(as_list(parts)):
         part = as_dict(part)
         path = f"$.SearchResults.Parts[{i}]"
-        ids = col.require_id(path, part.get("ManufacturerPartNumber"), part.get("MouserPartNumber"))
-        if ids is None:
-            continue
-        mpn, sku = ids
-        stock, stock_raw = _stock(col, path, part)
-        lead_raw = text.clean_str(part.get("LeadTime"))
-        breaks = col.breaks(f"{path}.PriceBreaks", part.get("PriceBreaks"), "Quantity", "Price", "Currency",
-                            default_currency=None)
         packaging = [
             text.clean_str(a.get("AttributeValue"))
             for a in (as_dict(x) for x in as_list(part.get("ProductAttributes")))
             if str(a.get("AttributeName", "")).strip().lower() in _PACKAGING_ATTRS
         ]
-        offers.append(
-            col.offer(
-                path,
-                breaks,
-                None,
-                distributor=DISTRIBUTOR,
-                sku=sku,
-                mpn_raw=mpn,
-                manufacturer_raw=text.clean_str(part.get("Manufacturer")),
-                category_raw=text.clean_str(part.get("Category")),
-                description=text.clean_str(part.get("Description")),
-                stock=stock,
-                stock_raw=stock_raw,
-                moq=col.positive_int(path, part.get("Min")),
-                order_multiple=col.positive_int(path, part.get("Mult")),
-                packaging=", ".join(p for p in packaging if p) or None,
-                lead_time_days=text.parse_lead_time_days(lead_raw, bare_unit="days"),
-                lead_time_raw=lead_raw,
-                lifecycle_raw=_lifecycle(part),
-            )
+        raw.offer(
+            i, path, mpn=part.get("ManufacturerPartNumber"), sku=part.get("MouserPartNumber"), distributor=DISTRIBUTOR,
+            # the human text ("6178 在庫") is kept as stock_raw when Mouser gives it
+            stock=part.get("AvailabilityInStock"), stock_alt=part.get("Availability"),
+            stock_text=text.clean_str(part.get("Availability")),
+            manufacturer_raw=text.clean_str(part.get("Manufacturer")), category_raw=text.clean_str(part.get("Category")),
+            description=text.clean_str(part.get("Description")), moq=part.get("Min"), order_multiple=part.get("Mult"),
+            packaging=", ".join(p for p in packaging if p) or None, lead_time=part.get("LeadTime"),
+            lifecycle_raw=_lifecycle(part),
         )
-    return offers, col.quarantined
-
-
-def _stock(col: Collector, path: str, part: dict) -> tuple[int | None, str | None]:
-    in_stock = part.get("AvailabilityInStock")
-    availability = part.get("Availability")
-    stock, raw = col.stock(path, in_stock, availability)
-    # keep the human text ("6178 在庫") as stock_raw when Mouser gives it
-    return stock, text.clean_str(availability) or raw
+        raw.price_breaks(i, f"{path}.PriceBreaks", part.get("PriceBreaks"), "Quantity", "Price", "Currency")
 
 
 def _lifecycle(part: dict) -> str | None:
@@ -105,3 +76,6 @@ def _lifecycle(part: dict) -> str | None:
     if text.parse_bool(part.get("IsDiscontinued")) and (status is None or status.lower() in _NEW_STATUSES):
         return "Discontinued"
     return status
+
+
+parse = common.file_parser(__name__)

@@ -17,11 +17,13 @@ listings) uses the MPN as sku. Prices are numbers with a `currency` each. A nega
 
 from __future__ import annotations
 
-from datetime import date
+from . import common, rules, text
+from .records import FeedFileError
+from .rules import RawRecords, as_dict, as_list
 
-from . import text
-from .common import Collector, as_dict, as_list
-from .records import FeedFileError, Offer, QuarantinedRow
+READING = rules.Reading(lead_time_unit="days")
+# an offer without a sku (broker listings) uses the MPN, whatever the sku says
+SHAPE = rules.Shape(sku_placeholders=())
 
 _ROOT_KEYS = ("supMultiMatch", "supSearchMpn", "supSearch", "supParts")
 
@@ -44,9 +46,9 @@ def _iter_parts(data: dict, base: str):
                 yield f"{kpath}.results[{i}].part", as_dict(as_dict(res).get("part"))
 
 
-def parse(
-    payload: dict, *, source: str, file_path: str, snapshot_date: date
-) -> tuple[list[Offer], list[QuarantinedRow]]:
+def records(payload: dict, raw: RawRecords) -> None:
+    """Walk one decoded file into `raw`."""
+    file_path = raw.file_path
     if not isinstance(payload, dict):
         raise FeedFileError(file_path, f"unknown Nexar shape: top level is {type(payload).__name__}")
     if "data" in payload:
@@ -64,67 +66,48 @@ def parse(
             file_path, f"unknown Nexar shape (expected one of {', '.join(_ROOT_KEYS)}; got {keys})"
         )
 
-    col = Collector(source, file_path, snapshot_date)
-    offers: list[Offer] = []
+    order = 0
     for ppath, part in _iter_parts(data, base):
+        order += 1
         mpn = text.clean_str(part.get("mpn"))
         if mpn is None:
-            col.quarantine(ppath, "empty_mpn", "")
+            raw.quarantine(order, rules.STAGE_RECORD, ppath, "empty_mpn", "")
             continue
-        manufacturer = text.clean_str(as_dict(part.get("manufacturer")).get("name"))
         category = as_dict(part.get("category"))
-        category_raw = text.clean_str(category.get("path") or category.get("name"))
         description = text.clean_str(part.get("shortDescription"))
         if description is None:
             descs = as_list(part.get("descriptions"))
             description = text.clean_str(as_dict(descs[0]).get("text")) if descs else None
-        lifecycle = _lifecycle(part)
-        part_lead = part.get("estimatedFactoryLeadDays")
+        common = {
+            "mpn": mpn, "manufacturer_raw": text.clean_str(as_dict(part.get("manufacturer")).get("name")),
+            "category_raw": text.clean_str(category.get("path") or category.get("name")),
+            "description": description, "lifecycle_raw": _lifecycle(part),
+        }
         for s, seller in enumerate(as_list(part.get("sellers"))):
             seller = as_dict(seller)
             spath = f"{ppath}.sellers[{s}]"
+            order += 1
             company = text.clean_str(as_dict(seller.get("company")).get("name"))
             if company is None:
-                col.quarantine(spath, "empty_distributor", mpn)
+                raw.quarantine(order, rules.STAGE_RECORD, spath, "empty_distributor", mpn)
                 continue
             country = text.clean_str(seller.get("country"))
-            is_authorized = bool(text.parse_bool(seller.get("isAuthorized")))
-            is_broker = bool(text.parse_bool(seller.get("isBroker")))
             for o, offer in enumerate(as_list(seller.get("offers"))):
                 offer = as_dict(offer)
                 opath = f"{spath}.offers[{o}]"
-                sku = text.clean_str(offer.get("sku")) or mpn
-                stock, stock_raw = col.stock(opath, offer.get("inventoryLevel"))
+                order += 1
                 lead_value = offer.get("factoryLeadDays")
                 if text.clean_str(lead_value) is None:
-                    lead_value = part_lead
-                breaks = col.breaks(f"{opath}.prices", offer.get("prices"), "quantity", "price", "currency",
-                                    default_currency=None)
-                offers.append(
-                    col.offer(
-                        opath,
-                        breaks,
-                        None,
-                        distributor=company,
-                        distributor_country=country.upper() if country else None,
-                        is_authorized=is_authorized,
-                        is_broker=is_broker,
-                        sku=sku,
-                        mpn_raw=mpn,
-                        manufacturer_raw=manufacturer,
-                        category_raw=category_raw,
-                        description=description,
-                        stock=stock,
-                        stock_raw=stock_raw,
-                        moq=col.positive_int(opath, offer.get("moq")),
-                        order_multiple=col.positive_int(opath, offer.get("orderMultiple")),
-                        packaging=text.clean_str(offer.get("packaging")),
-                        lead_time_days=text.parse_lead_time_days(lead_value, bare_unit="days"),
-                        lead_time_raw=text.clean_str(lead_value),
-                        lifecycle_raw=lifecycle,
-                    )
+                    lead_value = part.get("estimatedFactoryLeadDays")
+                raw.offer(
+                    order, opath, **common, sku=text.clean_str(offer.get("sku")) or mpn, distributor=company,
+                    distributor_country=country.upper() if country else None,
+                    is_authorized=bool(text.parse_bool(seller.get("isAuthorized"))),
+                    is_broker=bool(text.parse_bool(seller.get("isBroker"))),
+                    stock=offer.get("inventoryLevel"), moq=offer.get("moq"), order_multiple=offer.get("orderMultiple"),
+                    packaging=text.clean_str(offer.get("packaging")), lead_time=lead_value,
                 )
-    return offers, col.quarantined
+                raw.price_breaks(order, f"{opath}.prices", offer.get("prices"), "quantity", "price", "currency")
 
 
 def _lifecycle(part: dict) -> str | None:
@@ -134,3 +117,6 @@ def _lifecycle(part: dict) -> str | None:
         if str(attr.get("shortname", "")).lower() == "lifecyclestatus":
             return text.clean_str(spec.get("displayValue") or spec.get("value"))
     return None
+
+
+parse = common.file_parser(__name__)

@@ -1,9 +1,8 @@
 """Records produced by the feed parsers (the contract in docs/architecture.md, "Feed parsers").
 
-Every JSON parser returns `Offer` objects and bulk broker CSVs an Arrow table with `OFFER_SCHEMA` (the
-registry turns either into one table per folder),
-`QuarantinedRow`s for rows that were read but broke a row rule, and the registry turns files that could
-not be read at all into `FailedFile`s.
+The one rule set (rules.py) writes offers as an Arrow table with `OFFER_SCHEMA` (`Offer` objects are
+for tests and small folders), `QuarantinedRow`s for rows that were read but broke a row rule, and the
+registry turns files that could not be read at all into `FailedFile`s.
 
 Conventions fixed here:
 - `vat_rate` is a *fraction* (0.23 for 23 %), set only when `prices_include_vat` is true; staging

@@ -22,22 +22,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
 
-from . import text
-from .common import Collector, as_dict, as_list, offer_currency
-from .records import FailedFile, FeedFileError, Offer, QuarantinedRow
+from . import common, rules, text
+from .records import FeedFileError
+from .rules import RawRecords, as_dict, as_list
+
+READING = rules.Reading()
+SHAPE = rules.Shape()
 
 DISTRIBUTOR = "TME"
 
 
 @dataclass
 class _TmeFile:
-    file_path: str
+    raw: RawRecords
     kind: str  # "products" | "prices"
     data: dict
-    base: str  # JSON path of Data
-    col: Collector
     products: list[tuple[str, dict]] = field(default_factory=list)
 
 
@@ -76,20 +76,24 @@ def _classify(data: dict, file_path: str) -> str:
     raise FeedFileError(file_path, "unknown TME shape: ProductList is neither products nor prices")
 
 
-def parse_many(
-    payloads: list[tuple[str, dict]], *, source: str, snapshot_date: date
-) -> tuple[list[Offer], list[QuarantinedRow], list[FailedFile]]:
-    """Parse and join every TME file of one snapshot folder."""
+# Order of a prices file's rows: its entries without a Symbol, then the matched products' stock and breaks
+# (in product order), then the entries no product matched.
+_MATCHED, _UNMATCHED = 1 << 30, 1 << 31
+
+
+def records_folder(payloads: list[tuple[str, dict]], raws: list[RawRecords]) -> list[tuple[str, Exception]]:
+    """Walk and join every TME file of one snapshot folder into `raws` (one per payload); the files that
+    cannot be read come back as (file_path, error)."""
     files: list[_TmeFile] = []
-    failed: list[FailedFile] = []
-    for file_path, payload in payloads:
+    failed: list[tuple[str, Exception]] = []
+    for (file_path, payload), raw in zip(payloads, raws, strict=True):
         try:
             data, base = _unwrap(payload, file_path)
             kind = _classify(data, file_path)
         except FeedFileError as e:
-            failed.append(FailedFile(source, file_path, e.reason))
+            failed.append((file_path, e))
             continue
-        f = _TmeFile(file_path, kind, data, base, Collector(source, file_path, snapshot_date))
+        f = _TmeFile(raw, kind, data)
         f.products = [(f"{base}.ProductList[{i}]", as_dict(p)) for i, p in enumerate(data["ProductList"])]
         files.append(f)
 
@@ -98,85 +102,68 @@ def parse_many(
     for f in files:
         if f.kind != "prices":
             continue
-        for path, entry in f.products:
+        for i, (path, entry) in enumerate(f.products):
             sym = text.clean_str(entry.get("Symbol"))
             if sym is None:
-                f.col.quarantine(path, "empty_sku", "")
+                f.raw.quarantine(i, rules.STAGE_RECORD, path, "empty_sku", "")
                 continue
             prices.setdefault(sym, (f, path, entry))
 
-    offers: list[Offer] = []
     matched: set[str] = set()
     seen: set[str] = set()
+    order = 0
     for f in files:
         if f.kind != "products":
             continue
-        for path, product in f.products:
-            ids = f.col.require_id(path, product.get("OriginalSymbol"), product.get("Symbol"))
-            if ids is None:
-                continue
-            mpn, sku = ids
-            if sku in seen:
-                continue
-            seen.add(sku)
-            offer = _offer(f, path, product, mpn, sku)
-            if sku in prices:
+        for i, (path, product) in enumerate(f.products):
+            sku = text.clean_str(product.get("Symbol"))
+            identified = text.clean_str(product.get("OriginalSymbol")) is not None and sku is not None \
+                and sku.upper() not in ("N/A", "NA", "-")
+            if identified:
+                if sku in seen:
+                    continue
+                seen.add(sku)
+            order += 1
+            values = _offer(product)
+            if identified and sku in prices:
                 matched.add(sku)
-                _apply_prices(offer, *prices[sku])
-            offers.append(offer)
+                values.update(_prices(*prices[sku], _MATCHED + order, f.raw.seq(i)))
+            f.raw.offer(i, path, mpn=product.get("OriginalSymbol"), sku=product.get("Symbol"), **values)
 
-    for sym, (f, path, _entry) in prices.items():
+    for n, (sym, (f, path, _entry)) in enumerate(prices.items()):
         if sym not in matched:
-            f.col.quarantine(path, "price_without_product", sym)
-
-    quarantined = [q for f in files for q in f.col.quarantined]
-    return offers, quarantined, failed
+            f.raw.quarantine(_UNMATCHED + n, rules.STAGE_RECORD, path, "price_without_product", sym)
+    return failed
 
 
-def parse(
-    payload: dict, *, source: str, file_path: str, snapshot_date: date
-) -> tuple[list[Offer], list[QuarantinedRow]]:
-    """One TME file on its own (a Search file gives offers without stock and prices)."""
-    offers, quarantined, failed = parse_many(
-        [(file_path, payload)], source=source, snapshot_date=snapshot_date
-    )
-    if failed:
-        raise FeedFileError(file_path, failed[0].reason)
-    return offers, quarantined
-
-
-def _offer(f: _TmeFile, path: str, p: dict, mpn: str, sku: str) -> Offer:
+def _offer(p: dict) -> dict:
     packing = [
         f"{text.clean_str(x.get('Id')) or '?'}:{text.clean_str(x.get('Amount')) or '?'}"
         for x in (as_dict(y) for y in as_list(p.get("Packing")))
     ]
     statuses = [s for s in (text.clean_str(x) for x in as_list(p.get("ProductStatusList"))) if s]
-    return f.col.offer(
-        path,
-        [],
-        None,
-        distributor=DISTRIBUTOR,
-        sku=sku,
-        mpn_raw=mpn,
-        manufacturer_raw=text.clean_str(p.get("Producer")),
-        category_raw=text.clean_str(p.get("Category")),
-        description=text.clean_str(p.get("Description")),
-        moq=f.col.positive_int(path, p.get("MinAmount")),
-        order_multiple=f.col.positive_int(path, p.get("Multiples")),
-        packaging=", ".join(packing) or None,
-        lifecycle_raw=", ".join(statuses) or None,
-    )
+    return {
+        "distributor": DISTRIBUTOR, "manufacturer_raw": text.clean_str(p.get("Producer")),
+        "category_raw": text.clean_str(p.get("Category")), "description": text.clean_str(p.get("Description")),
+        "moq": p.get("MinAmount"), "order_multiple": p.get("Multiples"), "packaging": ", ".join(packing) or None,
+        "lifecycle_raw": ", ".join(statuses) or None,
+    }
 
 
-def _apply_prices(offer: Offer, f: _TmeFile, path: str, entry: dict) -> None:
+def _prices(f: _TmeFile, path: str, entry: dict, order: int, offer_seq: int) -> dict:
+    """Stock, breaks and VAT of a product from its GetPricesAndStocks entry; their quarantine rows belong
+    to the prices file."""
     currency = text.clean_str(f.data.get("Currency"))
-    offer.stock, offer.stock_raw = f.col.stock(path, entry.get("Amount"))
-    breaks = f.col.breaks(f"{path}.PriceList", entry.get("PriceList"), "Amount", "PriceValue", default_currency=currency)
-    offer.price_breaks = breaks
-    offer.currency = offer_currency(breaks, currency)
+    f.raw.price_breaks(order, f"{path}.PriceList", entry.get("PriceList"), "Amount", "PriceValue",
+                       default_currency=currency, offer_seq=offer_seq)
+    values = {"stock": entry.get("Amount"), "stock_location": path, "stock_file_path": f.raw.file_path,
+              "stock_seq": f.raw.seq(order), "currency_declared": currency}
     if str(f.data.get("PriceType", "")).upper() == "GROSS":
-        offer.prices_include_vat = True
         vat = entry.get("VatRate")
-        offer.vat_rate = (
-            float(vat) / 100.0 if isinstance(vat, int | float) and not isinstance(vat, bool) else None
-        )
+        values.update(prices_include_vat=True, vat_rate=(
+            float(vat) / 100.0 if isinstance(vat, int | float) and not isinstance(vat, bool) else None))
+    return values
+
+
+parse = common.file_parser(__name__)
+parse_many = common.folder_parser(__name__)

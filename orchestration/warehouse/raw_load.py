@@ -307,16 +307,52 @@ def parse_workers() -> int:
     return max(1, int(os.environ.get("PARTRISK_PARSE_WORKERS", os.cpu_count() or 1)))
 
 
+def _parse_chunk(jobs: list[tuple]) -> list[ParsedFolder]:
+    """Date folders of one source read together (`registry.parse_snapshots`); each alone if that fails."""
+    from orchestration.feeds.registry import parse_snapshots
+
+    if len(jobs) < 2:
+        return [_parse_task(job) for job in jobs]
+    source, landing = jobs[0][0], jobs[0][3]
+    hashes = [job[4] if job[4] is not None else folder_hashes(job[2], landing) for job in jobs]
+    try:
+        parsed = parse_snapshots(source, [job[2] for job in jobs], landing,
+                                 hashes=dict(pair for folder in hashes for pair in folder))
+    except Exception:  # noqa: BLE001 - each folder then fails (or loads) on its own
+        return [_parse_task(job) for job in jobs]
+    return [ParsedFolder(p.to_arrow(), list(p.quarantined), list(p.failed_files), h)
+            for p, h in zip(parsed, hashes, strict=True)]
+
+
+def _chunks(jobs: list[tuple]) -> list[list[tuple]]:
+    """Consecutive JSON folders of one source, up to `FOLDERS_PER_READ` each; a broker folder alone."""
+    from orchestration.feeds.registry import FOLDERS_PER_READ
+
+    chunks: list[list[tuple]] = []
+    for job in jobs:
+        last = chunks[-1] if chunks else None
+        if (last and last[0][0] == job[0] and len(last) < FOLDERS_PER_READ
+                and not landing_tree.is_broker_source(job[3], job[0])):
+            last.append(job)
+        else:
+            chunks.append([job])
+    return chunks
+
+
 def _parse_all(tasks: list[tuple[str, date, Path, list]], landing: Path, spill_dir: Path) -> Iterator[ParsedFolder]:
-    """Parse folders in order; a backfill spreads them over worker processes (parsing is CPU-bound)."""
+    """Parse folders in order, in chunks of one source; a backfill spreads the chunks over worker processes
+    (parsing is CPU-bound)."""
     jobs = [(source, snapshot, folder, landing, hashes, spill_dir) for source, snapshot, folder, hashes in tasks]
-    workers = min(parse_workers(), len(jobs))
+    chunks = _chunks(jobs)
+    workers = min(parse_workers(), len(chunks))
     if workers <= 1 or len(jobs) < 8:
-        yield from map(_parse_task, jobs)
+        for chunk in chunks:
+            yield from _parse_chunk(chunk)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_parse_task, jobs, chunksize=4)
+        for parsed in pool.map(_parse_chunk, chunks):
+            yield from parsed
 
 
 def load_feed_partitions(
