@@ -40,12 +40,14 @@ dev: install manifest ## open the Dagster UI and daemon at http://127.0.0.1:3000
 	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m orchestration.definitions
 
+# Two workers, a test file each at a time; the session warehouses are built once and shared (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 test: install manifest ## run the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 # Without the tests marked slow: warehouse rebuilds, spawned refreshes and daemons, big files, the browser.
 test-fast: install manifest ## run the test suite without the slow tests
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
 
 # Benchmarks (not tests): trend features at tiers S, M4, M + one features night at 120/365 days of history;
 # the backtest; feed ingest against bare DuckDB read_json (needs data/sample); a whole night at 30 days of history against the demo warehouse's (make demo builds it).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -67,13 +68,17 @@ class BuiltWarehouse:
             return conn.execute(sql, params or []).fetchall()
 
 
-@pytest.fixture(scope="session")
-def small_market(tmp_path_factory) -> Path:
+def simulated_market(root: Path, seed: int) -> Path:
     from orchestration.simulate import simulate
 
-    landing = tmp_path_factory.mktemp("landing") / "market"
-    simulate(landing, **SMALL_MARKET)
+    landing = root / "market"
+    simulate(landing, **{**SMALL_MARKET, "seed": seed})
     return landing
+
+
+@pytest.fixture(scope="session")
+def small_market(tmp_path_factory) -> Path:
+    return once_per_run(tmp_path_factory, "landing", lambda root: simulated_market(root, SMALL_MARKET["seed"]))
 
 
 # The holdout: the same market shape with a seed never used in tuning the scoring model.
@@ -107,19 +112,66 @@ def refreshed_warehouse(root: Path, landing: Path, restore: tuple[str, ...] = RE
     return BuiltWarehouse(landing, root / "partrisk.duckdb", root / "dagster_home", outcome)
 
 
+def build_small_warehouse(root: Path) -> BuiltWarehouse:
+    landing = once_per_run_in(root.parent, "landing", lambda where: simulated_market(where, SMALL_MARKET["seed"]))
+    return refreshed_warehouse(root, landing)
+
+
+def build_holdout_warehouse(root: Path) -> BuiltWarehouse:
+    landing = simulated_market(root / "landing", HOLDOUT_SEED)
+    # The session's warehouse stays the one the environment points at.
+    return refreshed_warehouse(root / "warehouse", landing,
+                               (*REFRESH_ENV, "PARTRISK_LANDING", "PARTRISK_WAREHOUSE"))
+
+
+# The session warehouses, by name: under pytest-xdist a worker waiting for one builds the other meanwhile.
+SESSION_BUILDS = {"warehouse": build_small_warehouse, "holdout": build_holdout_warehouse}
+
+
+def once_per_run(tmp_path_factory, name: str, build):
+    """`build(folder)` once per test run: under pytest-xdist the workers share the first worker's result."""
+    base = tmp_path_factory.getbasetemp()
+    # xdist gives each worker its own base temp under one folder per run; a plain run shares nothing.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return once_per_run_in(shared, name, build)
+
+
+def once_per_run_in(shared: Path, name: str, build):
+    import pickle
+
+    from filelock import FileLock, Timeout
+
+    result = shared / f"{name}.pickle"
+    lock = FileLock(shared / f"{name}.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        for other, build_other in SESSION_BUILDS.items():
+            if name in SESSION_BUILDS and other != name:
+                with contextlib.suppress(Timeout), FileLock(shared / f"{other}.lock", timeout=0):
+                    if not (shared / f"{other}.pickle").exists():
+                        (shared / f"{other}.pickle").write_bytes(pickle.dumps(build_other(shared / other)))
+        lock.acquire()
+    try:
+        if result.exists():
+            return pickle.loads(result.read_bytes())
+        value = build(shared / name)
+        result.write_bytes(pickle.dumps(value))
+        return value
+    finally:
+        lock.release()
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory, small_market) -> BuiltWarehouse:
-    """The small market refreshed once per session; tests that change it work on a copy of the file."""
-    return refreshed_warehouse(tmp_path_factory.mktemp("warehouse"), small_market)
+    """The small market refreshed once per test run; tests that change it work on a copy of the file."""
+    built = once_per_run(tmp_path_factory, "warehouse", build_small_warehouse)
+    # The environment points at it, as after the refresh, in whichever worker built it.
+    os.environ["PARTRISK_LANDING"], os.environ["PARTRISK_WAREHOUSE"] = str(built.landing), str(built.warehouse)
+    return built
 
 
 @pytest.fixture(scope="session")
 def holdout_warehouse(tmp_path_factory) -> BuiltWarehouse:
     """A second small market, same shape, seed HOLDOUT_SEED, refreshed like built_warehouse."""
-    from orchestration.simulate import simulate
-
-    landing = tmp_path_factory.mktemp("holdout_landing") / "market"
-    simulate(landing, **{**SMALL_MARKET, "seed": HOLDOUT_SEED})
-    # The session's warehouse stays the one the environment points at.
-    return refreshed_warehouse(tmp_path_factory.mktemp("holdout_warehouse"), landing,
-                               (*REFRESH_ENV, "PARTRISK_LANDING", "PARTRISK_WAREHOUSE"))
+    return once_per_run(tmp_path_factory, "holdout", build_holdout_warehouse)

@@ -140,6 +140,40 @@ def test_raw_contract_break_is_an_error(loaded):
     assert any(f.expectation == "expect_table_columns_to_match_set" for f in result.outcome.errors)
 
 
+def test_feed_tables_validated_as_one_batch_keep_their_own_results(loaded):
+    """One GX run for every feed table; each table keeps its own rows, failures and quarantine, and a table
+    that breaks the contract fails alone."""
+    conn, dates = loaded
+    counts = {t: _count(conn, f"select count(*) from raw.offers_{t}") for t in ("digikey", "mouser")}
+    conn.execute("update raw.offers_digikey set stock = -7, stock_raw = '-7' "
+                 "where rowid in (select rowid from raw.offers_digikey order by rowid limit 2)")
+    conn.execute("update raw.offers_mouser set currency = 'KZT' where rowid = (select min(rowid) from raw.offers_mouser)")
+    results = gates.gate_raw_feeds(conn, ["raw.offers_digikey", "raw.offers_mouser", "raw.offers_tme"], dates)
+    digikey, mouser, tme = results["raw.offers_digikey"], results["raw.offers_mouser"], results["raw.offers_tme"]
+    assert (digikey.rows_checked, mouser.rows_checked) == (counts["digikey"], counts["mouser"])
+    assert digikey.quarantined_by_rule == {"negative_stock": 2} and mouser.quarantined_by_rule == {"unknown_currency": 1}
+    assert digikey.passed and mouser.passed and digikey.has_warnings and mouser.has_warnings
+    [failure] = digikey.outcome.failed_expectations
+    assert failure.unexpected_count == 2 and failure.partial_unexpected == [-7, -7]
+    assert tme.skipped == "raw.offers_tme does not exist yet"
+    assert _count(conn, "select count(*) from quarantine.rows where source = 'digikey'") == 2
+    assert _count(conn, "select count(*) from quarantine.rows where source = 'mouser'") == 1
+
+    conn.execute("alter table raw.offers_digikey alter stock type varchar")
+    results = gates.gate_raw_feeds(conn, ["raw.offers_digikey", "raw.offers_mouser"], dates)
+    assert not results["raw.offers_digikey"].passed
+    assert any(f.column == "stock_column_type" for f in results["raw.offers_digikey"].outcome.errors)
+    assert results["raw.offers_mouser"].passed and not results["raw.offers_mouser"].has_warnings
+    # The volume suite, one batch for both tables: the same rows and verdicts as one table at a time.
+    conn.execute("delete from raw.offers_mouser where snapshot_date = ?", [dates[-1]])
+    volumes = gates.gate_raw_volumes(conn, ["raw.offers_digikey", "raw.offers_mouser"], dates, threshold=0.5)
+    for table, result in volumes.items():
+        alone = gates.gate_raw_volume(conn, table, dates, threshold=0.5)
+        assert result.rows_checked == alone.rows_checked == len(gates.volume_frame(conn, table, dates)) > 0
+        assert result.outcome.summary() == alone.outcome.summary() and result.extra == alone.extra
+    assert volumes["raw.offers_mouser"].has_warnings and not volumes["raw.offers_digikey"].has_warnings
+
+
 def test_row_count_shrink_is_a_warning_with_a_configurable_threshold(loaded, monkeypatch):
     conn, dates = loaded
     last = dates[-1]

@@ -128,21 +128,12 @@ def _finish_raw(result: GateResult, table: str, conn, frame, outcome, make_row) 
     return result
 
 
-def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]) -> GateResult:
-    """raw.offers_<source> for the run's dates: contract, types and row rules; failing rows quarantined."""
-    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+def _feed_frame(conn: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], currencies: list[str],
+                dates: list[date]):
+    """The run's rows of one raw.offers_<source> table, with the derived columns the feed suite reads."""
+    from orchestration.quality import suites
 
-    name = table.split(".")[-1]
-    result = GateResult(f"raw.{name}", None)
-    if not table_exists(conn, "raw", name):
-        result.skipped = f"{table} does not exist yet"
-        return result
-    currencies = known_currencies(conn)
-    types = dict(conn.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ?",
-        [name]).fetchall())
-    columns = list(types)
-    plain = [c for c in columns if c not in ("price_breaks", "snapshot_date")]
+    plain = [c for c in types if c not in ("price_breaks", "snapshot_date")]
     sql = f"""
         select rowid as {ROW_ID}, {', '.join(plain)},
                cast(snapshot_date as varchar) as snapshot_date,
@@ -159,19 +150,100 @@ def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]
         frame[f"{column}_column_type"] = types.get(column)
     if "folder_date" in frame:
         frame.loc[frame["folder_date"] == "", "folder_date"] = None
-    result.rows_checked = len(frame)
-    suite = suites.raw_feed_suite(name.removeprefix("offers_"), currencies, [d.isoformat() for d in dates])
-    outcome = _validate("raw", name, frame, suite)
-    result.outcome = outcome
+    return frame
 
-    def make_row(rowid, record, failure):
-        # The partition a row belongs to is its file's date folder (a reload of that partition replaces it).
-        folder = record.get("folder_date")
-        snapshot = date.fromisoformat(folder if isinstance(folder, str) and folder else record["snapshot_date"])
-        return QuarantineRow(rowid, record["source"], snapshot, record["file_path"], record.get("record_path"),
-                             failure.rule, _raw_value(record, failure))
 
-    return _finish_raw(result, table, conn, frame, outcome, make_row)
+def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]) -> GateResult:
+    """raw.offers_<source> for the run's dates: contract, types and row rules; failing rows quarantined."""
+    return gate_raw_feeds(conn, [table], dates)[table]
+
+
+def gate_raw_feeds(conn: duckdb.DuckDBPyConnection, tables: list[str], dates: list[date]) -> dict[str, GateResult]:
+    """Every raw.offers_<source> table of the run, validated as one batch: one GX run, a result per table.
+
+    Tables whose columns have the same types share a batch (the loader gives every feed the same
+    schema); a table that breaks the contract differs, so it is validated alone and fails alone.
+    """
+    from orchestration.quality import suites  # GX loads on first use, not with the definitions
+
+    currencies = known_currencies(conn)
+    day_names = [d.isoformat() for d in dates]
+    results: dict[str, GateResult] = {}
+    batches: dict[tuple, dict[str, object]] = {}  # column types -> {table: its frame}
+    for table in tables:
+        name = table.split(".")[-1]
+        results[table] = GateResult(f"raw.{name}", None)
+        if not table_exists(conn, "raw", name):
+            results[table].skipped = f"{table} does not exist yet"
+            continue
+        types = dict(conn.execute(
+            "select column_name, data_type from information_schema.columns where table_schema = 'raw' "
+            "and table_name = ? order by ordinal_position", [name]).fetchall())
+        batches.setdefault(tuple(types.items()), {})[table] = _feed_frame(conn, table, types, currencies, dates)
+    for frames in batches.values():
+        batch_name = next(iter(frames)).split(".")[-1] if len(frames) == 1 else "offers"
+        suite = suites.raw_feed_suite(batch_name.removeprefix("offers_"), currencies, day_names)
+        batch, owners = _one_batch(frames)
+        for table, outcome in _split_outcome(_validate("raw", batch_name, batch, suite), batch, owners).items():
+            frame, result = frames[table], results[table]
+            result.rows_checked, result.outcome = len(frame), outcome
+
+            def make_row(rowid, record, failure):
+                # The partition a row belongs to is its file's date folder (a reload of that partition replaces it).
+                folder = record.get("folder_date")
+                snapshot = date.fromisoformat(folder if isinstance(folder, str) and folder else record["snapshot_date"])
+                return QuarantineRow(rowid, record["source"], snapshot, record["file_path"], record.get("record_path"),
+                                     failure.rule, _raw_value(record, failure))
+
+            _finish_raw(result, table, conn, frame, outcome, make_row)
+    return results
+
+
+def _one_batch(frames: dict[str, object]):
+    """The frames stacked into one, renumbered by ROW_ID; owners[i] = (table, its own ROW_ID) of row i."""
+    import pandas as pd
+
+    owners = [(table, rowid) for table, frame in frames.items() for rowid in frame[ROW_ID].tolist()]
+    batch = pd.concat(list(frames.values()), ignore_index=True) if len(frames) > 1 else next(iter(frames.values())).copy()
+    batch[ROW_ID] = range(len(batch))
+    return batch, owners
+
+
+def _split_outcome(outcome: ValidationOutcome, batch, owners: list[tuple[str, object]]) -> dict[str, ValidationOutcome]:
+    """One batch's outcome as each table's own: its failing rows (by its own ROW_ID), counts and statistics.
+
+    A failure that names no rows (a table-level expectation) belongs to every table of the batch.
+    """
+    import copy
+
+    tables = list(dict.fromkeys(table for table, _ in owners))
+    rows = {table: sum(1 for owner, _ in owners if owner == table) for table in tables}
+    evaluated = int(outcome.statistics.get("evaluated_expectations", 0))
+    split: dict[str, ValidationOutcome] = {}
+    for table in tables:
+        failed = []
+        for failure in outcome.failed_expectations:
+            if failure.index_ids:
+                mine = [i for i in failure.index_ids if owners[int(i)][0] == table]
+                if not mine:
+                    continue
+                failure = copy.copy(failure)
+                own_ids = [owners[int(i)][1] for i in mine]
+                failure.index_ids = own_ids
+                failure.row_ids = own_ids if failure.row_ids else []
+                failure.unexpected_count = len(mine)
+                failure.unexpected_percent = 100.0 * len(mine) / rows[table] if rows[table] else None
+                if failure.column in batch.columns:
+                    failure.partial_unexpected = batch[failure.column].iloc[mine[:20]].tolist()
+            failed.append(failure)
+        statistics = {**outcome.statistics, "successful_expectations": evaluated - len(failed),
+                      "unsuccessful_expectations": len(failed),
+                      "success_percent": 100.0 * (evaluated - len(failed)) / evaluated if evaluated else None}
+        result_json = outcome.result_json if len(tables) == 1 else {
+            "validated_as_one_batch": tables, "statistics": statistics, "results": [f.as_dict() for f in failed]}
+        split[table] = ValidationOutcome(passed=not any(f.severity == "error" for f in failed), statistics=statistics,
+                                         failed_expectations=failed, result_json=result_json, rows=rows[table])
+    return split
 
 
 def feed_sources_of(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -223,19 +295,34 @@ def volume_frame(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date])
 def gate_raw_volume(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date],
                     threshold: float | None = None) -> GateResult:
     """Row count per source and day against the trailing 7-day median: a shrink over the threshold is a WARN."""
+    return gate_raw_volumes(conn, [table], dates, threshold)[table]
+
+
+def gate_raw_volumes(conn: duckdb.DuckDBPyConnection, tables: list[str], dates: list[date],
+                     threshold: float | None = None) -> dict[str, GateResult]:
+    """gate_raw_volume for every feed table, validated as one batch (one GX run), a result per table."""
     from orchestration.quality import suites  # GX loads on first use, not with the definitions
 
     threshold = suites.shrink_threshold() if threshold is None else threshold
-    frame = volume_frame(conn, table, dates)
-    result = GateResult("raw.volume", None, rows_checked=len(frame))
-    if frame.empty:
-        result.skipped = "no snapshot of this table in the run"
-        return result
-    result.outcome = _validate("raw", "volume", frame, suites.raw_volume_suite(threshold))
-    shrunk = frame[frame["ratio_to_median"].notna() & (frame["ratio_to_median"] < 1 - threshold)]
-    result.extra = {"threshold": threshold, "days_shrunk": [
-        f"{r.source} {r.snapshot_date}: {r.rows} rows vs median {r.trailing_median:g}" for r in shrunk.itertuples()]}
-    return result
+    results: dict[str, GateResult] = {}
+    frames = {}
+    for table in tables:
+        frame = volume_frame(conn, table, dates)
+        results[table] = GateResult("raw.volume", None, rows_checked=len(frame))
+        if frame.empty:
+            results[table].skipped = "no snapshot of this table in the run"
+            continue
+        frame.insert(0, ROW_ID, range(len(frame)))
+        frames[table] = frame
+        shrunk = frame[frame["ratio_to_median"].notna() & (frame["ratio_to_median"] < 1 - threshold)]
+        results[table].extra = {"threshold": threshold, "days_shrunk": [
+            f"{r.source} {r.snapshot_date}: {r.rows} rows vs median {r.trailing_median:g}" for r in shrunk.itertuples()]}
+    if frames:
+        batch, owners = _one_batch(frames)
+        outcome = _validate("raw", "volume", batch, suites.raw_volume_suite(threshold))
+        for table, own in _split_outcome(outcome, batch, owners).items():
+            results[table].outcome = own
+    return results
 
 
 PRESENT_STATE = {

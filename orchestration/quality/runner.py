@@ -36,6 +36,7 @@ class FailedExpectation:
     unexpected_percent: float | None
     partial_unexpected: list
     row_ids: list = field(default_factory=list)  # ROW_ID values of the failing rows (row-level only)
+    index_ids: list = field(default_factory=list)  # ROW_ID values of every failing row GX names, row-level or not
     observed_value: Any = None
     description: str | None = None
     raw_column: str | None = None  # the column whose value quarantine.rows keeps as raw_value
@@ -164,15 +165,15 @@ def validate_batch(stage: str, name: str, frame, suite=None, *, root: Path | Non
         meta = meta_by_id.get(str(config.id), dict(config.meta or {}))
         kwargs = config.kwargs
         res = item.result or {}
-        row_ids = []
-        if meta.get("row_level") and res.get("unexpected_index_list"):
-            row_ids = [entry[ROW_ID] for entry in res["unexpected_index_list"] if isinstance(entry, dict) and ROW_ID in entry]
+        index_ids = [entry[ROW_ID] for entry in res.get("unexpected_index_list") or []
+                     if isinstance(entry, dict) and ROW_ID in entry]
+        row_ids = index_ids if meta.get("row_level") else []
         failed.append(FailedExpectation(
             expectation=config.type, column=kwargs.get("column") or kwargs.get("column_A")
             or (",".join(kwargs.get("column_list", [])) or None),
             rule=meta.get("rule"), severity=meta.get("severity", "error"), row_level=bool(meta.get("row_level")),
             unexpected_count=res.get("unexpected_count"), unexpected_percent=res.get("unexpected_percent"),
-            partial_unexpected=list(res.get("partial_unexpected_list") or [])[:20], row_ids=row_ids,
+            partial_unexpected=list(res.get("partial_unexpected_list") or [])[:20], row_ids=row_ids, index_ids=index_ids,
             observed_value=res.get("observed_value"), description=meta.get("description"),
             raw_column=meta.get("raw_column"),
         ))
