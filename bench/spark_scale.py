@@ -1,0 +1,234 @@
+"""Scale benchmark: Spark local[2] vs DuckDB/Polars on the staged-market tiers (`make bench` when pyspark is installed).
+
+    python -m bench.spark_scale --tiers S,M [--engines spark,duckdb] [--driver-memory 4g]
+    python -m bench.spark_scale --tiers L --days 3   # a slice of tier L: all its parts, its last 3 days only
+
+Per tier and engine, one fresh process runs three steps on the tier's Parquet input (bench.generate):
+- raw: write offers and price breaks as Parquet partitioned by snapshot_date (the raw layer on Spark);
+- staging read: scan that raw layer and aggregate the offer grain per day (what a staging model reads);
+- features: the whole backfill of `part_trends_daily` (Spark: `spark_part_trends`, Polars partitioned by
+  part; DuckDB path: `compute_part_trends` in one Polars pass), written as Parquet.
+Peak RSS is polled with psutil over the process tree (Python driver + JVM + Python workers). Results go to
+bench/out/spark_scale.json and print as Markdown rows for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import psutil
+
+from bench.generate import TIERS, generate
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parent.parent
+# Rows per Polars call on Spark's workers: bounds a task's memory (tier M in one pass needed 5.2 GB).
+OFFERS_PER_PARTITION = 400_000
+STAGING_SQL = (
+    "select snapshot_date, count(*) as offers, sum(stock) as stock, count(distinct mpn) as parts "
+    "from offers group by snapshot_date"
+)
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def measured(args: list[str]) -> dict:
+    """Run `python -m bench.spark_scale run *args` in a fresh process; poll the tree's RSS until it exits."""
+    proc = subprocess.Popen([sys.executable, "-m", "bench.spark_scale", "run", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    watched, peak, started = psutil.Process(proc.pid), 0, time.perf_counter()
+    while proc.poll() is None:
+        try:
+            peak = max(peak, tree_rss(watched))
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench.spark_scale run {' '.join(args)} failed with exit code {proc.returncode}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result.update(process_wall_s=time.perf_counter() - started, peak_tree_rss_mb=peak / 2**20)
+    return result
+
+
+# --- inside the measured process ---------------------------------------------------------------------------
+
+
+def _timed(step) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = step()
+    return time.perf_counter() - started, value
+
+
+def _window(info: dict) -> tuple[date, date]:
+    return date.fromisoformat(str(info["first"])), date.fromisoformat(str(info["end"]))
+
+
+def run_spark(data: Path, work: Path, driver_memory: str, mode: str) -> dict:
+    from pyspark.sql import functions as F
+
+    from orchestration.spark.features import spark_part_trends
+    from orchestration.spark.session import local_spark_session
+
+    info = json.loads((data / "manifest.json").read_text())
+    first, end = _window(info)
+    startup_s, spark = _timed(lambda: local_spark_session(work / "spark", app_name="partrisk-bench",
+                                                           driver_memory=driver_memory, hive_metastore=False))
+    in_slice = F.col("snapshot_date").between(F.lit(first), F.lit(end))
+    offers = spark.read.parquet(info["offers_path"]).where(in_slice)
+    breaks = spark.read.parquet(info["price_breaks_path"]).where(in_slice)
+    raw = work / "raw"
+
+    def write_raw() -> int:
+        offers.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(raw / "offers"))
+        breaks.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(raw / "price_breaks"))
+        return spark.read.parquet(str(raw / "offers")).count()
+
+    raw_s, offer_rows = _timed(write_raw)
+
+    def read_staging() -> int:
+        spark.read.parquet(str(raw / "offers")).createOrReplaceTempView("offers")
+        return len(spark.sql(STAGING_SQL).collect())
+
+    staging_s, _ = _timed(read_staging)
+    raw_offers = spark.read.parquet(str(raw / "offers"))
+    if "last_buy_date" not in raw_offers.columns:  # the simulator's staged grain omits it
+        raw_offers = raw_offers.withColumn("last_buy_date", F.lit(None).cast("date"))
+    partitions = max(4, -(-offer_rows // OFFERS_PER_PARTITION))
+
+    def features() -> int:
+        trends = spark_part_trends(raw_offers, spark.read.parquet(str(raw / "price_breaks")), start=first,
+                                   end=end, mode=mode, partitions=partitions)
+        trends.write.mode("overwrite").parquet(str(work / "features"))
+        return spark.read.parquet(str(work / "features")).count()
+
+    features_s, rows_out = _timed(features)
+    spark.stop()
+    return {"startup_s": startup_s, "raw_s": raw_s, "staging_s": staging_s, "features_s": features_s,
+            "offers": offer_rows, "rows_out": rows_out, "partitions": partitions, "mode": mode,
+            "first": str(first), "end": str(end)}
+
+
+def run_duckdb(data: Path, work: Path) -> dict:
+    import duckdb
+    import polars as pl
+
+    from orchestration.features import compute_part_trends
+
+    info = json.loads((data / "manifest.json").read_text())
+    first, end = _window(info)
+    conn = duckdb.connect()
+    raw = work / "raw"
+    raw.mkdir()
+    in_slice = f"snapshot_date between date '{first}' and date '{end}'"
+
+    def write_raw() -> int:
+        for name, path in (("offers", info["offers_path"]), ("price_breaks", info["price_breaks_path"])):
+            conn.execute(f"copy (select * from read_parquet('{path}') where {in_slice}) to '{raw / name}' "
+                         "(format parquet, partition_by (snapshot_date), overwrite_or_ignore)")
+        return conn.sql(f"select count(*) from read_parquet('{raw}/offers/**/*.parquet')").fetchall()[0][0]
+
+    raw_s, offer_rows = _timed(write_raw)
+
+    def read_staging() -> int:
+        conn.execute(f"create or replace view offers as select * from read_parquet('{raw}/offers/**/*.parquet', "
+                     "hive_partitioning = true)")
+        return len(conn.sql(STAGING_SQL).fetchall())
+
+    staging_s, _ = _timed(read_staging)
+    conn.close()
+
+    def features() -> int:
+        offers = pl.scan_parquet(raw / "offers", hive_partitioning=True)
+        if "last_buy_date" not in offers.collect_schema():
+            offers = offers.with_columns(pl.lit(None, pl.Date).alias("last_buy_date"))
+        breaks = pl.scan_parquet(raw / "price_breaks", hive_partitioning=True)
+        df = compute_part_trends(offers, breaks, start=first, end=end).collect()
+        df.write_parquet(work / "features.parquet")
+        return df.height
+
+    features_s, rows_out = _timed(features)
+    return {"raw_s": raw_s, "staging_s": staging_s, "features_s": features_s, "offers": offer_rows,
+            "rows_out": rows_out, "first": str(first), "end": str(end)}
+
+
+# --- driver -----------------------------------------------------------------------------------------------
+
+
+def markdown_rows(results: list[dict]) -> str:
+    lines = ["| tier | engine | offers | raw offers/s | staging offers/s | features offers/s | features s "
+             "| whole run s | peak RSS MB (process tree) |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        n = r["offers"]
+        lines.append(
+            f"| {r['tier']} | {r['engine']} | {n:,} | {n / r['raw_s']:,.0f} | {n / r['staging_s']:,.0f} "
+            f"| {n / r['features_s']:,.0f} | {r['features_s']:.0f} | {r['process_wall_s']:.0f} "
+            f"| {r['peak_tree_rss_mb']:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "run":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("engine", choices=["spark", "duckdb"])
+        parser.add_argument("data", type=Path)
+        parser.add_argument("work", type=Path)
+        parser.add_argument("--driver-memory", default="4g")
+        parser.add_argument("--mode", default="partitioned", choices=["partitioned", "grouped"])
+        args = parser.parse_args(argv[1:])
+        shutil.rmtree(args.work, ignore_errors=True)
+        args.work.mkdir(parents=True)
+        if args.engine == "spark":
+            result = run_spark(args.data, args.work, args.driver_memory, args.mode)
+        else:
+            result = run_duckdb(args.data, args.work)
+        shutil.rmtree(args.work, ignore_errors=True)
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiers", default="S,M")
+    parser.add_argument("--engines", default="duckdb,spark")
+    parser.add_argument("--driver-memory", default="4g", help="Spark driver (JVM heap) cap, e.g. 4g")
+    parser.add_argument("--days", type=int, help="a slice: the tier's parts over its last DAYS days only")
+    parser.add_argument("--mode", default="partitioned", choices=["partitioned", "grouped"])
+    args = parser.parse_args(argv)
+    results_path = OUT / "spark_scale.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else []
+    for tier_name in args.tiers.split(","):
+        tier = TIERS[tier_name]
+        data = OUT / (f"tier_{tier_name}_{args.days}d" if args.days else f"tier_{tier_name}")
+        generate(data, tier.parts, args.days or tier.days)
+        for engine in args.engines.split(","):
+            run_args = [engine, str(data), str(OUT / f"scale_{engine}_{tier_name}"), "--mode", args.mode,
+                        "--driver-memory", args.driver_memory]
+            result = {"tier": tier_name + (f" ({args.days} days)" if args.days else ""), "engine": engine,
+                      "driver_memory": args.driver_memory if engine == "spark" else None,
+                      "load_average": psutil.getloadavg()[0], **measured(run_args)}
+            if engine == "spark" and args.mode == "grouped":
+                result["engine"] = "spark (grouped)"
+            results.append(result)
+            print(json.dumps(result), flush=True)
+    OUT.mkdir(exist_ok=True)
+    results_path.write_text(json.dumps(results, indent=2))
+    print(markdown_rows(results))
+
+
+if __name__ == "__main__":
+    main()
