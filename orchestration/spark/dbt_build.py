@@ -52,15 +52,23 @@ def build_on_spark(raw_warehouse: Path, spark_dir: Path, *, with_tests: bool = T
     process only (the Parquet files stay): faster, for a build that is read before the process ends.
     """
     spark_dir = spark_dir.resolve()
-    os.environ[SPARK_DIR_ENV] = str(spark_dir)
     lake = spark_dir / "lake"
     written = write_lake(raw_warehouse, lake)
     spark = local_spark_session(spark_dir, hive_metastore=hive_metastore)
     register_lake(spark, lake)
     build = ["build"] if with_tests else ["build", "--exclude-resource-type", "test"]
-    run_dbt([*build, "--exclude", AFTER_ALLOCATION], spark_dir)
-    written[".".join(PLAN_HISTORY)] = allocate_on_spark(spark, lake)
-    run_dbt([*build, "--select", AFTER_ALLOCATION], spark_dir)
+    # The spark profile reads the same directory (dbt_project/profiles.yml).
+    previous = os.environ.get(SPARK_DIR_ENV)
+    os.environ[SPARK_DIR_ENV] = str(spark_dir)
+    try:
+        run_dbt([*build, "--exclude", AFTER_ALLOCATION], spark_dir)
+        written[".".join(PLAN_HISTORY)] = allocate_on_spark(spark, lake)
+        run_dbt([*build, "--select", AFTER_ALLOCATION], spark_dir)
+    finally:
+        if previous is None:
+            os.environ.pop(SPARK_DIR_ENV, None)
+        else:
+            os.environ[SPARK_DIR_ENV] = previous
     return written
 
 
