@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
-.PHONY: help install manifest demo dev docs test test-fast bench lint clean
+.PHONY: help install install-spark manifest demo dev docs test test-fast test-spark bench lint clean
 
 help: ## list every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,12 +42,23 @@ dev: install manifest ## open the Dagster UI and daemon at http://127.0.0.1:3000
 
 # Two workers, a test file each at a time; the session warehouses are built once and shared (tests/conftest.py).
 PYTEST_WORKERS ?= 2
-test: install manifest ## run the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+test: install manifest ## run the whole test suite (what CI runs), without the Spark tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not spark"
 
 # Without the tests marked slow: warehouse rebuilds, spawned refreshes and daemons, big files, the browser.
 test-fast: install manifest ## run the test suite without the slow tests
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not slow and not spark"
+
+# The optional Spark engine: dbt-spark (session mode) and pyspark from the lock; Java 17 must be installed.
+SPARK_STAMP := $(VENV)/.installed-spark
+install-spark: $(SPARK_STAMP) ## add the spark extra (dbt-spark, pyspark) to .venv
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+
+# A tiny simulated market built on DuckDB and on Spark local[2]; every mart must be equal.
+test-spark: install-spark manifest ## build the marts on a local Spark and compare them with the DuckDB build
+	$(BIN)/python -m pytest -q -m spark
 
 # Benchmarks (not tests): trend features at tiers S, M4, M + one features night at 120/365 days of history;
 # the backtest; feed ingest against bare DuckDB read_json (needs data/sample); a whole night at 30 days of history against the demo warehouse's (make demo builds it);
@@ -71,4 +82,4 @@ lint: install ## ruff on the Python code
 	$(BIN)/ruff check .
 
 clean: ## remove everything generated (warehouse, serving copy, quality reports, Dagster home, dbt target)
-	rm -rf data/warehouse data/serving data/quality data/.dagster dbt_project/target dbt_project/logs
+	rm -rf data/warehouse data/serving data/quality data/.dagster data/spark dbt_project/target dbt_project/logs

@@ -159,3 +159,18 @@ def serving_max_age() -> timedelta:
     if not 0 < hours < 100_000:
         raise ValueError(f"{SERVING_MAX_AGE_ENV}={raw!r}: expected a positive number of hours, e.g. 36")
     return timedelta(hours=hours)
+
+
+ENGINE_ENV = "PARTRISK_ENGINE"
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """PARTRISK_ENGINE: duckdb (the default, one file) or spark (Parquet tables, dbt-spark; the spark extra).
+
+    It names the dbt target (dbt_project/profiles.yml) as well.
+    """
+    raw = os.environ.get(ENGINE_ENV, "").strip().lower() or ENGINES[0]
+    if raw not in ENGINES:
+        raise SettingError(f"{ENGINE_ENV}={raw!r}: expected one of {', '.join(ENGINES)}")
+    return raw

@@ -8,9 +8,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The config of a model incremental by snapshot_date: the rows of the run's window are deleted first
-    and inserted again, so a rerun replaces the window and never duplicates (also a date that lost its rows).
-    Dispatched by adapter: another engine may overwrite partitions instead. -#}
+{#- The config of a model incremental by snapshot_date: a rerun replaces the run's window and never
+    duplicates. DuckDB deletes the window's rows first and inserts them again (also a date that lost its
+    rows); Spark overwrites the snapshot_date partitions the run writes (Parquet files). -#}
 {% macro snapshot_incremental_config() -%}
     {{ return(adapter.dispatch('snapshot_incremental_config')()) }}
 {%- endmacro %}
@@ -21,6 +21,16 @@
         'incremental_strategy': 'append',
         'on_schema_change': 'append_new_columns',
         'pre_hook': "{% if is_incremental() %}delete from {{ this }} where {{ snapshot_window() }}{% endif %}",
+    }) }}
+{%- endmacro %}
+
+{% macro spark__snapshot_incremental_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'insert_overwrite',
+        'partition_by': ['snapshot_date'],
+        'file_format': 'parquet',
+        'on_schema_change': 'append_new_columns',
     }) }}
 {%- endmacro %}
 

@@ -6,7 +6,7 @@
 with
 
 history as (
-    select * from {{ ref('buffer_plan_history') }}
+    select * from {{ buffer_plan_history_relation() }}
 ),
 
 latest_date as (

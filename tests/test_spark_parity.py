@@ -1,0 +1,45 @@
+"""The Spark engine's pieces that need no Spark: the Parquet lake layout and the mart comparison."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from orchestration.spark.lake import write_lake
+from orchestration.spark.parity import compare_builds, compare_table
+
+
+def test_lake_splits_dated_tables_by_snapshot_date_and_keeps_every_row(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("create schema raw; create schema features")
+        conn.execute("create table raw.offers_x as select range as id, date '2025-01-01' + cast(range % 3 as integer)"
+                     " as snapshot_date from range(10)")
+        conn.execute("create table raw.products as select 'a' as product")
+        conn.execute("create table features.part_trends_daily (snapshot_date date, mpn varchar)")
+    written = write_lake(warehouse, tmp_path / "lake")
+    assert written == {"raw.offers_x": 10, "raw.products": 1, "features.part_trends_daily": 0}
+    dated = sorted(p.name for p in (tmp_path / "lake" / "raw" / "offers_x").iterdir())
+    assert dated == ["snapshot_date=2025-01-01", "snapshot_date=2025-01-02", "snapshot_date=2025-01-03"]
+    back = duckdb.sql(f"select count(*), count(distinct snapshot_date) from read_parquet("
+                      f"'{tmp_path}/lake/raw/offers_x/**/*.parquet', hive_partitioning = true)").fetchall()
+    assert back == [(10, 3)]
+    # An empty dated table is one file that still carries the snapshot_date column.
+    empty = duckdb.sql(f"describe select * from '{tmp_path}/lake/features/part_trends_daily/*.parquet'").fetchall()
+    assert [row[0] for row in empty] == ["snapshot_date", "mpn"]
+
+
+def test_comparison_accepts_reordered_rows_wider_integers_and_float_noise():
+    expected = pl.DataFrame({"part": ["a", "b"], "units": [1, 2], "usd": [0.1 + 0.2, 1e6]})
+    actual = pl.DataFrame({"part": ["b", "a"], "units": pl.Series([2, 1], dtype=pl.Int32),
+                           "usd": [1e6 * (1 + 1e-12), 0.3]})
+    assert compare_table(expected, actual, rel_tol=1e-9) is None
+
+
+def test_comparison_names_the_column_and_count_that_differ():
+    expected = pl.DataFrame({"part": ["a", "b"], "usd": [1.0, 2.0]})
+    assert compare_table(expected, expected.with_columns(pl.Series("usd", [1.0, 2.001])), 1e-9) \
+        == "usd: 1 rows differ, e.g. 2.0 expected, 2.001 found"
+    assert compare_table(expected, expected.with_columns(pl.Series("part", ["a", "c"])), 1e-9).startswith("part:")
+    assert compare_table(expected, expected.head(1), 1e-9) == "2 rows expected, 1 found"
+    assert compare_builds({"t": expected, "u": expected}, {"t": expected}) == {"u": "only in the expected build"}
