@@ -2,6 +2,7 @@
 
     python -m bench.spark_scale --tiers S,M [--engines spark,duckdb] [--driver-memory 4g]
     python -m bench.spark_scale --tiers L --days 3   # a slice of tier L: all its parts, its last 3 days only
+    python -m bench.spark_scale modes                # "partitioned" vs "grouped" on one session, same input
 
 Per tier and engine, one fresh process runs three steps on the tier's Parquet input (bench.generate):
 - raw: write offers and price breaks as Parquet partitioned by snapshot_date (the raw layer on Spark);
@@ -167,6 +168,30 @@ def run_duckdb(data: Path, work: Path) -> dict:
             "rows_out": rows_out, "first": str(first), "end": str(end)}
 
 
+def compare_modes(repeats: int = 2) -> dict:
+    """Time `spark_part_trends` in both modes on one session and one cached input, interleaved."""
+    import polars as pl
+
+    from orchestration.spark.features import spark_part_trends
+    from orchestration.spark.session import local_spark_session
+    from tests.feature_frames import day, random_history
+
+    spark = local_spark_session(OUT / "spark_modes", app_name="partrisk-bench", hive_metastore=False)
+    offers, price_breaks = (
+        spark.createDataFrame(frame.collect().to_arrow(compat_level=pl.CompatLevel.oldest())).cache()
+        for frame in random_history(9, parts=300, days=150)
+    )
+    result: dict = {"offers": offers.count(), "price_breaks": price_breaks.count(), "parts": 300}
+    for _ in range(repeats):
+        for mode in ("partitioned", "grouped"):
+            seconds, rows = _timed(lambda mode=mode: spark_part_trends(
+                offers, price_breaks, start=day(0), end=day(149), mode=mode, partitions=4).count())
+            result.setdefault(f"{mode}_s", []).append(round(seconds, 1))
+            result["rows_out"] = rows
+    spark.stop()
+    return result
+
+
 # --- driver -----------------------------------------------------------------------------------------------
 
 
@@ -201,6 +226,9 @@ def main(argv: list[str] | None = None) -> None:
             result = run_duckdb(args.data, args.work)
         shutil.rmtree(args.work, ignore_errors=True)
         sys.stdout.write(json.dumps(result) + "\n")
+        return
+    if argv and argv[0] == "modes":
+        sys.stdout.write(json.dumps(compare_modes()) + "\n")
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiers", default="S,M")
