@@ -90,9 +90,8 @@ def run_spark(data: Path, work: Path, driver_memory: str, mode: str) -> dict:
     first, end = _window(info)
     startup_s, spark = _timed(lambda: local_spark_session(work / "spark", app_name="partrisk-bench",
                                                            driver_memory=driver_memory, hive_metastore=False))
-    in_slice = F.col("snapshot_date").between(F.lit(first), F.lit(end))
-    offers = spark.read.parquet(info["offers_path"]).where(in_slice)
-    breaks = spark.read.parquet(info["price_breaks_path"]).where(in_slice)
+    offers = spark.read.parquet(info["offers_path"])
+    breaks = spark.read.parquet(info["price_breaks_path"])
     raw = work / "raw"
 
     def write_raw() -> int:
@@ -136,11 +135,10 @@ def run_duckdb(data: Path, work: Path) -> dict:
     conn = duckdb.connect()
     raw = work / "raw"
     raw.mkdir()
-    in_slice = f"snapshot_date between date '{first}' and date '{end}'"
 
     def write_raw() -> int:
         for name, path in (("offers", info["offers_path"]), ("price_breaks", info["price_breaks_path"])):
-            conn.execute(f"copy (select * from read_parquet('{path}') where {in_slice}) to '{raw / name}' "
+            conn.execute(f"copy (select * from read_parquet('{path}')) to '{raw / name}' "
                          "(format parquet, partition_by (snapshot_date), overwrite_or_ignore)")
         return conn.sql(f"select count(*) from read_parquet('{raw}/offers/**/*.parquet')").fetchall()[0][0]
 
