@@ -2,6 +2,7 @@
 
     python -m bench.spark_scale --tiers S,M [--engines spark,duckdb] [--driver-memory 4g]
     python -m bench.spark_scale --tiers L --days 3   # a slice of tier L: all its parts, its last 3 days only
+    python -m bench.spark_scale modes                # "partitioned" vs "grouped" on one session, same input
 
 Per tier and engine, one fresh process runs three steps on the tier's Parquet input (bench.generate):
 - raw: write offers and price breaks as Parquet partitioned by snapshot_date (the raw layer on Spark);
@@ -89,9 +90,8 @@ def run_spark(data: Path, work: Path, driver_memory: str, mode: str) -> dict:
     first, end = _window(info)
     startup_s, spark = _timed(lambda: local_spark_session(work / "spark", app_name="partrisk-bench",
                                                            driver_memory=driver_memory, hive_metastore=False))
-    in_slice = F.col("snapshot_date").between(F.lit(first), F.lit(end))
-    offers = spark.read.parquet(info["offers_path"]).where(in_slice)
-    breaks = spark.read.parquet(info["price_breaks_path"]).where(in_slice)
+    offers = spark.read.parquet(info["offers_path"])
+    breaks = spark.read.parquet(info["price_breaks_path"])
     raw = work / "raw"
 
     def write_raw() -> int:
@@ -135,11 +135,10 @@ def run_duckdb(data: Path, work: Path) -> dict:
     conn = duckdb.connect()
     raw = work / "raw"
     raw.mkdir()
-    in_slice = f"snapshot_date between date '{first}' and date '{end}'"
 
     def write_raw() -> int:
         for name, path in (("offers", info["offers_path"]), ("price_breaks", info["price_breaks_path"])):
-            conn.execute(f"copy (select * from read_parquet('{path}') where {in_slice}) to '{raw / name}' "
+            conn.execute(f"copy (select * from read_parquet('{path}')) to '{raw / name}' "
                          "(format parquet, partition_by (snapshot_date), overwrite_or_ignore)")
         return conn.sql(f"select count(*) from read_parquet('{raw}/offers/**/*.parquet')").fetchall()[0][0]
 
@@ -165,6 +164,30 @@ def run_duckdb(data: Path, work: Path) -> dict:
     features_s, rows_out = _timed(features)
     return {"raw_s": raw_s, "staging_s": staging_s, "features_s": features_s, "offers": offer_rows,
             "rows_out": rows_out, "first": str(first), "end": str(end)}
+
+
+def compare_modes(repeats: int = 2) -> dict:
+    """Time `spark_part_trends` in both modes on one session and one cached input, interleaved."""
+    import polars as pl
+
+    from orchestration.spark.features import spark_part_trends
+    from orchestration.spark.session import local_spark_session
+    from tests.feature_frames import day, random_history
+
+    spark = local_spark_session(OUT / "spark_modes", app_name="partrisk-bench", hive_metastore=False)
+    offers, price_breaks = (
+        spark.createDataFrame(frame.collect().to_arrow(compat_level=pl.CompatLevel.oldest())).cache()
+        for frame in random_history(9, parts=300, days=150)
+    )
+    result: dict = {"offers": offers.count(), "price_breaks": price_breaks.count(), "parts": 300}
+    for _ in range(repeats):
+        for mode in ("partitioned", "grouped"):
+            seconds, rows = _timed(lambda mode=mode: spark_part_trends(
+                offers, price_breaks, start=day(0), end=day(149), mode=mode, partitions=4).count())
+            result.setdefault(f"{mode}_s", []).append(round(seconds, 1))
+            result["rows_out"] = rows
+    spark.stop()
+    return result
 
 
 # --- driver -----------------------------------------------------------------------------------------------
@@ -201,6 +224,9 @@ def main(argv: list[str] | None = None) -> None:
             result = run_duckdb(args.data, args.work)
         shutil.rmtree(args.work, ignore_errors=True)
         sys.stdout.write(json.dumps(result) + "\n")
+        return
+    if argv and argv[0] == "modes":
+        sys.stdout.write(json.dumps(compare_modes()) + "\n")
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiers", default="S,M")

@@ -6,6 +6,8 @@ call computes both paths, asserts they are equal, and hands the Spark rows to th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -15,7 +17,7 @@ pytest.importorskip("pyspark")
 from orchestration.features import PART_TRENDS_SCHEMA, compute_part_trends, required_input_window  # noqa: E402
 from orchestration.features.io import _DUCKDB_TYPES  # noqa: E402
 from orchestration.spark.features import spark_features_schema, spark_part_trends  # noqa: E402
-from orchestration.spark.session import local_spark_session  # noqa: E402
+from orchestration.spark.session import local_spark_session, spark_dir  # noqa: E402
 from tests import test_features  # noqa: E402
 from tests.feature_frames import day, random_history  # noqa: E402
 
@@ -146,3 +148,27 @@ def test_schema_matches_the_duckdb_features_table(spark):
     assert [(f.name, f.dataType.simpleString()) for f in spark_features_schema().fields] == expected
     with pytest.raises(ValueError, match="mode"):
         spark_part_trends(spark.range(1), spark.range(1), start=day(0), end=day(1), mode="per-row")
+
+
+def test_tables_by_name_give_the_same_rows(spark):
+    offers, pbs = random_history(6, parts=3, days=60)
+    _to_spark(spark, offers).createOrReplaceTempView("offers_by_name")
+    _to_spark(spark, pbs).createOrReplaceTempView("price_breaks_by_name")
+    kwargs = {"start": day(30), "end": day(59)}
+    by_name = _from_spark(spark_part_trends("offers_by_name", "price_breaks_by_name", spark=spark, **kwargs))
+    assert by_name.height > 0
+    assert_frame_equal(by_name, compute_part_trends(offers, pbs, **kwargs).collect().sort(SORT_KEY),
+                       **FLOAT_TOLERANCE)
+
+
+def test_session_keeps_its_state_under_the_given_directory(spark, tmp_path, monkeypatch):
+    conf = spark.sparkContext.getConf()
+    base = conf.get("spark.sql.warehouse.dir").removeprefix("file:").removesuffix("/warehouse")
+    assert Path(base, "warehouse").is_dir() and Path(base, "log4j2.properties").is_file()
+    assert conf.get("spark.master") == "local[2]"
+    assert conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
+    assert conf.get("spark.ui.enabled") == "false"
+    assert conf.get("spark.sql.shuffle.partitions") == "4"
+    assert conf.get("spark.sql.catalogImplementation") == "in-memory"
+    monkeypatch.setenv("PARTRISK_SPARK_DIR", str(tmp_path / "elsewhere"))
+    assert spark_dir() == (tmp_path / "elsewhere").resolve()
