@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+import pytest
 
 from orchestration.spark.lake import write_lake
 from orchestration.spark.parity import compare_builds, compare_table
@@ -43,3 +44,16 @@ def test_comparison_names_the_column_and_count_that_differ():
     assert compare_table(expected, expected.with_columns(pl.Series("part", ["a", "c"])), 1e-9).startswith("part:")
     assert compare_table(expected, expected.head(1), 1e-9) == "2 rows expected, 1 found"
     assert compare_builds({"t": expected, "u": expected}, {"t": expected}) == {"u": "only in the expected build"}
+
+
+def test_the_engine_setting_defaults_to_duckdb_and_names_a_bad_value(monkeypatch):
+    from orchestration.errors import SettingError
+    from orchestration.settings import engine
+
+    monkeypatch.delenv("PARTRISK_ENGINE", raising=False)
+    assert engine() == "duckdb"
+    monkeypatch.setenv("PARTRISK_ENGINE", "Spark")
+    assert engine() == "spark"
+    monkeypatch.setenv("PARTRISK_ENGINE", "snowflake")
+    with pytest.raises(SettingError, match="PARTRISK_ENGINE='snowflake': expected one of duckdb, spark"):
+        engine()

@@ -21,7 +21,7 @@ def read_schema(path: Path, schema: str = "marts") -> dict[str, pl.DataFrame]:
         names = [n for (n,) in conn.execute(
             "select table_name from information_schema.tables where table_schema = ? order by table_name",
             [schema]).fetchall()]
-        return {name: conn.execute(f'select * from {schema}."{name}"').pl() for name in names}
+        return {name: conn.sql(f'select * from {schema}."{name}"').pl() for name in names}
 
 
 def _normalised(df: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

@@ -16,7 +16,8 @@ final as (
         alt_manufacturer,
         -- attributes
         fit,
-        preference,
+        -- row_number() is bigint on DuckDB and int on Spark; the contract says bigint.
+        cast(preference as bigint) as preference,
         alt_in_stock,
         alt_risk_band,
         alt_top_assembly_country,
