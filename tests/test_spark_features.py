@@ -14,6 +14,9 @@ from polars.testing import assert_frame_equal
 
 pytest.importorskip("pyspark")
 
+# Needs the spark extra: `make test-spark` runs it, `make test` leaves it out.
+pytestmark = pytest.mark.spark
+
 from orchestration.features import PART_TRENDS_SCHEMA, compute_part_trends, required_input_window  # noqa: E402
 from orchestration.features.io import _DUCKDB_TYPES  # noqa: E402
 from orchestration.spark.features import spark_features_schema, spark_part_trends  # noqa: E402
