@@ -171,3 +171,25 @@ def test_dbt_resource_overrides_match_the_pinned_dagster_dbt():
     cli_source = inspect.getsource(DbtCliResource.cli)
     for name in ("_cli_version", "_initialize_dbt_core_adapter"):
         assert name in cli_source and getattr(PartriskDbtCliResource, name) is not getattr(DbtCliResource, name)
+
+
+def test_every_dbt_test_is_a_check_of_one_block_that_runs_after_all_its_parents():
+    """Every dependency of a dbt test is a ref; the test is a check of exactly one dbt block, and each of its
+    parents is built by that block or an earlier one (the blocks run in dbt_blocks order)."""
+    from orchestration.defs.dbt import dbt_blocks
+    from orchestration.defs.resources import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    order = {key: n for n, block in enumerate(dbt_blocks) for key in block.keys}
+    checks: dict[str, list[int]] = {}
+    for n, block in enumerate(dbt_blocks):
+        for spec in block.check_specs:
+            checks.setdefault(spec.name, []).append(n)
+            for dep in [spec.asset_key, *(d.asset_key for d in spec.additional_deps)]:
+                assert order.get(dep, -1) <= n, (spec.name, dep.to_user_string(), "built in a later block")
+    tests = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"}
+    assert set(checks) == tests, sorted(tests ^ set(checks))
+    assert {name: where for name, where in checks.items() if len(where) != 1} == {}
+    two_parents = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"
+                   and len(node["depends_on"]["nodes"]) > 1]
+    assert len(two_parents) >= 7, "the tests comparing a model with another read both through ref()"

@@ -25,20 +25,6 @@
     from {{ weights_relation if weights_relation is not none else ref('risk_weights') }}
 {%- endmacro %}
 
-{#- The relation of a project node found through the graph, not ref(): a generic test that reads it
-    keeps the model it checks as its only parent. Dagster runs dbt in blocks (daily staging, present
-    state, risk history, marts) with eager indirect selection, so a test with a parent in an earlier
-    block would also run there, before its model exists. -#}
-{% macro risk_relation_without_dependency(name) -%}
-    {%- if execute -%}
-        {%- for node in graph.nodes.values() if node.name == name and node.resource_type in ('model', 'seed') -%}
-            {{ return(node.relation_name) }}
-        {%- endfor -%}
-        {{ exceptions.raise_compiler_error("no model or seed named " ~ name) }}
-    {%- endif -%}
-    {{ return(name) }}
-{%- endmacro %}
-
 {#- The share of the weight whose sub-score has data (0-1): missing data is unknown, not zero. -#}
 {% macro risk_present_weight(scores_alias, weights_alias) -%}
     (0.0

@@ -1,11 +1,10 @@
 {#- Every row of compare_model (a model name), by the given key columns, appears in the model:
-    nothing dropped. compare_model is read through the graph, not ref(), so the model stays the
-    test's only parent (macro risk_relation_without_dependency). -#}
+    nothing dropped. -#}
 {% test contains_all_rows_of(model, compare_model, columns) %}
 with
 
 expected as (
-    select distinct {{ columns | join(', ') }} from {{ risk_relation_without_dependency(compare_model) }}
+    select distinct {{ columns | join(', ') }} from {{ ref(compare_model) }}
 ),
 
 present as (

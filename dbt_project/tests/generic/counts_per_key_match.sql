@@ -1,7 +1,6 @@
 {#- Per key, the model's rows (or the sum of count_column) equal the rows of compare_model that
     pass compare_where: nothing lost or duplicated between the layers. With only_shared_keys, a key
-    missing on either side is not compared. compare_model is read through the graph, like
-    contains_all_rows_of, so the model stays the test's only parent. -#}
+    missing on either side is not compared. -#}
 {% test counts_per_key_match(model, key, compare_model, count_column=none, compare_where="1 = 1", only_shared_keys=false) %}
 with
 
@@ -13,7 +12,7 @@ counted as (
 
 expected as (
     select {{ key }} as key, count(*) as expected_count
-    from {{ risk_relation_without_dependency(compare_model) }}
+    from {{ ref(compare_model) }}
     where {{ compare_where }}
     group by 1
 )

@@ -1,13 +1,11 @@
 {#- The model's HHI per group equals the sum of squared percentage shares recomputed from the
-    shares model (a model name; within 0.01), and lies in [0, 10000]. The shares model is read
-    through the graph so that the model stays the test's only parent (macro
-    risk_relation_without_dependency). -#}
+    shares model (a model name; within 0.01), and lies in [0, 10000]. -#}
 {% test hhi_matches_shares(model, column_name, shares_model, group_by, share_column='share') %}
 with
 
 recomputed as (
     select {{ group_by | join(', ') }}, sum(10000.0 * {{ share_column }} * {{ share_column }}) as expected_hhi
-    from {{ risk_relation_without_dependency(shares_model) }}
+    from {{ ref(shares_model) }}
     where {{ share_column }} > 0
     group by {{ group_by | join(', ') }}
 ),

@@ -1,7 +1,5 @@
 {#- weighted_score is the documented weighted mean of the sub-scores present (seeds/risk_weights.csv);
-    risk_score is 100 when an override applies, else weighted_score raised to the structural floor. Rows that differ by more than 0.01 fail.
-    The seed is read through the graph so that the model stays the test's only parent
-    (macro risk_relation_without_dependency). -#}
+    risk_score is 100 when an override applies, else weighted_score raised to the structural floor. Rows that differ by more than 0.01 fail. -#}
 {% test risk_score_matches_weights(model) %}
 with
 
@@ -10,7 +8,7 @@ scored as (
 ),
 
 weights as (
-    {{ risk_weights_pivot(risk_relation_without_dependency('risk_weights')) }}
+    {{ risk_weights_pivot() }}
 ),
 
 checked as (
