@@ -23,7 +23,9 @@ PLAN_HISTORY = ("marts", "buffer_plan_history")
 
 def allocate_on_spark(spark, lake: Path) -> int:
     """Allocate every snapshot date of the candidates; returns the rows written."""
-    candidates = pl.from_arrow(spark.table(CANDIDATES).toArrow())
+    # Spark types decimal-literal arithmetic as DECIMAL; the allocation works in floats as on DuckDB.
+    candidates = pl.from_arrow(spark.table(CANDIDATES).toArrow()).with_columns(
+        pl.col(pl.Decimal).cast(pl.Float64))
     plan = allocate_budget(candidates)
     schema, table = PLAN_HISTORY
     folder = lake / schema / table

@@ -83,6 +83,8 @@ def local_spark_session(
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         "spark.default.parallelism": str(shuffle_partitions),
         "spark.sql.session.timeZone": "UTC",
+        # The buffer models' long CTE chains kept the optimizer busy for minutes inferring constraints.
+        "spark.sql.constraintPropagation.enabled": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
         "spark.ui.enabled": "false",
