@@ -3,9 +3,9 @@
 The real provider responses and BOMs (`$PARTRISK_REAL_FIXTURES`, default ../shared/fixtures/real) are
 parsed twice, in two processes: by the package as checked out, and by the package of `--baseline`
 (a git commit, unpacked with `git archive`). Every JSON payload (a .json file, or each JSON object pasted
-into a .md file) goes through every registry parser; TME's Search and Prices files also go through
-`tme.parse_many` together; every BOM goes through `read_bom`. The offers (as OFFER_SCHEMA rows), the
-quarantined rows, the BOM lines and report, and any exception are compared exactly.
+into a .md file) goes through every registry module's walk and the one rule set (`common.parse_with_rules`);
+TME's Search and Prices files also go through it together; every BOM goes through `read_bom`. The offers
+(as OFFER_SCHEMA rows), the quarantined rows, the BOM lines and report, and any exception are compared exactly.
 
     .venv/bin/python -m bench.compare_parsers --baseline 0397b92
 """
@@ -52,28 +52,27 @@ def _outcome(fn):
 def collect(fixtures: Path) -> dict:
     """Everything the package in sys.path makes of the real fixtures."""
     from orchestration.boms import bom_lines_to_arrow, read_bom
-    from orchestration.feeds import tme
-    from orchestration.feeds.records import offers_to_arrow
-    from orchestration.feeds.registry import SOURCES
+    from orchestration.feeds import common, tme
+    from orchestration.feeds.registry import MODULES
 
-    def feed(parser, payload, name):
-        offers, quarantined = parser(payload, source="real", file_path=name, snapshot_date=DAY)
-        return (offers_to_arrow(offers).to_pylist(),
-                [(q.source, q.file_path, q.location, q.rule, q.raw_value) for q in quarantined])
+    def feed(module, payload, name):
+        table, quarantine, failed = common.parse_with_rules(module, [(name, payload)], source="real", snapshot_date=DAY)
+        if failed:
+            raise failed[0][1]
+        return table.to_pylist(), [(q.source, q.file_path, q.location, q.rule, q.raw_value) for q in quarantine.rows()]
 
     out: dict = {}
     feeds = sorted((fixtures / "feeds").glob("*"))
     for path in feeds:
         for i, payload in enumerate(_payloads(path)):
-            for source, parser in SOURCES.items():
-                out[(path.name, i, source)] = _outcome(lambda p=parser, x=payload, n=path.name: feed(p, x, n))
+            for source, module in MODULES.items():
+                out[(path.name, i, source)] = _outcome(lambda m=module, x=payload, n=path.name: feed(m, x, n))
     tme_files = [(p.name, _payloads(p)[0]) for p in feeds if p.name.startswith("tme_")]
 
     def tme_pair():
-        offers, quarantined, failed = tme.parse_many(tme_files, source="real", snapshot_date=DAY)
-        return (offers_to_arrow(offers).to_pylist(),
-                [(q.source, q.file_path, q.location, q.rule, q.raw_value) for q in quarantined],
-                [(f.source, f.file_path, f.reason) for f in failed])
+        table, quarantine, failed = common.parse_with_rules(tme, tme_files, source="real", snapshot_date=DAY)
+        return (table.to_pylist(), [(q.source, q.file_path, q.location, q.rule, q.raw_value) for q in quarantine.rows()],
+                [(path, getattr(e, "reason", str(e))) for path, e in failed])
 
     out[("tme pair",)] = _outcome(tme_pair)
     for path in sorted((fixtures / "boms").glob("*")):

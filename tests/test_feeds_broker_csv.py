@@ -13,6 +13,7 @@ import pytest
 from orchestration.feeds import broker_csv, registry
 from orchestration.feeds.broker_csv import MappingError, load_mapping, mapping_from_dict
 from orchestration.feeds.records import OFFER_SCHEMA
+from tests.feed_offers import offers_of
 
 LANDING = Path(__file__).parent / "fixtures" / "feeds" / "landing"
 ACME = LANDING / "feeds" / "acme_broker"
@@ -32,7 +33,7 @@ def test_acme_fixture_values(acme):
     assert acme.failed_files == []
     table = acme.to_arrow()
     assert table.schema == OFFER_SCHEMA and table.num_rows == 4
-    offers = {o.sku: o for o in acme.offers}
+    offers = {o.sku: o for o in offers_of(acme)}
     assert list(offers) == ["AB-1", "AB-2", "AB-4", "LM393PWR"]
     a = offers["AB-1"]
     assert (a.distributor, a.distributor_country, a.is_broker, a.is_authorized) == (
@@ -117,7 +118,7 @@ def test_constant_break_quantity_hyperlink_kept_and_gzip(tmp_path):
     )
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
     assert result.failed_files == []
-    offers = result.offers
+    offers = offers_of(result)
     assert [o.file_path.rsplit("/", 1)[-1] for o in offers] == ["a.csv", "a.csv", "b.csv.gz", "b.csv.gz"]
     s1 = offers[0]
     assert s1.description == '=HYPERLINK("https://x.example/S1","S1")'

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.feeds import digikey, lcsc, mouser, nexar, tme
-from orchestration.feeds.records import FeedFileError, Offer, offers_from_arrow, offers_to_arrow
+from orchestration.feeds import common, digikey, lcsc, mouser, nexar, tme
+from orchestration.feeds.records import OFFER_SCHEMA, FeedFileError
+from tests.feed_offers import parse, parse_many
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds" / "landing" / "feeds"
 DAY = date(2025, 10, 14)
@@ -21,7 +22,7 @@ def load(rel: str) -> dict:
 
 
 def run(module, rel: str):
-    return module.parse(load(rel), source=rel.split("/")[0], file_path=rel, snapshot_date=DAY)
+    return parse(module, load(rel), source=rel.split("/")[0], file_path=rel, snapshot_date=DAY)
 
 
 def rules(quarantined) -> list[tuple[str, str, str | None]]:
@@ -100,7 +101,7 @@ def test_digikey_v4_product_details():
 )
 def test_digikey_unknown_shape(payload, fragment):
     with pytest.raises(FeedFileError, match=fragment):
-        digikey.parse(payload, source="digikey", file_path="x.json", snapshot_date=DAY)
+        parse(digikey, payload, source="digikey", file_path="x.json", snapshot_date=DAY)
 
 
 # ---------------------------------------------------------------- Mouser
@@ -148,13 +149,13 @@ def test_mouser_errors_payload_is_a_failed_file():
 def test_mouser_errors_with_results_still_parse():
     payload = load("mouser/2025-10-14/mouser_de.json")
     payload["Errors"] = [{"Code": "Warning", "Message": "partial"}]
-    offers, _ = mouser.parse(payload, source="mouser", file_path="x", snapshot_date=DAY)
+    offers, _ = parse(mouser, payload, source="mouser", file_path="x", snapshot_date=DAY)
     assert len(offers) == 3
 
 
 def test_mouser_unknown_shape():
     with pytest.raises(FeedFileError, match="unknown Mouser shape"):
-        mouser.parse({"Products": []}, source="mouser", file_path="x", snapshot_date=DAY)
+        parse(mouser, {"Products": []}, source="mouser", file_path="x", snapshot_date=DAY)
 
 
 # ---------------------------------------------------------------- Nexar
@@ -207,9 +208,9 @@ def test_nexar_search_mpn_lifecycle_from_value():
 
 def test_nexar_sup_parts_and_unwrapped():
     part = load("nexar/2025-10-14/search_mpn.json")["data"]["supSearchMpn"]["results"][0]["part"]
-    offers, _ = nexar.parse({"data": {"supParts": [part]}}, source="nexar", file_path="x", snapshot_date=DAY)
+    offers, _ = parse(nexar, {"data": {"supParts": [part]}}, source="nexar", file_path="x", snapshot_date=DAY)
     assert offers[0].record_path == "$.data.supParts[0].sellers[0].offers[0]"
-    offers, _ = nexar.parse({"supParts": [part]}, source="nexar", file_path="x", snapshot_date=DAY)
+    offers, _ = parse(nexar, {"supParts": [part]}, source="nexar", file_path="x", snapshot_date=DAY)
     assert offers[0].record_path == "$.supParts[0].sellers[0].offers[0]"
 
 
@@ -223,7 +224,7 @@ def test_nexar_sup_parts_and_unwrapped():
 )
 def test_nexar_errors(payload, fragment):
     with pytest.raises(FeedFileError, match=fragment):
-        nexar.parse(payload, source="nexar", file_path="x", snapshot_date=DAY)
+        parse(nexar, payload, source="nexar", file_path="x", snapshot_date=DAY)
 
 
 # ---------------------------------------------------------------- TME
@@ -238,7 +239,7 @@ def tme_files(day: str) -> list[tuple[str, dict]]:
 
 
 def test_tme_join_gross_vat_and_orphans():
-    offers, quarantined, failed = tme.parse_many(tme_files("2025-10-14"), source="tme", snapshot_date=DAY)
+    offers, quarantined, failed = parse_many(tme, tme_files("2025-10-14"), source="tme", snapshot_date=DAY)
     assert failed == []
     by_sku = {o.sku: o for o in offers}
     assert set(by_sku) == {"LM393PWR", "LM393MX/NOPB", "LM393-NOPRICE"}
@@ -263,7 +264,7 @@ def test_tme_join_gross_vat_and_orphans():
 
 
 def test_tme_search_without_prices_file():
-    offers, quarantined, failed = tme.parse_many(tme_files("2025-10-15"), source="tme", snapshot_date=DAY)
+    offers, quarantined, failed = parse_many(tme, tme_files("2025-10-15"), source="tme", snapshot_date=DAY)
     assert failed == [] and len(offers) == 3
     assert all(o.stock is None and o.price_breaks == [] and o.currency is None for o in offers)
     assert [q.rule for q in quarantined] == ["empty_mpn"]
@@ -280,7 +281,7 @@ def test_tme_search_without_prices_file():
 )
 def test_tme_bad_files(payload, fragment):
     with pytest.raises(FeedFileError, match=fragment):
-        tme.parse(payload, source="tme", file_path="x", snapshot_date=DAY)
+        parse(tme, payload, source="tme", file_path="x", snapshot_date=DAY)
 
 
 # ---------------------------------------------------------------- LCSC
@@ -302,11 +303,11 @@ def test_lcsc_bare_result_warehouse_sum_and_cny():
 
 def test_lcsc_error_code_and_list_results():
     with pytest.raises(FeedFileError, match="code 500"):
-        lcsc.parse(
+        parse(lcsc,
             {"code": 500, "msg": "busy", "result": None}, source="lcsc", file_path="x", snapshot_date=DAY
         )
     product = load("lcsc/2025-10-14/detail.json")
-    offers, _ = lcsc.parse(
+    offers, _ = parse(lcsc,
         {"code": 200, "result": {"productList": [product, product | {"productCode": "C2"}]}},
         source="lcsc",
         file_path="x",
@@ -319,18 +320,15 @@ def test_lcsc_error_code_and_list_results():
 # ---------------------------------------------------------------- records
 
 
-def test_offers_arrow_roundtrip():
-    offers, _ = run(mouser, "mouser/2025-10-14/mouser_de.json")
-    table = offers_to_arrow(offers)
-    assert table.num_rows == 3
+def test_offers_table_has_the_offer_schema():
+    rel = "mouser/2025-10-14/mouser_de.json"
+    table, _, failed = common.parse_with_rules(mouser, [(rel, load(rel))], source="mouser", snapshot_date=DAY)
+    assert failed == [] and table.num_rows == 3 and table.schema.equals(OFFER_SCHEMA)
     assert str(table.schema.field("price_breaks").type) == (
         "list<item: struct<quantity: int64, unit_price: double, currency: string, price_raw: string>>"
     )
-    assert offers_from_arrow(table) == offers
 
 
 def test_offer_defaults_stock_pool_to_sku():
-    o = Offer(
-        source="s", distributor="D", sku="X1", mpn_raw="M", file_path="f", record_path="$", snapshot_date=DAY
-    )
-    assert o.stock_pool == "X1" and o.is_authorized is True and o.price_breaks == []
+    offers, _ = run(mouser, "mouser/2025-10-14/mouser_de.json")
+    assert all(o.stock_pool == o.sku and o.is_authorized is True and o.is_broker is False for o in offers)

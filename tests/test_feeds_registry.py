@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.feeds import registry
 from orchestration.feeds.records import OFFER_SCHEMA
+from tests.feed_offers import offers_of
 
 LANDING = Path(__file__).parent / "fixtures" / "feeds" / "landing"
 DAY = date(2025, 10, 14)
@@ -43,8 +44,8 @@ def test_sources_and_dates():
 def test_parse_snapshot_relative_paths_and_reports():
     result = registry.parse_snapshot("mouser", LANDING / "feeds" / "mouser" / "2025-10-14", DAY, LANDING)
     assert result.source == "mouser" and result.snapshot_date == DAY
-    assert {o.file_path for o in result.offers} == {"feeds/mouser/2025-10-14/mouser_de.json"}
-    assert all(o.snapshot_date == DAY for o in result.offers)
+    assert {o.file_path for o in offers_of(result)} == {"feeds/mouser/2025-10-14/mouser_de.json"}
+    assert all(o.snapshot_date == DAY for o in offers_of(result))
     assert failed_reasons(result) == {
         "mouser_errors.json": "Mouser API errors: Invalid: Invalid unique identifier."
     }
@@ -61,7 +62,7 @@ def test_parse_snapshot_relative_paths_and_reports():
 def test_defaults_for_date_and_landing_root():
     result = registry.parse_snapshot("lcsc", LANDING / "feeds" / "lcsc" / "2025-10-14")
     assert result.snapshot_date == DAY
-    assert result.offers[0].file_path == "feeds/lcsc/2025-10-14/detail.json"
+    assert offers_of(result)[0].file_path == "feeds/lcsc/2025-10-14/detail.json"
 
 
 def test_every_fixture_source_parses():
@@ -78,7 +79,7 @@ def test_every_fixture_source_parses():
 
 def test_tme_folder_join_through_registry():
     result = registry.parse_snapshot("tme", LANDING / "feeds" / "tme" / "2025-10-14", DAY, LANDING)
-    pwr = next(o for o in result.offers if o.sku == "LM393PWR")
+    pwr = next(o for o in offers_of(result) if o.sku == "LM393PWR")
     assert pwr.prices_include_vat and pwr.price_breaks[0].quantity == 3
     reports = {r.file_path.rsplit("/", 1)[-1]: r for r in result.file_reports}
     assert reports["search.json"].rows_loaded == 3 and reports["prices.json"].rows_loaded == 0
@@ -102,7 +103,7 @@ def test_truncated_json_reason_has_line_and_column(mouser_day, tmp_path):
     reason = failed_reasons(result)["truncated.json"]
     assert reason.startswith("truncated JSON")
     assert "line " in reason and "column " in reason
-    assert len(result.offers) == 3  # the good file still loads
+    assert len(offers_of(result)) == 3  # the good file still loads
 
 
 def test_invalid_json_not_truncated(mouser_day, tmp_path):
@@ -147,7 +148,7 @@ def test_non_utf8_file(mouser_day, tmp_path):
 def test_utf8_bom_is_accepted(mouser_day, tmp_path):
     (mouser_day / "good.json").write_bytes(b"\xef\xbb\xbf" + GOOD_MOUSER.read_bytes())
     result = registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path)
-    assert result.failed_files == [] and len(result.offers) == 3
+    assert result.failed_files == [] and len(offers_of(result)) == 3
 
 
 def test_gzip_file_is_read_transparently(mouser_day, tmp_path):
@@ -156,8 +157,8 @@ def test_gzip_file_is_read_transparently(mouser_day, tmp_path):
         fh.write(GOOD_MOUSER.read_bytes())
     result = registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path)
     assert result.failed_files == []
-    assert {o.file_path for o in result.offers} == {"feeds/mouser/2025-10-14/zipped.json.gz"}
-    assert result.offers[0].stock == 6178
+    assert {o.file_path for o in offers_of(result)} == {"feeds/mouser/2025-10-14/zipped.json.gz"}
+    assert offers_of(result)[0].stock == 6178
 
 
 def test_corrupt_gzip(mouser_day, tmp_path):
@@ -175,7 +176,7 @@ def test_oversize_file_with_small_limit(mouser_day, tmp_path, monkeypatch):
         and "1000 bytes limit" in reason
         and registry.MAX_JSON_BYTES_ENV in reason
     )
-    assert result.offers == []
+    assert offers_of(result) == []
     # the argument overrides the environment
     assert (
         registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path, max_json_bytes=10**6).failed_files == []

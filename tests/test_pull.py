@@ -31,6 +31,7 @@ from orchestration.pull.runner import PULL_LOG_DDL, run_pull
 from orchestration.pull.tokens import TokenCache
 from orchestration.warehouse import raw_load
 from orchestration.warehouse.connection import ensure_schemas
+from tests.feed_offers import offers_of
 from tests.test_feeds_real import CADDI, unfenced_json_blocks
 
 TONIGHT = date(2026, 3, 10)
@@ -214,7 +215,7 @@ def test_pulled_files_are_the_responses_gzipped_in_the_parser_shapes_and_load(ni
     with duckdb.connect(str(warehouse)) as conn:
         for source in ("digikey", "mouser", "nexar"):
             parsed = parse_snapshot(source, landing / "feeds" / source / TONIGHT.isoformat(), landing_root=landing)
-            assert parsed.failed_files == [] and parsed.offers, source
+            assert parsed.failed_files == [] and offers_of(parsed), source
             result = raw_load.load_feed_partitions(conn, landing, f"raw.offers_{source}", [source], [TONIGHT])
             assert result.failed_files == []
         loaded = dict(conn.execute("select source, count(*) from raw.load_log where status = 'loaded' "

@@ -1,5 +1,5 @@
 """What every JSON source shares: its walk over the decoded files hands raw records to the one rule set
-(`rules.apply`); the parse functions the registry and the tests call.
+(`rules.apply`).
 
 A source module defines `READING` and `SHAPE` (see rules.py) and either `records(payload, raw)` (one file
 at a time) or `records_folder(payloads, raws)` (files joined with each other: TME).
@@ -7,14 +7,11 @@ at a time) or `records_folder(payloads, raws)` (files joined with each other: TM
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from datetime import date
 
 import pyarrow as pa
 
 from . import rules
-from .records import FailedFile, FeedFileError, Offer, QuarantinedRow, offers_from_arrow
 
 
 def parse_with_rules(module, payloads: list[tuple[str, object]], *, source: str, snapshot_date: date | None
@@ -44,33 +41,3 @@ def apply_rules(module, records, breaks, quarantined, *, source: str, snapshot_d
     table = rules.apply(records, breaks, q, source=source, snapshot_date=snapshot_date, reading=module.READING,
                         shape=module.SHAPE)
     return table, q
-
-
-def file_parser(module_name: str) -> Callable[..., tuple[list[Offer], list[QuarantinedRow]]]:
-    """`parse(payload, source=, file_path=, snapshot_date=)` of a source module: one decoded file ->
-    (offers, quarantined rows); FeedFileError if the file cannot be read."""
-
-    def parse(payload: object, *, source: str, file_path: str, snapshot_date: date
-              ) -> tuple[list[Offer], list[QuarantinedRow]]:
-        table, q, failed = parse_with_rules(sys.modules[module_name], [(file_path, payload)], source=source,
-                                            snapshot_date=snapshot_date)
-        if failed:
-            raise failed[0][1]
-        return offers_from_arrow(table), q.rows()
-
-    return parse
-
-
-def folder_parser(module_name: str) -> Callable[..., tuple[list[Offer], list[QuarantinedRow], list[FailedFile]]]:
-    """`parse_many(payloads, source=, snapshot_date=)`: decoded files parsed together -> (offers,
-    quarantined rows, failed files)."""
-
-    def parse_many(payloads: list[tuple[str, object]], *, source: str, snapshot_date: date
-                   ) -> tuple[list[Offer], list[QuarantinedRow], list[FailedFile]]:
-        table, q, failed = parse_with_rules(sys.modules[module_name], payloads, source=source,
-                                            snapshot_date=snapshot_date)
-        return offers_from_arrow(table), q.rows(), [
-            FailedFile(source, file_path, e.reason if isinstance(e, FeedFileError) else str(e))
-            for file_path, e in failed]
-
-    return parse_many

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import common, rules, text
+from . import rules, text
 from .records import FeedFileError
 from .rules import RawRecords, as_dict, as_list
 
@@ -335,5 +335,3 @@ def _distinct(expr: pl.Expr, fn) -> pl.Expr:
     return expr.map_batches(lambda s: rules.by_value(s, fn, pl.String) if s.len() else s.cast(pl.String),
                             return_dtype=pl.String)
 
-
-parse = common.file_parser(__name__)

@@ -16,7 +16,7 @@ A `code` other than 200 is a failed file.
 
 from __future__ import annotations
 
-from . import common, rules, text
+from . import rules, text
 from .records import FeedFileError
 from .rules import RawRecords, as_dict
 
@@ -95,5 +95,3 @@ def _stock(p: dict, path: str, order: int, raw: RawRecords) -> dict:
         raw.quarantine(order, rules.STAGE_STOCK, path, "unparsable_stock", stock_raw)
     return {"stock": total, "stock_text": stock_raw}
 
-
-parse = common.file_parser(__name__)

@@ -13,7 +13,7 @@ A non-empty `Errors` list with no results is a failed file.
 
 from __future__ import annotations
 
-from . import common, rules, text
+from . import rules, text
 from .records import FeedFileError
 from .rules import RawRecords, as_dict, as_list
 
@@ -77,5 +77,3 @@ def _lifecycle(part: dict) -> str | None:
         return "Discontinued"
     return status
 
-
-parse = common.file_parser(__name__)

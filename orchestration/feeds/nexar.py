@@ -17,7 +17,7 @@ listings) uses the MPN as sku. Prices are numbers with a `currency` each. A nega
 
 from __future__ import annotations
 
-from . import common, rules, text
+from . import rules, text
 from .records import FeedFileError
 from .rules import RawRecords, as_dict, as_list
 
@@ -118,5 +118,3 @@ def _lifecycle(part: dict) -> str | None:
             return text.clean_str(spec.get("displayValue") or spec.get("value"))
     return None
 
-
-parse = common.file_parser(__name__)

@@ -22,7 +22,7 @@ import gzip
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -32,19 +32,11 @@ from orchestration.csvfile import guess_encoding
 from orchestration.landing import file_sha256, outside_landing
 
 from . import broker_csv, common, digikey, lcsc, mouser, nexar, tme
-from .records import (
-    FailedFile,
-    FeedFileError,
-    FileReport,
-    Offer,
-    QuarantinedRow,
-    SnapshotParse,
-)
+from .records import FailedFile, FeedFileError, FileReport, QuarantinedRow, SnapshotParse
 
 # Each source module walks its files into raw records for the one rule set (common.py, rules.py).
 MODULES = {"digikey": digikey, "mouser": mouser, "nexar": nexar, "tme": tme, "lcsc": lcsc}
-Parser = Callable[..., tuple[list[Offer], list[QuarantinedRow]]]
-SOURCES: dict[str, Parser] = {name: module.parse for name, module in MODULES.items()}
+SOURCES: tuple[str, ...] = tuple(MODULES)
 # The raw table of each source; broker CSVs of every mapping share one. dbt's union of the feeds and its
 # source list name the same tables (tests/test_feeds_registry.py holds them to this list).
 FEED_TABLES: tuple[str, ...] = (*(f"offers_{name}" for name in SOURCES), "offers_broker")

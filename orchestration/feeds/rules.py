@@ -37,7 +37,7 @@ import polars as pl
 import pyarrow as pa
 
 from . import text
-from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, QUARANTINE_SCHEMA, QuarantinedRow
+from .records import OFFER_SCHEMA, PRICE_BREAK_TYPE, QuarantinedRow
 
 # Rule order inside one record (the `stage` of its quarantine rows).
 STAGE_RECORD, STAGE_ID, STAGE_DATE, STAGE_STOCK, STAGE_BREAKS, STAGE_MOQ, STAGE_MULTIPLE = range(-3, 4)
@@ -194,11 +194,6 @@ class Quarantine:
     def rows(self) -> list[QuarantinedRow]:
         return [QuarantinedRow(self.source, *row)
                 for row in self.frame().select("file_path", "location", "rule", "raw_value").iter_rows()]
-
-    def to_arrow(self) -> pa.Table:
-        df = self.frame().select(pl.lit(self.source, dtype=pl.String).alias("source"), "file_path", "location",
-                                 "rule", "raw_value")
-        return df.to_arrow().cast(QUARANTINE_SCHEMA)
 
 
 # ---------------------------------------------------------------- the rules

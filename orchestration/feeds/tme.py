@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from . import common, rules, text
+from . import rules, text
 from .records import FeedFileError
 from .rules import RawRecords, as_dict, as_list
 
@@ -164,6 +164,3 @@ def _prices(f: _TmeFile, path: str, entry: dict, order: int, offer_seq: int) -> 
             float(vat) / 100.0 if isinstance(vat, int | float) and not isinstance(vat, bool) else None))
     return values
 
-
-parse = common.file_parser(__name__)
-parse_many = common.folder_parser(__name__)
