@@ -417,7 +417,3 @@ def parse_date(value: object) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
-
-
-def has_digit(text: str | None) -> bool:
-    return text is not None and any(ch.isdigit() for ch in text)
