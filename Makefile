@@ -61,14 +61,14 @@ test-spark: install-spark manifest ## build the marts on a local Spark and compa
 	$(BIN)/python -m pytest -q -m spark
 
 # Benchmarks (not tests): trend features at tiers S, M4, M + one features night at 120/365 days of history;
-# the backtest; feed ingest against bare DuckDB read_json (needs data/sample); a whole night at 30 days of history against the demo warehouse's (make demo builds it);
+# the backtest; feed ingest against bare DuckDB read_json and against reading its columns alone (needs data/sample); a whole night at 30 days of history against the demo warehouse's (make demo builds it);
 # with the spark extra installed, the scale line: raw, staging read and features on Spark local[2] vs DuckDB/Polars at tiers S and M.
 bench: install manifest ## run the benchmarks (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
 	@if $(BIN)/python -c "import pyspark" 2>/dev/null; then $(BIN)/python -m bench.spark_scale --tiers S,M; \
 	else echo "pyspark not installed (pip install -e '.[spark]'): skipping the Spark scale line"; fi
 	$(BIN)/python -m bench.run_backtest
-	$(BIN)/python -m bench.run_ingest
+	$(BIN)/python -m bench.run_ingest --read-floor
 	@test -f $(PARTRISK_WAREHOUSE) || { echo "no warehouse at $(PARTRISK_WAREHOUSE): run make demo first"; exit 2; }
 	$(BIN)/python -m bench.night_cost --warehouse $(PARTRISK_WAREHOUSE) --history 30,all
 
