@@ -201,7 +201,3 @@ def build_quality_checks(asset_keys) -> list[dg.AssetChecksDefinition]:
     if dg.AssetKey(["features", "part_trends_daily"]) in keys:
         checks.append(features_gates())
     return checks
-
-
-def blocking_check_keys(checks: list[dg.AssetChecksDefinition]) -> list[dg.AssetCheckKey]:
-    return [spec.key for c in checks for spec in c.check_specs if spec.blocking]

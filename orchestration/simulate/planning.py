@@ -7,7 +7,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -402,7 +402,3 @@ def _pin_core_times(xml: bytes) -> bytes:
     for tag in (b"dcterms:created", b"dcterms:modified"):
         xml = re.sub(rb"(<" + tag + rb"[^>]*>)[^<]*(</" + tag + rb">)", rb"\g<1>" + stamp + rb"\g<2>", xml)
     return xml
-
-
-def span_dates(start: date, days: int) -> list[date]:
-    return [start + timedelta(days=k) for k in range(days)]
