@@ -3,9 +3,9 @@
 Both read the same DigiKey v4 KeywordSearch files of the demo landing tree (`data/sample`, every date
 folder unless `--days` limits it) and produce one row per offer (product variation):
 - bare: DuckDB `read_json` with the two `unnest`s (Products, then ProductVariations), counted;
-- project: `registry.parse_snapshots("digikey", folders)` in chunks of `registry.FOLDERS_PER_READ` date
-  folders, as raw_load calls it, then `.to_arrow()`, the tables raw_load writes; also printed, one
-  `parse_snapshot` per folder.
+- project: each folder's files hashed, then `registry.parse_snapshots("digikey", folders)` in chunks of
+  `registry.FOLDERS_PER_READ` date folders, as raw_load calls them, then `.to_arrow()`, the tables
+  raw_load writes; also printed, one `parse_snapshot` per folder.
 The ratio (project offers/s over bare offers/s) is what the ingest target is stated in. `--read-floor`
 also times DuckDB reading, in one query, the columns the parser reads (`digikey.V4_COLUMNS`, kept nested,
 no unnest, no rule): no parser that takes its values from DuckDB can beat that time.
@@ -25,6 +25,7 @@ import duckdb
 import pyarrow.compute as pc
 
 from orchestration.feeds import digikey, registry
+from orchestration.warehouse import raw_load
 
 
 def bare_read_json(folders: list[Path]) -> int:
@@ -60,11 +61,13 @@ def read_parser_columns(folders: list[Path]) -> int:
 
 
 def project_parser(folders: list[Path], landing: Path) -> int:
-    """What raw_load does: the folders in chunks of `registry.FOLDERS_PER_READ`, each chunk one
-    `parse_snapshots` call."""
+    """What raw_load does: each folder's files hashed (`raw_load.folder_hashes`), then the folders in chunks
+    of `registry.FOLDERS_PER_READ`, each chunk one `parse_snapshots` call."""
     offers = 0
     step = registry.FOLDERS_PER_READ
     for start in range(0, len(folders), step):
+        for folder in folders[start : start + step]:
+            raw_load.folder_hashes(folder, landing)
         parsed = registry.parse_snapshots("digikey", folders[start : start + step], landing)
         offers += sum(p.to_arrow().num_rows for p in parsed)
     return offers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import date
 
@@ -80,3 +81,13 @@ def parse_many(module, payloads: list[tuple[str, object]], *, source: str, snaps
     table, q, failed = common.parse_with_rules(module, payloads, source=source, snapshot_date=snapshot_date)
     return offers_of(table), q.rows(), [
         FailedFile(source, file_path, e.reason if isinstance(e, FeedFileError) else str(e)) for file_path, e in failed]
+
+
+def file_outcomes(result: SnapshotParse) -> dict[str, tuple[str, int, int]]:
+    """file_path -> (status, offers loaded, rows quarantined) of every file that loaded an offer, had a row
+    quarantined or failed."""
+    loaded = Counter(result.table.column("file_path").to_pylist())
+    quarantined = Counter(q.file_path for q in result.quarantined)
+    failed = {f.file_path for f in result.failed_files}
+    return {path: ("failed" if path in failed else "loaded", 0 if path in failed else loaded[path], quarantined[path])
+            for path in sorted(loaded.keys() | quarantined.keys() | failed)}

@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.feeds import registry
 from orchestration.feeds.records import OFFER_SCHEMA
-from tests.feed_offers import offers_of
+from tests.feed_offers import file_outcomes, offers_of
 
 LANDING = Path(__file__).parent / "fixtures" / "feeds" / "landing"
 DAY = date(2025, 10, 14)
@@ -49,12 +49,8 @@ def test_parse_snapshot_relative_paths_and_reports():
     assert failed_reasons(result) == {
         "mouser_errors.json": "Mouser API errors: Invalid: Invalid unique identifier."
     }
-    reports = {r.file_path: r for r in result.file_reports}
-    good = reports["feeds/mouser/2025-10-14/mouser_de.json"]
-    assert (good.status, good.rows_loaded, good.rows_quarantined) == ("loaded", 3, 7)
-    assert len(good.file_sha256) == 64
-    bad = reports["feeds/mouser/2025-10-14/mouser_errors.json"]
-    assert bad.status == "failed" and bad.rows_loaded == 0 and "Invalid" in bad.reason
+    assert file_outcomes(result) == {"feeds/mouser/2025-10-14/mouser_de.json": ("loaded", 3, 7),
+                                     "feeds/mouser/2025-10-14/mouser_errors.json": ("failed", 0, 0)}
     table = result.to_arrow()
     assert table.schema == OFFER_SCHEMA and table.num_rows == 3
 
@@ -81,9 +77,8 @@ def test_tme_folder_join_through_registry():
     result = registry.parse_snapshot("tme", LANDING / "feeds" / "tme" / "2025-10-14", DAY, LANDING)
     pwr = next(o for o in offers_of(result) if o.sku == "LM393PWR")
     assert pwr.prices_include_vat and pwr.price_breaks[0].quantity == 3
-    reports = {r.file_path.rsplit("/", 1)[-1]: r for r in result.file_reports}
-    assert reports["search.json"].rows_loaded == 3 and reports["prices.json"].rows_loaded == 0
-    assert reports["prices.json"].rows_quarantined == 2
+    outcomes = {path.rsplit("/", 1)[-1]: outcome for path, outcome in file_outcomes(result).items()}
+    assert outcomes["search.json"][:2] == ("loaded", 3) and outcomes["prices.json"] == ("loaded", 0, 2)
 
 
 def test_unknown_source_raises(tmp_path):
@@ -197,9 +192,7 @@ def test_other_files_are_ignored(mouser_day, tmp_path):
     (mouser_day / ".partial.json").write_text("{")
     (mouser_day / "export.csv").write_text("a,b\n")
     result = registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path)
-    assert result.failed_files == [] and [r.file_path for r in result.file_reports] == [
-        "feeds/mouser/2025-10-14/good.json"
-    ]
+    assert result.failed_files == [] and list(file_outcomes(result)) == ["feeds/mouser/2025-10-14/good.json"]
 
 
 def test_dbt_names_the_same_feed_tables_as_the_registry():
@@ -218,14 +211,3 @@ def test_dbt_names_the_same_feed_tables_as_the_registry():
     declared = tuple(t["name"] for t in raw["tables"] if t["name"].startswith("offers_"))
     assert union_tables == registry.FEED_TABLES
     assert declared == registry.FEED_TABLES
-
-
-def test_hashes_from_the_caller_are_reused_not_recomputed(mouser_day, tmp_path, monkeypatch):
-    def no_second_hash(path):
-        raise AssertionError(f"{path} hashed again")
-
-    monkeypatch.setattr(registry, "file_sha256", no_second_hash)
-    given = {"feeds/mouser/2025-10-14/good.json": "ab" * 32}
-    result = registry.parse_snapshot("mouser", mouser_day, DAY, tmp_path, hashes=given)
-    assert [(r.file_path, r.file_sha256) for r in result.file_reports] == list(given.items())
-    assert result.offer_count == result.to_arrow().num_rows > 0

@@ -34,19 +34,6 @@ class FailedFile:
     reason: str
 
 
-@dataclass(slots=True, frozen=True)
-class FileReport:
-    """One row for `raw.load_log`: what happened to one landing file."""
-
-    source: str
-    file_path: str
-    file_sha256: str | None
-    status: str  # "loaded" | "failed"
-    rows_loaded: int
-    rows_quarantined: int
-    reason: str | None = None
-
-
 class FeedFileError(Exception):
     """A whole file cannot be parsed (unknown shape, API error payload, bad mapping...)."""
 
@@ -107,7 +94,6 @@ class SnapshotParse:
     table: pa.Table = field(default_factory=OFFER_SCHEMA.empty_table)
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     failed_files: list[FailedFile] = field(default_factory=list)
-    file_reports: list[FileReport] = field(default_factory=list)
 
     @property
     def offer_count(self) -> int:

@@ -21,18 +21,16 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections import Counter
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from orchestration.csvfile import guess_encoding
-from orchestration.landing import file_sha256, outside_landing
+from orchestration.landing import outside_landing
 
 from . import broker_csv, common, digikey, lcsc, mouser, nexar, tme
-from .records import FailedFile, FeedFileError, FileReport, QuarantinedRow, SnapshotParse
+from .records import FailedFile, FeedFileError, QuarantinedRow, SnapshotParse
 
 # Each source module walks its files into raw records for the one rule set (common.py, rules.py).
 MODULES = {"digikey": digikey, "mouser": mouser, "nexar": nexar, "tme": tme, "lcsc": lcsc}
@@ -232,7 +230,6 @@ def parse_snapshot(
     *,
     max_json_bytes: int | None = None,
     spill=None,
-    hashes: Mapping[str, str] | None = None,
 ) -> SnapshotParse:
     """Parse every file of one `feeds/<source>/<YYYY-MM-DD>/` folder.
 
@@ -240,7 +237,7 @@ def parse_snapshot(
     to the folder above `feeds/`. The offers are one OFFER_SCHEMA table for every source. A broker CSV can instead
     stream its batches to `spill` (an object with open_file(file_path), write(table), close_file(ok):
     see orchestration.warehouse.raw_load.BatchSpill), so a file of any size loads in bounded memory.
-    `hashes` (landing-relative path -> sha256) are the caller's, already computed: no file is hashed twice.
+    Files are not hashed here: raw_load hashes them once, for its load log and to skip unchanged folders.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -250,41 +247,34 @@ def parse_snapshot(
     root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)
     mapping_path = _mapping_path(folder)
     if mapping_path is not None:
-        return _parse_broker(source, folder, snapshot_date, root, mapping_path, spill, hashes or {})
+        return _parse_broker(source, folder, snapshot_date, root, mapping_path, spill)
     if source not in SOURCES:
         raise ValueError(
             f"unknown feed source {source!r}: not in registry.SOURCES ({', '.join(SOURCES)}) and no {MAPPING_FILE}"
         )
     limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
-    shas, accepted = _accept_files(source, folder, root, hashes, result)
-    _parse_with_rules(source, accepted, snapshot_date, limit, result)
-    loaded = Counter(pl.from_arrow(result.table.select(["file_path"]))["file_path"].to_list()) \
-        if result.table.num_rows else Counter()
-    result.file_reports = _reports(source, shas, loaded, result)
+    _parse_with_rules(source, _accept_files(source, folder, root, result), snapshot_date, limit, result)
     return result
 
 
-def _accept_files(source: str, folder: Path, root: Path, hashes: Mapping[str, str] | None, result: SnapshotParse
-                  ) -> tuple[dict[str, str], list[tuple[Path, str]]]:
-    """(hash of every file, the files a parser may read); a link out of the landing tree fails alone."""
-    shas: dict[str, str] = {}
+def _accept_files(source: str, folder: Path, root: Path, result: SnapshotParse) -> list[tuple[Path, str]]:
+    """The files a parser may read, with their landing-relative paths; a link out of the landing tree fails
+    alone."""
     accepted: list[tuple[Path, str]] = []
     for path in snapshot_files(folder):
         rel = _relative(path, root)
         refused = outside_landing(path, root)
         if refused is not None:
-            shas[rel] = ""
             result.failed_files.append(FailedFile(source, rel, refused))
             continue
-        shas[rel] = _known_sha(hashes, rel, path)
         accepted.append((path, rel))
-    return shas, accepted
+    return accepted
 
 
 def parse_snapshots(
     source: str, folders: list[Path], landing_root: Path | str | None = None, *,
-    max_json_bytes: int | None = None, hashes: Mapping[str, str] | None = None,
+    max_json_bytes: int | None = None,
 ) -> list[SnapshotParse]:
     """`parse_snapshot` of several date folders of one source, with the same results. Where the source's
     shape allows it, DuckDB reads every file of every folder in one query and the rules run once: a query
@@ -293,22 +283,20 @@ def parse_snapshots(
     module = MODULES.get(source)
     read_folder = getattr(module, "read_folder", None)
     if read_folder is None or len(folders) < 2 or any(_mapping_path(f) is not None for f in folders):
-        return [parse_snapshot(source, f, None, landing_root, max_json_bytes=max_json_bytes, hashes=hashes)
-                for f in folders]
+        return [parse_snapshot(source, f, None, landing_root, max_json_bytes=max_json_bytes) for f in folders]
     limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
-    results, shas, accepted, dates = [], [], [], []
-    for folder in folders:
+    results, accepted, dates, folder_of = [], [], [], {}
+    for i, folder in enumerate(folders):
         root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)
         result = SnapshotParse(source=source, snapshot_date=date.fromisoformat(folder.name))
-        folder_shas, folder_files = _accept_files(source, folder, root, hashes, result)
+        folder_files = _accept_files(source, folder, root, result)
         results.append(result)
-        shas.append(folder_shas)
+        folder_of.update((rel, i) for _, rel in folder_files)
         accepted += folder_files
         dates += [result.snapshot_date] * len(folder_files)
     fast = read_folder([p for p, _ in accepted], [rel for _, rel in accepted], limit, dates)
     if fast is None:
-        return [parse_snapshot(source, f, None, landing_root, max_json_bytes=max_json_bytes, hashes=hashes)
-                for f in folders]
+        return [parse_snapshot(source, f, None, landing_root, max_json_bytes=max_json_bytes) for f in folders]
     table, q = common.apply_rules(module, *fast, source=source, snapshot_date=None)
     # the offers come in file order, so each folder's rows are one slice of the table
     runs = pl.from_arrow(table.select(["snapshot_date"]))["snapshot_date"].rle() if table.num_rows else None
@@ -317,13 +305,10 @@ def parse_snapshots(
         slices[day] = table.slice(start, length)
         start += length
     quarantined = q.rows()
-    folder_of = {rel: i for i, folder_shas in enumerate(shas) for rel in folder_shas}
     for i, result in enumerate(results):
         if result.snapshot_date in slices:
             result.table = slices[result.snapshot_date]
         result.quarantined = [row for row in quarantined if folder_of.get(row.file_path) == i]
-        loaded = Counter(result.table.column("file_path").to_pylist())
-        result.file_reports = _reports(source, shas[i], loaded, result)
     return results
 
 
@@ -379,48 +364,19 @@ def _parse_with_rules(source: str, accepted: list[tuple[Path, str]], snapshot_da
     result.quarantined.extend(q.rows())
 
 
-def _known_sha(hashes: Mapping[str, str] | None, rel: str, path: Path) -> str:
-    return hashes[rel] if hashes and rel in hashes else file_sha256(path)
-
-
-def _reports(source: str, shas: dict[str, str], loaded: Counter, result: SnapshotParse) -> list[FileReport]:
-    failed = {f.file_path: f.reason for f in result.failed_files}
-    qcount = Counter(q.file_path for q in result.quarantined)
-    return [
-        FileReport(
-            source=source,
-            file_path=rel,
-            file_sha256=sha,
-            status="failed" if rel in failed else "loaded",
-            rows_loaded=0 if rel in failed else loaded.get(rel, 0),
-            rows_quarantined=qcount.get(rel, 0),
-            reason=failed.get(rel),
-        )
-        for rel, sha in shas.items()
-    ]
-
-
-def _parse_broker(
-    source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path, spill,
-    hashes: Mapping[str, str],
-) -> SnapshotParse:
+def _parse_broker(source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path, spill
+                  ) -> SnapshotParse:
     import pyarrow as pa
 
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     files = snapshot_files(folder, broker=True)
-    shas = {
-        _relative(p, root): "" if outside_landing(p, root) else _known_sha(hashes, _relative(p, root), p)
-        for p in files
-    }
     try:
         mapping = broker_csv.load_mapping(mapping_path)
     except broker_csv.MappingError as e:
-        targets = list(shas) or [_relative(mapping_path, root)]
+        targets = [_relative(p, root) for p in files] or [_relative(mapping_path, root)]
         result.failed_files.extend(FailedFile(source, rel, f"{MAPPING_FILE}: {e}") for rel in targets)
-        result.file_reports = _reports(source, shas, Counter(), result)
         return result
     tables = []
-    loaded: Counter = Counter()
     for path in files:
         rel = _relative(path, root)
         refused = outside_landing(path, root)
@@ -441,12 +397,10 @@ def _parse_broker(
             result.failed_files.append(FailedFile(source, rel, reason))
             continue
         if spill is not None:
-            loaded[rel] = spill.close_file(ok=True)
+            spill.close_file(ok=True)
         else:
             tables.append(table)
-            loaded[rel] = table.num_rows
         result.quarantined.extend(quarantined)
     if tables:
         result.table = pa.concat_tables(tables)
-    result.file_reports = _reports(source, shas, loaded, result)
     return result

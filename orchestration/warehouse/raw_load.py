@@ -260,10 +260,10 @@ def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
     hashes = hashes if hashes is not None else folder_hashes(folder, landing)
     if spill_dir is not None and landing_tree.is_broker_source(landing, source):
         spill = BatchSpill(Path(tempfile.mkdtemp(prefix=f"{source}-{snapshot}-", dir=spill_dir)))
-        parsed = parse_snapshot(source, folder, snapshot, landing, spill=spill, hashes=dict(hashes))
+        parsed = parse_snapshot(source, folder, snapshot, landing, spill=spill)
         return ParsedFolder(_empty_offers(), list(parsed.quarantined), list(parsed.failed_files), hashes,
                             spilled=spill.paths, spilled_rows=dict(spill.rows))
-    parsed = parse_snapshot(source, folder, snapshot, landing, hashes=dict(hashes))
+    parsed = parse_snapshot(source, folder, snapshot, landing)
     return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files), hashes)
 
 
@@ -316,8 +316,7 @@ def _parse_chunk(jobs: list[tuple]) -> list[ParsedFolder]:
     source, landing = jobs[0][0], jobs[0][3]
     hashes = [job[4] if job[4] is not None else folder_hashes(job[2], landing) for job in jobs]
     try:
-        parsed = parse_snapshots(source, [job[2] for job in jobs], landing,
-                                 hashes=dict(pair for folder in hashes for pair in folder))
+        parsed = parse_snapshots(source, [job[2] for job in jobs], landing)
     except Exception:  # noqa: BLE001 - each folder then fails (or loads) on its own
         return [_parse_task(job) for job in jobs]
     return [ParsedFolder(p.to_arrow(), list(p.quarantined), list(p.failed_files), h)
