@@ -4,7 +4,7 @@ Both read the same DigiKey v4 KeywordSearch files of the demo landing tree (`dat
 folder unless `--days` limits it) and produce one row per offer (product variation):
 - bare: DuckDB `read_json` with the two `unnest`s (Products, then ProductVariations), counted;
 - project: each folder's files hashed, then `registry.parse_snapshots("digikey", folders)` in chunks of
-  `registry.FOLDERS_PER_READ` date folders, as raw_load calls them, then `.to_arrow()`, the tables
+  `registry.FOLDERS_PER_READ` date folders, as raw_load calls them: the `table`s
   raw_load writes; also printed, one `parse_snapshot` per folder.
 The ratio (project offers/s over bare offers/s) is what the ingest target is stated in. `--read-floor`
 also times DuckDB reading, in one query, the columns the parser reads (`digikey.V4_COLUMNS`, kept nested,
@@ -69,12 +69,12 @@ def project_parser(folders: list[Path], landing: Path) -> int:
         for folder in folders[start : start + step]:
             raw_load.folder_hashes(folder, landing)
         parsed = registry.parse_snapshots("digikey", folders[start : start + step], landing)
-        offers += sum(p.to_arrow().num_rows for p in parsed)
+        offers += sum(p.table.num_rows for p in parsed)
     return offers
 
 
 def project_parser_per_folder(folders: list[Path], landing: Path) -> int:
-    return sum(registry.parse_snapshot("digikey", f, landing_root=landing).to_arrow().num_rows for f in folders)
+    return sum(registry.parse_snapshot("digikey", f, landing_root=landing).table.num_rows for f in folders)
 
 
 def timed(fn, *args) -> tuple[float, int]:

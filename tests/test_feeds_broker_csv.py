@@ -31,7 +31,7 @@ def acme():
 
 def test_acme_fixture_values(acme):
     assert acme.failed_files == []
-    table = acme.to_arrow()
+    table = acme.table
     assert table.schema == OFFER_SCHEMA and table.num_rows == 4
     offers = {o.sku: o for o in offers_of(acme)}
     assert list(offers) == ["AB-1", "AB-2", "AB-4", "LM393PWR"]
@@ -137,7 +137,7 @@ def test_non_utf8_csv_fails_with_line(tmp_path):
     (failed,) = result.failed_files
     assert failed.file_path.endswith("a.csv")
     assert failed.reason.startswith("not valid utf-8 at line 2") and "encoding:" in failed.reason
-    assert result.to_arrow().num_rows == 2  # ok.csv still loads
+    assert result.table.num_rows == 2  # ok.csv still loads
 
 
 def test_ragged_line_fails_unless_truncate(tmp_path):
@@ -147,7 +147,7 @@ def test_ragged_line_fails_unless_truncate(tmp_path):
     assert "more fields than the header" in failed.reason
     (day.parent / "mapping.yml").write_text(textwrap.dedent(SIMPLE_MAPPING) + "ragged_lines: truncate\n")
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
-    assert result.failed_files == [] and result.to_arrow().num_rows == 1
+    assert result.failed_files == [] and result.table.num_rows == 1
 
 
 def test_missing_column_and_empty_files(tmp_path):
@@ -173,7 +173,7 @@ def test_bad_mapping_fails_every_file(tmp_path):
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
     (failed,) = result.failed_files
     assert failed.reason.startswith("mapping.yml:") and "mpn_raw is required" in failed.reason
-    assert result.to_arrow().num_rows == 0
+    assert result.table.num_rows == 0
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_acme_folder_copy_with_source_named_differently(tmp_path):
     shutil.copytree(ACME, dst)
     assert registry.list_sources(tmp_path) == ["other_broker"]
     result = registry.parse_snapshot("other_broker", dst / "2025-10-14", DAY, tmp_path)
-    assert set(result.to_arrow()["source"].to_pylist()) == {"other_broker"}
+    assert set(result.table["source"].to_pylist()) == {"other_broker"}
 
 
 def test_mapping_errors_name_the_file_and_every_key(tmp_path):
@@ -261,5 +261,5 @@ def test_truncated_fields_are_kept_in_quarantine(tmp_path):
            "S2,BC857A,Nexperia,7,0.2,,,y,,\n")
     day = write_source(tmp_path, textwrap.dedent(SIMPLE_MAPPING) + "ragged_lines: truncate\n", {"a.csv": csv.encode()})
     result = registry.parse_snapshot("shop", day, DAY, tmp_path)
-    assert result.failed_files == [] and result.to_arrow()["sku"].to_pylist() == ["S1", "S2"]
+    assert result.failed_files == [] and result.table["sku"].to_pylist() == ["S1", "S2"]
     assert [(q.location, q.rule, q.raw_value) for q in result.quarantined] == [("line 2", "extra_fields", "lost;text")]

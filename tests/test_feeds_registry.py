@@ -51,7 +51,7 @@ def test_parse_snapshot_relative_paths_and_reports():
     }
     assert file_outcomes(result) == {"feeds/mouser/2025-10-14/mouser_de.json": ("loaded", 3, 7),
                                      "feeds/mouser/2025-10-14/mouser_errors.json": ("failed", 0, 0)}
-    table = result.to_arrow()
+    table = result.table
     assert table.schema == OFFER_SCHEMA and table.num_rows == 3
 
 
@@ -67,10 +67,10 @@ def test_every_fixture_source_parses():
             result = registry.parse_snapshot(
                 source, LANDING / "feeds" / source / day.isoformat(), day, LANDING
             )
-            assert result.offer_count > 0, source
+            assert result.table.num_rows > 0, source
             expected_failures = 1 if source == "mouser" else 0
             assert len(result.failed_files) == expected_failures, (source, result.failed_files)
-            assert result.to_arrow().schema == OFFER_SCHEMA
+            assert result.table.schema == OFFER_SCHEMA
 
 
 def test_tme_folder_join_through_registry():

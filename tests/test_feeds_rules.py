@@ -87,7 +87,7 @@ def test_folders_read_together_give_what_each_gives_alone(landing: Path):
         assert a.table.equals(b.table) and a.quarantined == b.quarantined
         assert a.failed_files == b.failed_files and file_outcomes(a) == file_outcomes(b)
     assert [f.reason.split(":")[0] for f in together[1].failed_files] == ["truncated JSON (unexpected end of data)"]
-    assert together[1].offer_count == 4  # the other two files still load
+    assert together[1].table.num_rows == 4  # the other two files still load
 
 
 def test_a_duplicate_key_sends_the_folder_to_the_python_walk(landing: Path):

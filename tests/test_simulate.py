@@ -251,7 +251,7 @@ def test_registry_parses_the_output(tree):
         for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
             result = parse_snapshot(source_dir.name, folder, date.fromisoformat(folder.name))
             failed += list(result.failed_files)
-            rows = result.to_arrow().num_rows
+            rows = result.table.num_rows
             assert rows > 0, folder
             offers += rows
     assert not failed

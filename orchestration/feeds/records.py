@@ -1,7 +1,8 @@
 """Records produced by the feed parsers (the contract in docs/architecture.md, "Feed parsers").
 
-The one rule set (rules.py) writes offers as an Arrow table with `OFFER_SCHEMA`, `QuarantinedRow`s for rows that were read but broke a row rule, and the
-registry turns files that could not be read at all into `FailedFile`s.
+The one rule set (rules.py) writes offers as an Arrow table with `OFFER_SCHEMA` and `QuarantinedRow`s for
+rows that were read but broke a row rule; the registry turns files that could not be read at all into
+`FailedFile`s.
 
 Conventions fixed here:
 - `vat_rate` is a *fraction* (0.23 for 23 %), set only when `prices_include_vat` is true; staging
@@ -85,6 +86,7 @@ OFFER_SCHEMA = pa.schema(
     ]
 )
 
+
 @dataclass
 class SnapshotParse:
     """Result of parsing one `feeds/<source>/<YYYY-MM-DD>/` folder; the offers are one OFFER_SCHEMA table."""
@@ -94,10 +96,3 @@ class SnapshotParse:
     table: pa.Table = field(default_factory=OFFER_SCHEMA.empty_table)
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     failed_files: list[FailedFile] = field(default_factory=list)
-
-    @property
-    def offer_count(self) -> int:
-        return self.table.num_rows
-
-    def to_arrow(self) -> pa.Table:
-        return self.table

@@ -264,7 +264,7 @@ def parse_folder(source: str, snapshot: date, folder: Path, landing: Path,
         return ParsedFolder(_empty_offers(), list(parsed.quarantined), list(parsed.failed_files), hashes,
                             spilled=spill.paths, spilled_rows=dict(spill.rows))
     parsed = parse_snapshot(source, folder, snapshot, landing)
-    return ParsedFolder(parsed.to_arrow(), list(parsed.quarantined), list(parsed.failed_files), hashes)
+    return ParsedFolder(parsed.table, list(parsed.quarantined), list(parsed.failed_files), hashes)
 
 
 def _parse_task(task: tuple) -> ParsedFolder:
@@ -319,7 +319,7 @@ def _parse_chunk(jobs: list[tuple]) -> list[ParsedFolder]:
         parsed = parse_snapshots(source, [job[2] for job in jobs], landing)
     except Exception:  # noqa: BLE001 - each folder then fails (or loads) on its own
         return [_parse_task(job) for job in jobs]
-    return [ParsedFolder(p.to_arrow(), list(p.quarantined), list(p.failed_files), h)
+    return [ParsedFolder(p.table, list(p.quarantined), list(p.failed_files), h)
             for p, h in zip(parsed, hashes, strict=True)]
 
 
