@@ -40,9 +40,14 @@ def test_graph_runs_from_raw_feeds_through_staging_features_and_marts(graph):
     features = graph.get(dg.AssetKey(["features", "part_trends_daily"]))
     assert offers in features.parent_keys
     # the dbt source `features.part_trends_daily` is the Polars asset itself: lineage is unbroken
-    downstream = {k.to_user_string() for k in features.child_keys}
-    assert any(name.startswith("marts/") for name in downstream) or not any(
-        n.startswith("marts/part_risk") for n in names)
+    downstream, queue = set(), list(features.child_keys)
+    while queue:
+        key = queue.pop()
+        if key not in downstream:
+            downstream.add(key)
+            queue.extend(graph.get(key).child_keys)
+    assert dg.AssetKey(["marts", "part_risk_history"]) in downstream
+    assert dg.AssetKey(["intermediate", "int_part_risk_history"]) in features.child_keys
 
 
 def test_feed_dated_assets_are_daily_partitioned_single_run(graph):
