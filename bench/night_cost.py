@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -161,6 +162,14 @@ def main() -> None:
     for history in args.history.split(","):
         hashes = {json.dumps(r["marts"], sort_keys=True) for r in results if r["history"] == history}
         print(f"history {history}: every mart hashes the same in every run: {len(hashes) == 1}")
+    histories = args.history.split(",")
+    for code in codes:
+        for measure in ("wall_s", "dbt_s"):
+            median = {h: statistics.median(r[measure] for r in results if r["history"] == h and r["code"] == str(code))
+                      for h in histories}
+            for history in histories[1:]:
+                print(f"{code}: {measure} at history {history} / at history {histories[0]}: "
+                      f"{median[history] / median[histories[0]]:.2f}x")
     print(json.dumps({"night": night, "results": [{k: v for k, v in r.items() if k != "marts"} for r in results]},
                      indent=1))
 

@@ -170,10 +170,13 @@ def test_a_thin_single_source_long_lead_time_part_is_at_least_medium_without_a_s
         db.execute("update features.part_trends_daily set lead_time_days = 182, lead_time_stretch_ratio = 1.0, "
                    "distributors_in_stock = 1, market_stock = ? "
                    "where snapshot_date = ? and mpn = ? and manufacturer = ?", [int(d * 20), day, mpn, maker])
+    from orchestration.defs.dbt import HISTORY_SELECT
+
+    # The night's history block for that day: the changed features reach the score and the plan.
     env = {**os.environ, "PARTRISK_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "run", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"), "--select", "part_risk_history buffer_plan_history",
+         "--log-path", str(tmp_path / "logs"), "--select", *HISTORY_SELECT.split(),
          "--vars", f'{{"min_date": "{day}", "max_date": "{day}"}}'],
         cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True, timeout=600)
     with duckdb.connect(str(warehouse), read_only=True) as db:

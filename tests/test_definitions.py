@@ -40,9 +40,14 @@ def test_graph_runs_from_raw_feeds_through_staging_features_and_marts(graph):
     features = graph.get(dg.AssetKey(["features", "part_trends_daily"]))
     assert offers in features.parent_keys
     # the dbt source `features.part_trends_daily` is the Polars asset itself: lineage is unbroken
-    downstream = {k.to_user_string() for k in features.child_keys}
-    assert any(name.startswith("marts/") for name in downstream) or not any(
-        n.startswith("marts/part_risk") for n in names)
+    downstream, queue = set(), list(features.child_keys)
+    while queue:
+        key = queue.pop()
+        if key not in downstream:
+            downstream.add(key)
+            queue.extend(graph.get(key).child_keys)
+    assert dg.AssetKey(["marts", "part_risk_history"]) in downstream
+    assert dg.AssetKey(["intermediate", "int_part_risk_history"]) in features.child_keys
 
 
 def test_feed_dated_assets_are_daily_partitioned_single_run(graph):
@@ -193,3 +198,34 @@ def test_every_dbt_test_is_a_check_of_one_block_that_runs_after_all_its_parents(
     two_parents = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"
                    and len(node["depends_on"]["nodes"]) > 1]
     assert len(two_parents) >= 7, "the tests comparing a model with another read both through ref()"
+
+
+def test_a_runs_dbt_steps_with_the_same_vars_share_one_target_folder():
+    from orchestration.defs.resources import shared_target_folder
+
+    window = ["build", "--vars", '{"max_date": "2025-12-31", "min_date": "2025-12-31"}']
+    assert shared_target_folder("run1", window) == shared_target_folder("run1", list(window))
+    assert shared_target_folder("run1", window) != shared_target_folder("run1", ["build"])
+    assert shared_target_folder("run1", window) != shared_target_folder("run2", window)
+    assert shared_target_folder("run1", ["build"]).startswith("run-run1-")
+
+
+@pytest.mark.slow
+def test_the_second_dbt_step_in_a_shared_target_folder_does_not_parse_again(tmp_path):
+    """A night's warehouse path and window differ from `make manifest`'s, so its first dbt step parses the
+    whole project; a later step of the run with the same vars reuses that parse (dbt's partial parsing)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration import settings
+
+    env = {**os.environ, "PARTRISK_WAREHOUSE": str(tmp_path / "night.duckdb"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    args = [str(Path(sys.executable).parent / "dbt"), "parse", "--profiles-dir", ".", "--target-path",
+            str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+            "--vars", '{"max_date": "2025-12-31", "min_date": "2025-12-31"}']
+    logs = [subprocess.run(args, cwd=settings.DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=True,
+                           timeout=600).stdout for _ in range(2)]
+    assert "Unable to do partial parsing" in logs[0] or "saved manifest not found" in logs[0]
+    assert "Unable to do partial parsing" not in logs[1] and "Starting full parse" not in logs[1], logs[1][-2000:]

@@ -1,34 +1,37 @@
 {#- Limits an incremental model to the snapshot dates of the Dagster partition range
-    (vars min_date / max_date). Without the vars every date is processed. -#}
-{% macro snapshot_window(column='snapshot_date') -%}
+    (vars min_date / max_date), reaching lookback_days before min_date for what a row reads of the
+    days before it. Without the vars every date is processed. -#}
+{% macro snapshot_window(column='snapshot_date', lookback_days=0) -%}
     {%- if var('min_date', none) is not none and var('max_date', none) is not none -%}
-        {{ column }} between cast('{{ var("min_date") }}' as date) and cast('{{ var("max_date") }}' as date)
+        {%- set first = modules.datetime.datetime.strptime(var('min_date') | string, '%Y-%m-%d')
+                        - modules.datetime.timedelta(days=lookback_days | int) -%}
+        {{ column }} between cast('{{ first.strftime("%Y-%m-%d") }}' as date) and cast('{{ var("max_date") }}' as date)
     {%- else -%}
         1 = 1
     {%- endif -%}
 {%- endmacro %}
 
-{#- The config of a model incremental by snapshot_date: a rerun replaces the run's window and never
-    duplicates. DuckDB deletes the window's rows first and inserts them again (also a date that lost its
-    rows); Spark overwrites the snapshot_date partitions the run writes (Parquet files). -#}
-{% macro snapshot_incremental_config() -%}
-    {{ return(adapter.dispatch('snapshot_incremental_config')()) }}
+{#- The config of a model incremental by its date column (snapshot_date, or as_of): a rerun replaces
+    the run's window and never duplicates. DuckDB deletes the window's rows first and inserts them again
+    (also a date that lost its rows); Spark overwrites the date partitions the run writes (Parquet files). -#}
+{% macro snapshot_incremental_config(date_column='snapshot_date') -%}
+    {{ return(adapter.dispatch('snapshot_incremental_config')(date_column)) }}
 {%- endmacro %}
 
-{% macro default__snapshot_incremental_config() -%}
+{% macro default__snapshot_incremental_config(date_column) -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'append',
         'on_schema_change': 'append_new_columns',
-        'pre_hook': "{% if is_incremental() %}delete from {{ this }} where {{ snapshot_window() }}{% endif %}",
+        'pre_hook': "{% if is_incremental() %}delete from {{ this }} where {{ snapshot_window('" ~ date_column ~ "') }}{% endif %}",
     }) }}
 {%- endmacro %}
 
-{% macro spark__snapshot_incremental_config() -%}
+{% macro spark__snapshot_incremental_config(date_column) -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'insert_overwrite',
-        'partition_by': ['snapshot_date'],
+        'partition_by': [date_column],
         'file_format': 'parquet',
         'on_schema_change': 'append_new_columns',
     }) }}

@@ -1,9 +1,10 @@
 """Dagster resources: where the landing tree and the warehouse are, and the dbt CLI."""
 
 
+import hashlib
 import importlib.metadata
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -53,6 +54,22 @@ class PartriskDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    def cli(self, args: Sequence[str], *, context=None, target_path: Path | None = None, **kwargs):
+        """A run's dbt steps with the same --vars share one target folder, so only the first one parses.
+
+        dbt re-parses the whole project when the profile (the run's warehouse path) or the --vars differ
+        from the state it saved; steps of one run share both, so the later ones reuse its partial_parse.msgpack.
+        """
+        if target_path is None and context is not None:
+            target_path = Path("target") / shared_target_folder(context.run.run_id, args)
+        return super().cli(args, context=context, target_path=target_path, **kwargs)
+
+
+def shared_target_folder(run_id: str, args: Sequence[str]) -> str:
+    """The target folder of a run's dbt steps that pass these --vars (none: the steps without)."""
+    window = args[args.index("--vars") + 1] if "--vars" in args else ""
+    return f"run-{run_id}-{hashlib.sha256(window.encode()).hexdigest()[:8]}"
 
 
 def build_resources() -> dict:

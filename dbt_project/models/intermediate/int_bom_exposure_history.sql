@@ -1,3 +1,5 @@
+{{ config(**snapshot_incremental_config('as_of')) }}
+
 {#- What each product stands to lose through each part, as of every snapshot date: one row per
     as_of x product x part (built, matched BOM lines; a part on several lines of one product sums
     its quantity). The horizon of as_of is the plan weeks starting in
@@ -28,6 +30,7 @@ policy as (
 
 snapshot_dates as (
     select distinct snapshot_date as as_of from {{ source('features', 'part_trends_daily') }}
+    where {{ snapshot_window() }}
 ),
 
 horizons as (

@@ -1,3 +1,5 @@
+{{ config(**snapshot_incremental_config()) }}
+
 {#- One row per snapshot date x BOM part: the option of int_buffer_options_history with its expected
     stoppage cost (the part's shares of its products' costs, int_product_stoppage_history), what the
     purchase avoids and what it costs to hold over the horizon. The budget allocation is in
@@ -7,6 +9,7 @@ with
 
 priced as (
     select * from {{ ref('int_buffer_options_history') }}
+    where {{ snapshot_window() }}
 ),
 
 policy as (
@@ -16,6 +19,7 @@ policy as (
 part_costs as (
     select snapshot_date, mpn, manufacturer, sum(part_stoppage_cost) as expected_stoppage_cost
     from {{ ref('int_product_stoppage_history') }}
+    where {{ snapshot_window() }}
     group by snapshot_date, mpn, manufacturer
 ),
 

@@ -1,3 +1,8 @@
+{{ config(**snapshot_incremental_config()) }}
+
+{#- Days of risk history a row looks back on: the memory window and the lead times for sigma_L. -#}
+{%- set look_back_days = 180 %}
+
 {#- One row per snapshot date x BOM part: the inventory position, the cover, the stoppage
     probability, the recovery time, the strategy and the purchase the plan asks for, priced. Everything is as of the row's date: risk, offers, prices and alternates of that date
     or before; the plan and inventory files are present-state. The costs are in
@@ -11,14 +16,14 @@ risk as (
     select
         snapshot_date, mpn, manufacturer, risk_score, risk_band, risk_band_rank, risk_drivers, lifecycle_status,
         last_buy_date, lead_time_days, market_stock, broker_stock, distributors_in_stock, history_days
-    from {{ ref('part_risk_history') }}
-    where is_bom_part
+    from {{ ref('int_part_risk_history') }}
+    where is_bom_part and {{ snapshot_window() }}
 ),
 
 history as (
     select snapshot_date, mpn, manufacturer, risk_score, risk_band_rank, lead_time_days, history_days
-    from {{ ref('part_risk_history') }}
-    where is_bom_part
+    from {{ ref('int_part_risk_history') }}
+    where is_bom_part and {{ snapshot_window(lookback_days=look_back_days) }}
 ),
 
 policy as (
@@ -57,6 +62,7 @@ structural as (
         snapshot_date, mpn, manufacturer, structural_band_rank, is_long_lead_time, has_few_distributors,
         has_thin_market_cover, is_end_of_life
     from {{ ref('int_part_structural_risk_history') }}
+    where {{ snapshot_window() }}
 ),
 
 curve_points as (
@@ -92,7 +98,7 @@ look_back_rows as (
     inner join history as past
         on past.mpn = risk.mpn and past.manufacturer = risk.manufacturer
         and past.snapshot_date <= risk.snapshot_date
-        and past.snapshot_date > {{ dbt.dateadd('day', '-180', 'risk.snapshot_date') }}
+        and past.snapshot_date > {{ dbt.dateadd('day', '-' ~ look_back_days, 'risk.snapshot_date') }}
 ),
 
 look_back as (
@@ -123,17 +129,20 @@ demand as (
         round(sqrt(sum(part_daily_units_std * part_daily_units_std)), 6) as daily_demand_std,
         sum(margin_per_day) as margin_per_day
     from {{ ref('int_bom_exposure_history') }}
+    where {{ snapshot_window('as_of') }}
     group by as_of, mpn, manufacturer
 ),
 
 planned_offer as (
     select * from {{ ref('int_part_planned_offer_history') }}
+    where {{ snapshot_window('as_of') }}
 ),
 
 price_breaks as (
     select snapshot_date, source, distributor, sku, quantity, unit_price_usd
     from {{ ref('stg_feeds__price_breaks') }}
     where unit_price_usd is not null and quantity is not null
+        and {{ snapshot_window(lookback_days=risk_setting('risk_offer_carry_days')) }}
 ),
 
 on_hand as (
@@ -149,7 +158,7 @@ open_orders as (
 alternates as (
     select as_of, mpn, manufacturer, alt_mpn, alt_manufacturer, alt_market_stock, alt_unit_price_usd, preference
     from {{ ref('int_part_alternate_options_history') }}
-    where alt_in_stock and alt_unit_price_usd is not null
+    where alt_in_stock and alt_unit_price_usd is not null and {{ snapshot_window('as_of') }}
 ),
 
 sized as (

@@ -1,3 +1,5 @@
+{{ config(**snapshot_incremental_config('as_of')) }}
+
 {#- Each BOM part's alternates (reference/alternates.csv) as they stand on every snapshot date
     (as_of): in stock or not, their authorized market stock and market price, their own risk, and whether they are assembled in another country (their top
     assembly/test country differs from the part's). preference = 1 is the best option: in stock
@@ -19,7 +21,8 @@ watchlist as (
 history as (
     select snapshot_date, mpn, manufacturer, risk_score, risk_band, risk_band_rank, distributors_in_stock,
            market_stock
-    from {{ ref('part_risk_history') }}
+    from {{ ref('int_part_risk_history') }}
+    where {{ snapshot_window() }}
 ),
 
 snapshot_dates as (
@@ -34,6 +37,7 @@ market_prices as (
         manufacturer,
         coalesce(price_median_q1000, price_median_q100, price_median_q1) as market_unit_price
     from {{ source('features', 'part_trends_daily') }}
+    where {{ snapshot_window() }}
 ),
 
 geography as (

@@ -1,3 +1,5 @@
+{{ config(**snapshot_incremental_config('as_of')) }}
+
 {#- The offer the plan would buy each BOM part from, as of every snapshot date (as_of): the
     cheapest authorized offer in stock at the planned quantity (the part's units over the horizon,
     all products together). An offer counts if its distributor listed it within var risk_offer_carry_days
@@ -15,17 +17,20 @@ offers as (
         lead_time_days, packaging
     from {{ ref('stg_feeds__offers') }}
     where is_authorized and not coalesce(is_broker, false) and not is_duplicate_listing
+        and {{ snapshot_window(lookback_days=risk_setting('risk_offer_carry_days')) }}
 ),
 
 price_breaks as (
     select snapshot_date, source, distributor, sku, quantity, unit_price_usd
     from {{ ref('stg_feeds__price_breaks') }}
     where unit_price_usd is not null and quantity is not null
+        and {{ snapshot_window(lookback_days=risk_setting('risk_offer_carry_days')) }}
 ),
 
 exposure as (
     select mpn, manufacturer, as_of, sum(part_units_horizon) as part_units_horizon
     from {{ ref('int_bom_exposure_history') }}
+    where {{ snapshot_window('as_of') }}
     group by mpn, manufacturer, as_of
 ),
 

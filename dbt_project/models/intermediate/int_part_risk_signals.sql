@@ -1,4 +1,4 @@
-{{ config(tags=['history']) }}
+{{ config(tags=['history'], **snapshot_incremental_config()) }}
 
 {#- The scoring model's signals, long: one row per snapshot_date x watched part x signal, with the
     signal's value, its 0-100 score on the linear scale of seeds/risk_signal_scales.csv, the factor
@@ -10,6 +10,7 @@ with
 
 trends as (
     select * from {{ source('features', 'part_trends_daily') }}
+    where {{ snapshot_window() }}
 ),
 
 watchlist as (

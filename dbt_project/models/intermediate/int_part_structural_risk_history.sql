@@ -1,4 +1,4 @@
-{{ config(tags=['history']) }}
+{{ config(tags=['history'], **snapshot_incremental_config()) }}
 
 {#- The part's structural weaknesses on each snapshot date, no shock needed, and the band they reach
     on their own: the one definition that both the risk score (part_risk_history, as a floor) and the
@@ -13,6 +13,7 @@ trends as (
         snapshot_date, mpn, manufacturer, lead_time_days, distributors_in_stock, market_stock,
         daily_demand_units, lifecycle_status, last_buy_date
     from {{ source('features', 'part_trends_daily') }}
+    where {{ snapshot_window() }}
 ),
 
 geography as (

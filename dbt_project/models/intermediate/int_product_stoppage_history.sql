@@ -1,3 +1,5 @@
+{{ config(**snapshot_incremental_config()) }}
+
 {#- One row per snapshot date x product x BOM part: the product's expected stoppage cost and each
     part's share of it. P(product) = 1 - prod(1 - p_part) over its parts; the shortfall is the
     probability-weighted mean recovery time of its parts (at most the horizon), so the product's
@@ -9,11 +11,13 @@ with
 options as (
     select snapshot_date, mpn, manufacturer, stoppage_probability, recovery_days
     from {{ ref('int_buffer_options_history') }}
+    where {{ snapshot_window() }}
 ),
 
 exposure as (
     select as_of, product, mpn, manufacturer, margin_per_day, margin_horizon
     from {{ ref('int_bom_exposure_history') }}
+    where {{ snapshot_window('as_of') }}
 ),
 
 product_parts as (
