@@ -1,8 +1,11 @@
 {#- Limits an incremental model to the snapshot dates of the Dagster partition range
     (vars min_date / max_date), reaching lookback_days before min_date for what a row reads of the
-    days before it. Without the vars every date is processed. -#}
+    days before it. Without the vars every date is processed, and so is the first build of an
+    incremental model (no table yet, or a view left by an older release), which would otherwise hold
+    the run's dates only. -#}
 {% macro snapshot_window(column='snapshot_date', lookback_days=0) -%}
-    {%- if var('min_date', none) is not none and var('max_date', none) is not none -%}
+    {%- set first_build = model.config.materialized == 'incremental' and not is_incremental() -%}
+    {%- if var('min_date', none) is not none and var('max_date', none) is not none and not first_build -%}
         {%- set first = modules.datetime.datetime.strptime(var('min_date') | string, '%Y-%m-%d')
                         - modules.datetime.timedelta(days=lookback_days | int) -%}
         {{ column }} between cast('{{ first.strftime("%Y-%m-%d") }}' as date) and cast('{{ var("max_date") }}' as date)
