@@ -56,6 +56,8 @@ def export_paths() -> None:
     """dbt runs as a subprocess: give it the absolute warehouse path the resources use."""
     os.environ["PARTRISK_WAREHOUSE"] = str(warehouse_path())
     os.environ["PARTRISK_LANDING"] = str(landing_dir())
+    if engine() == "spark":
+        os.environ[SPARK_DIR_ENV] = str(spark_dir())
 
 
 def landing_dir() -> Path:
@@ -117,6 +119,15 @@ def _configured_date(name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise SettingError(f"{name}={raw!r} is not a date: expected YYYY-MM-DD") from None
+
+
+SPARK_DIR_ENV = "PARTRISK_SPARK_DIR"
+
+
+def spark_dir() -> Path:
+    """Where the Spark warehouse, the Parquet lake, the Derby metastore and Spark's scratch files live:
+    PARTRISK_SPARK_DIR, else data/spark."""
+    return Path(os.environ.get(SPARK_DIR_ENV, str(DATA_DIR / "spark"))).resolve()
 
 
 def serving_path() -> Path:

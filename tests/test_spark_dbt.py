@@ -24,17 +24,24 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 TINY_MARKET = {"parts": 30, "distributors": 5, "days": 20, "start": date(2025, 9, 1), "seed": 11}
 
 
-@pytest.fixture(scope="module")
-def both_builds(tmp_path_factory):
+def tiny_market_on_duckdb(root):
+    """The tiny market's landing tree under `root` and its DuckDB refresh (the expected side of each parity test)."""
     from orchestration.simulate import simulate
-    from orchestration.spark.dbt_build import build_on_spark, table_locations, write_serving_views
-    from orchestration.spark.session import local_spark_session
 
-    root = tmp_path_factory.mktemp("spark_parity")
     landing = root / "landing" / "market"
     simulate(landing, **TINY_MARKET)
     duck = refreshed_warehouse(root / "duckdb", landing, (*REFRESH_ENV, "PARTRISK_LANDING", "PARTRISK_WAREHOUSE"))
     assert duck.outcome.success, duck.outcome.failed_steps
+    return landing, duck
+
+
+@pytest.fixture(scope="module")
+def both_builds(tmp_path_factory):
+    from orchestration.spark.dbt_build import build_on_spark, table_locations, write_serving_views
+    from orchestration.spark.session import local_spark_session
+
+    root = tmp_path_factory.mktemp("spark_parity")
+    _, duck = tiny_market_on_duckdb(root)
     spark_dir = root / "spark"
     # The catalog in this process only: the comparison reads the Parquet files before it ends.
     written = build_on_spark(duck.warehouse, spark_dir, with_tests=False, hive_metastore=False)

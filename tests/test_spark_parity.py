@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import polars as pl
 import pytest
@@ -57,3 +59,54 @@ def test_the_engine_setting_defaults_to_duckdb_and_names_a_bad_value(monkeypatch
     monkeypatch.setenv("PARTRISK_ENGINE", "snowflake")
     with pytest.raises(SettingError, match="PARTRISK_ENGINE='snowflake': expected one of duckdb, spark"):
         engine()
+
+
+def test_a_feed_run_replaces_only_its_own_snapshot_dates_in_the_lake(tmp_path):
+    from orchestration.spark.lake import land_table, read_dates
+
+    lake = tmp_path / "lake"
+    with duckdb.connect() as conn:
+        conn.execute("create schema raw")
+        conn.execute("create table raw.offers_x as select range as id, date '2025-01-01' + cast(range % 3 as integer)"
+                     " as snapshot_date from range(9)")
+        land_table(conn, "raw", "offers_x", lake, (date(2025, 1, 1), date(2025, 1, 3)))
+        # The night of 2025-01-03 is reloaded with one row more; the other dates' files stay as they were.
+        kept = sorted((lake / "raw" / "offers_x" / "snapshot_date=2025-01-01").iterdir())
+        conn.execute("insert into raw.offers_x values (100, date '2025-01-03')")
+        land_table(conn, "raw", "offers_x", lake, (date(2025, 1, 3), date(2025, 1, 3)))
+        assert sorted((lake / "raw" / "offers_x" / "snapshot_date=2025-01-01").iterdir()) == kept
+    night = read_dates(lake / "raw" / "offers_x", date(2025, 1, 3), date(2025, 1, 3))
+    assert sorted(night["id"].to_list()) == [2, 5, 8, 100]
+    every = read_dates(lake / "raw" / "offers_x", date(2025, 1, 1), date(2025, 1, 3))
+    assert every.height == 10 and every["id"].n_unique() == 10
+
+
+def test_the_spark_publish_is_a_file_of_views_with_the_refresh_and_its_log(tmp_path):
+    from orchestration.serving import RefreshRecord, last_publish
+    from orchestration.spark.dbt_build import publish_views
+    from orchestration.spark.lake import mirror_views, spark_table_folders
+
+    spark_dir = tmp_path / "spark"
+    bom = spark_dir / "warehouse" / "marts.db" / "bom_risk"
+    plan = spark_dir / "lake" / "marts" / "buffer_plan_history" / "snapshot_date=2025-01-02"
+    for folder in (bom, plan):
+        folder.mkdir(parents=True)
+    duckdb.sql("copy (select 'p1' as mpn, 2.5 as score) to '" + str(bom / "part-0.parquet") + "'")
+    duckdb.sql("copy (select 'p1' as mpn, 10.0 as buy_usd) to '" + str(plan / "part-0.parquet") + "'")
+    serving = tmp_path / "serving" / "partrisk.duckdb"
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        locations = {t: str(f) for t, f in spark_table_folders(spark_dir, "marts").items()}
+        publish_views(conn, serving, locations, RefreshRecord("run-1", "published"))
+        # The backtest reads the same tables through views in the warehouse.
+        assert mirror_views(conn, spark_dir, ("marts",)) == ["marts.bom_risk", "marts.buffer_plan_history"]
+        assert conn.execute("select snapshot_date, buy_usd from marts.buffer_plan_history").fetchall() == [
+            (date(2025, 1, 2), 10.0)]
+        assert conn.execute("select status from refresh_log").fetchall() == [("published",)]
+    with duckdb.connect(str(serving), read_only=True) as conn:
+        kinds = conn.execute("select table_name, table_type from information_schema.tables "
+                             "where table_schema = 'marts' order by 1").fetchall()
+        assert kinds == [("bom_risk", "VIEW"), ("buffer_plan_history", "VIEW")]
+        assert conn.execute("select mpn, score, refresh_id from marts.bom_risk").fetchall() == [("p1", 2.5, "run-1")]
+    published = last_publish(serving)
+    assert published["refresh_id"] == "run-1" and published["tables_published"] == 2
+    assert not list(serving.parent.glob(".*tmp*"))

@@ -11,5 +11,8 @@
 {%- endmacro %}
 
 {% macro spark__buffer_plan_history_relation() -%}
+    {#- The allocation reads these candidates: the same place in the graph as the Python model on DuckDB
+        (downstream of the features), so a selection by graph puts the readers in the same block. -#}
+    {%- do ref('int_buffer_candidates_history') -%}
     {{ return(source('allocation', 'buffer_plan_history')) }}
 {%- endmacro %}

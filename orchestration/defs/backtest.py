@@ -2,6 +2,7 @@
 
 A nightly partition resumes each policy's stock from the day before (features.backtest_state), so a
 night adds one day; a backfill replays its whole range in one run. The replay is orchestration/backtest.
+On the Spark engine it reads the Spark tables through DuckDB views and lands its marts in the lake.
 """
 
 
@@ -9,9 +10,11 @@ import time
 
 import dagster as dg
 
+from orchestration import settings
 from orchestration.backtest.run import CAPITAL, DAILY, ORDERS, STATE, SUMMARY, stored_backtest
 from orchestration.defs.partitions import daily_partitions, partition_dates, single_run_backfill
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
+from orchestration.spark.lake import land_table, mirror_views
 
 BACKTEST_KEYS = [dg.AssetKey(table.split(".")) for table in (DAILY, ORDERS, CAPITAL, SUMMARY, STATE)]
 # The replay reads the offers and price breaks, the BOMs in the marts, and each day's buffer plan.
@@ -35,7 +38,14 @@ def backtest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     dates = partition_dates(context)
     started = time.perf_counter()
     with warehouse.connect() as conn:
+        if settings.engine() == "spark":
+            # The replay reads staging and marts with DuckDB: on Spark, through views over their Parquet.
+            mirror_views(conn, settings.spark_dir(), ("staging", "marts"))
         run = stored_backtest(conn, warehouse.landing, dates[0], dates[-1])
+        if settings.engine() == "spark":
+            for key in BACKTEST_KEYS:
+                if key.path[0] == "marts":
+                    land_table(conn, *key.path, settings.spark_dir() / "lake")
     overall = {row["policy"]: row for row in run.summary.filter(run.summary["product"] == "ALL").iter_rows(named=True)}
     for key in BACKTEST_KEYS:
         yield dg.MaterializeResult(asset_key=key, metadata={

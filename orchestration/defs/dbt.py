@@ -21,10 +21,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration import settings
 from orchestration.dbt_manifest import stale_reason
 from orchestration.defs.partitions import daily_partitions, dbt_window_vars, single_run_backfill
 from orchestration.defs.resources import DUCKDB_POOL, dbt_project
 from orchestration.errors import UserError
+from orchestration.spark.steps import run_step
 
 _manifest_problem = stale_reason(dbt_project.manifest_path)
 if _manifest_problem:
@@ -45,6 +47,8 @@ class PartriskTranslator(DagsterDbtTranslator):
 
 
 translator = PartriskTranslator()
+# The dbt Python model that the allocation step replaces on the Spark engine (orchestration/spark/allocation.py).
+PLAN_HISTORY_KEY = dg.AssetKey(["marts", "buffer_plan_history"])
 
 
 def dbt_build_args(window_vars: dict[str, str] | None = None) -> list[str]:
@@ -118,6 +122,11 @@ HISTORY_SELECT = " ".join(models_between_features_and_history(json.loads(dbt_pro
 )
 def dbt_risk_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(dbt_build_args(dbt_window_vars(context)), context=context).stream()
+    if settings.engine() == "spark" and PLAN_HISTORY_KEY in context.selected_asset_keys:
+        # dbt-spark runs no Python model here: the allocation step writes the table instead.
+        window = dbt_window_vars(context)
+        written = run_step("allocate", window["min_date"], window["max_date"])
+        yield dg.MaterializeResult(asset_key=PLAN_HISTORY_KEY, metadata={"rows": written["rows"], "engine": "spark"})
 
 
 @dbt_assets(

@@ -3,12 +3,16 @@
 Feeds are daily partitioned (one partition per snapshot date); a backfill loads its whole range in
 one run. Plan, inventory, reference and BOM files describe the present and are loaded whole.
 The parsing lives in orchestration/feeds and orchestration/boms; these assets say when and what.
+On the Spark engine (PARTRISK_ENGINE=spark) each asset also lands the tables it wrote in the Parquet
+lake the dbt sources read there (orchestration/spark/lake.py).
 """
 
+from datetime import date
 
 import dagster as dg
 
 from orchestration import landing as landing_tree
+from orchestration import settings
 from orchestration.defs.partitions import daily_partitions, partition_dates, single_run_backfill
 from orchestration.defs.pull import pull_asset_key
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
@@ -22,6 +26,22 @@ from orchestration.warehouse.part_keys import rekey
 RAW_GROUP = "raw"
 FILES_PARSED_CHECK = "files_parsed"
 NO_QUARANTINE_CHECK = "rows_not_quarantined"
+
+
+LOAD_LOG = "load_log"
+
+
+def land_on_spark(conn, tables: list[str], dates: list[date] | None = None) -> None:
+    """On the Spark engine: the raw tables just written (and the load log) into the lake; `dates` of a feed."""
+    if settings.engine() != "spark":
+        return
+    from orchestration.spark.lake import land_table
+
+    window = (dates[0], dates[-1]) if dates else None
+    for table in [*tables, LOAD_LOG]:
+        # A table whose first load failed does not exist yet: its dbt source fails by name instead.
+        if table_exists(conn, "raw", table):
+            land_table(conn, "raw", table, settings.spark_dir() / "lake", window if table != LOAD_LOG else None)
 
 
 def _feed_checks(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -65,6 +85,7 @@ def build_feed_asset(table: str, description: str, sources_for, deps=()) -> dg.A
         sources = sources_for(warehouse.landing)
         with warehouse.connect() as conn:
             result = raw_load.load_feed_partitions(conn, warehouse.landing, f"raw.{table}", sources, dates)
+            land_on_spark(conn, [table], dates)
         for failure in result.failed_files:
             context.log.error(f"failed to load {failure.file_path}: {failure.reason}")
         yield dg.MaterializeResult(metadata={**result.metadata(), "sources": ", ".join(sources) or "none",
@@ -112,6 +133,7 @@ def build_reference_asset(spec: reference_load.ReferenceSpec) -> dg.AssetsDefini
                 context.log.error(f"kept the previous raw.{spec.table}: {error}")
                 reference_load.ensure_empty_reference(conn, spec)
             reference_load.log_present_state_load(conn, spec.table, spec.path, rows, error)
+            land_on_spark(conn, [spec.table])
         yield dg.MaterializeResult(metadata={"rows": rows if rows is not None else 0, "file": spec.path,
                                              "error": error or "none"})
         yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=asset_key, passed=error is None,
@@ -143,6 +165,7 @@ def plan_policy(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             if not table_exists(conn, "raw", "plan_policy"):
                 reference_load.write_plan_policy(conn, PlanPolicy(), None)
         reference_load.log_present_state_load(conn, "plan_policy", POLICY_FILE, None if error else 1, error)
+        land_on_spark(conn, ["plan_policy"])
     yield dg.MaterializeResult(metadata={"file": POLICY_FILE, "error": error or "none"})
     yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=POLICY_ASSET_KEY, passed=error is None,
                               severity=dg.AssetCheckSeverity.ERROR, metadata={"error": error or "none"})
@@ -164,6 +187,7 @@ def manufacturer_aliases(context: dg.AssetExecutionContext, warehouse: Warehouse
             rows, error = None, str(failure)
             context.log.error(f"manufacturer aliases: {error}")
         reference_load.log_present_state_load(conn, spec.table, spec.path, rows, error)
+        land_on_spark(conn, [spec.table])
     yield dg.MaterializeResult(metadata={"rows": rows or 0, "error": error or "none"})
     yield dg.AssetCheckResult(check_name=FILES_PARSED_CHECK, asset_key=ALIASES_ASSET_KEY, passed=error is None,
                               severity=dg.AssetCheckSeverity.ERROR, metadata={"error": error or "none"})
@@ -186,6 +210,7 @@ BOM_ASSET_KEY = dg.AssetKey(["raw", "bom_lines"])
 def boms(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as conn:
         reports, failures = reference_load.load_boms(conn, warehouse.landing)
+        land_on_spark(conn, ["bom_lines", "bom_files"])
     for failure in failures:
         context.log.error(f"BOM {failure['file_path']} not loaded: {failure['reason']}")
     yield dg.MaterializeResult(asset_key=BOM_ASSET_KEY, metadata={
@@ -208,6 +233,7 @@ KEYED_ASSETS = [*feed_assets, *(asset for asset, spec in zip(reference_assets, r
 def part_keys(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as conn:
         rows = rekey(conn)
+        land_on_spark(conn, ["part_keys"])
     return dg.MaterializeResult(metadata={"spellings": rows})
 
 

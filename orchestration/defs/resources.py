@@ -3,6 +3,7 @@
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
 from orchestration import settings
+from orchestration.errors import SettingError
 from orchestration.warehouse.connection import warehouse
 
 # Every asset and check that opens the warehouse file runs in this pool (limit 1 in dagster.yaml).
@@ -72,10 +74,30 @@ def shared_target_folder(run_id: str, args: Sequence[str]) -> str:
     return f"run-{run_id}-{hashlib.sha256(window.encode()).hexdigest()[:8]}"
 
 
+# The dbt executable per engine: on Spark, dbt behind the step that registers the Parquet lake first.
+DBT_EXECUTABLES = {"duckdb": "dbt", "spark": "partrisk-dbt-spark"}
+SPARK_MODULES = ("pyspark", "dbt.adapters.spark")
+
+
+def check_engine_installed(engine: str) -> None:
+    if engine == "spark" and any(_missing(module) for module in SPARK_MODULES):
+        raise SettingError(f"{settings.ENGINE_ENV}=spark needs the spark extra (pyspark, dbt-spark): make install-spark")
+
+
+def _missing(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except ModuleNotFoundError:
+        return True
+
+
 def build_resources() -> dict:
+    engine = settings.engine()
+    check_engine_installed(engine)
     return {
         "warehouse": WarehouseResource(warehouse_path=dg.EnvVar("PARTRISK_WAREHOUSE"),
                                        landing_path=dg.EnvVar("PARTRISK_LANDING")),
         "dbt": PartriskDbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROJECT_DIR),
-                              dbt_executable=str(Path(sys.executable).parent / "dbt")),
+                                      target=engine,
+                                      dbt_executable=str(Path(sys.executable).parent / DBT_EXECUTABLES[engine])),
     }

@@ -9,15 +9,25 @@ raw tables → Parquet lake → dbt up to the buffer candidates → the budget a
 from __future__ import annotations
 
 import os
+import re
+import uuid
 from pathlib import Path
 
 import duckdb
 
-from orchestration.serving import STORAGE_VERSION
+from orchestration.serving import (
+    REFRESH_LOG,
+    REFRESH_LOG_COLUMNS,
+    STORAGE_VERSION,
+    RefreshRecord,
+    ensure_refresh_log,
+    record_refresh,
+)
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.spark.allocation import PLAN_HISTORY, allocate_on_spark
 from orchestration.spark.lake import register_lake, write_lake
 from orchestration.spark.session import SPARK_DIR_ENV, local_spark_session
+from orchestration.warehouse.raw_load import now_utc
 
 # What runs after the allocation step: everything downstream of the table it writes.
 AFTER_ALLOCATION = "source:allocation+"
@@ -84,6 +94,20 @@ def table_locations(spark, schema: str = SERVING_SCHEMA) -> dict[str, str]:
     return locations
 
 
+def _create_views(conn: duckdb.DuckDBPyConnection, database: str, locations: dict[str, str],
+                  refresh_id: str | None = None) -> list[str]:
+    conn.execute(f"create schema {database}.{SERVING_SCHEMA}")
+    if refresh_id is not None and not re.fullmatch(r"[0-9A-Za-z_-]+", refresh_id):
+        raise ValueError(f"refresh id {refresh_id!r}: expected a Dagster run id")
+    # The published copy carries the refresh that published it, as the DuckDB engine's copy does.
+    stamp = f", cast('{refresh_id}' as varchar) as refresh_id" if refresh_id else ""
+    for table, folder in sorted(locations.items()):
+        files = f"{folder}/**/*.parquet" if any(Path(folder).glob("*=*")) else f"{folder}/*.parquet"
+        conn.execute(f"create view {database}.{SERVING_SCHEMA}.\"{table}\" as select *{stamp} from "
+                     f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)")
+    return sorted(locations)
+
+
 def write_serving_views(locations: dict[str, str], serving_path: Path) -> list[str]:
     """A DuckDB file whose marts.<table> are views over the Parquet marts, for BI tools that read DuckDB."""
     serving_path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,12 +115,39 @@ def write_serving_views(locations: dict[str, str], serving_path: Path) -> list[s
     with duckdb.connect() as conn:
         # The serving copy's storage version: DuckDB 1.4 LTS clients (most BI tools) can open it.
         conn.execute(f"attach '{serving_path}' as serving (storage_version '{STORAGE_VERSION}')")
-        conn.execute(f"create schema serving.{SERVING_SCHEMA}")
-        for table, folder in sorted(locations.items()):
-            files = f"{folder}/**/*.parquet" if any(Path(folder).glob("*=*")) else f"{folder}/*.parquet"
-            conn.execute(f"create view serving.{SERVING_SCHEMA}.\"{table}\" as select * from "
-                         f"read_parquet('{files}', hive_partitioning = true, union_by_name = true)")
-    return sorted(locations)
+        return _create_views(conn, "serving", locations)
+
+
+def publish_views(conn: duckdb.DuckDBPyConnection, serving_path: Path, locations: dict[str, str],
+                  record: RefreshRecord) -> RefreshRecord:
+    """The Spark engine's publish: a new file of views over the Parquet marts plus the warehouse's
+    refresh_log with this `published` record, swapped in atomically; the record goes to the warehouse too.
+
+    `conn` is the warehouse (it holds refresh_log on both engines).
+    """
+    if not locations:
+        raise SparkBuildError("there is no marts table on Spark to publish: build the marts first")
+    serving_path = serving_path.resolve()
+    serving_path.parent.mkdir(parents=True, exist_ok=True)
+    temp = serving_path.parent / f".{serving_path.name}.tmp-{uuid.uuid4().hex[:12]}"
+    alias = f"serving_{temp.name[-12:]}"
+    ensure_refresh_log(conn)
+    record.tables_published = len(locations)
+    record.finished_at = now_utc()
+    conn.execute(f"attach '{temp}' as {alias} (storage_version '{STORAGE_VERSION}')")
+    try:
+        _create_views(conn, alias, locations, record.refresh_id)
+        conn.execute(f"create table {alias}.main.{REFRESH_LOG} as select * from main.{REFRESH_LOG} "
+                     "where refresh_id <> ?", [record.refresh_id])
+        conn.execute(f"insert into {alias}.main.{REFRESH_LOG} values "
+                     f"({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})", record.row())
+        conn.execute(f"checkpoint {alias}")
+    finally:
+        conn.execute(f"detach {alias}")
+    Path(f"{temp}.wal").unlink(missing_ok=True)
+    os.replace(temp, serving_path)
+    record_refresh(conn, record)
+    return record
 
 
 def main(argv: list[str] | None = None) -> int:

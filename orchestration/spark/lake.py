@@ -3,13 +3,15 @@
 Each table of the raw and features schemas is one folder under the lake directory,
 <lake>/<schema>/<table>/, split into snapshot_date=YYYY-MM-DD folders when the table has that
 column (a feed table is one source, so a feed's folders are its source x snapshot-date partitions).
-The dbt project's on-run-start hook (macros/spark_lake.sql) registers every folder as an external
-Spark table under the same schema and name, so the dbt sources resolve alike on both engines.
+`register_lake` registers every folder as an external Spark table under the same schema and name
+(orchestration.spark.dbt_cli does it before each dbt command), so the dbt sources resolve alike on
+both engines.
 """
 
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -48,6 +50,86 @@ def write_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, lake: 
         folder.mkdir()
         options, target = "format parquet", folder / "part-0.parquet"
     conn.execute(f'copy (select * from "{schema}"."{table}") to \'{target}\' ({options})')
+    return folder
+
+
+def _partition_folders(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.is_dir() and p.name.startswith(f"{PARTITION_COLUMN}=")] \
+        if folder.exists() else []
+
+
+def write_dates(conn: duckdb.DuckDBPyConnection, query: str, folder: Path, first: date, last: date) -> None:
+    """Replace the snapshot_date=first..last folders under `folder` with the rows of `query` in that range."""
+    for partition in _partition_folders(folder):
+        if first <= date.fromisoformat(partition.name.split("=", 1)[1]) <= last:
+            shutil.rmtree(partition)
+    # A plain file is what an empty table left (write_table); partition folders now carry the type.
+    (folder / "part-0.parquet").unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    conn.execute(
+        f"copy (select * from ({query}) where {PARTITION_COLUMN} between date '{first}' and date '{last}') "
+        f"to '{folder}' (format parquet, partition_by ({PARTITION_COLUMN}), write_partition_columns false, append)")
+
+
+def write_arrow_dates(table, folder: Path, first: date, last: date) -> None:
+    """Replace the snapshot dates first..last of a lake folder with the Arrow `table`, split by snapshot_date.
+
+    A folder that would hold no file at all gets one empty file, so Spark can still read its columns.
+    """
+    with duckdb.connect() as conn:
+        conn.register("batch", table)
+        if table.num_rows or _partition_folders(folder):
+            write_dates(conn, "select * from batch", folder, first, last)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            conn.execute(f"copy batch to '{folder / 'part-0.parquet'}' (format parquet)")
+
+
+def read_dates(folder: Path, first: date, last: date):
+    """The rows of a lake folder split by snapshot_date for first..last, as Polars (None when it has no dates)."""
+    if not _partition_folders(folder):
+        return None
+    with duckdb.connect() as conn:
+        return conn.sql(
+            f"select * from read_parquet('{folder}/{PARTITION_COLUMN}=*/*.parquet', hive_partitioning = true) "
+            f"where {PARTITION_COLUMN} between date '{first}' and date '{last}'").pl()
+
+
+def spark_table_folders(spark_dir: Path, schema: str) -> dict[str, Path]:
+    """Every table of `schema` on the Spark engine and its Parquet folder: dbt's tables under
+    warehouse/<schema>.db/, and the lake's (the raw layer, the features, the allocation)."""
+    folders = {p.name: p for p in sorted((spark_dir / "warehouse" / f"{schema}.db").glob("*")) if p.is_dir()}
+    folders.update({p.name: p for p in sorted((spark_dir / "lake" / schema).glob("*")) if p.is_dir()})
+    return folders
+
+
+def mirror_views(conn: duckdb.DuckDBPyConnection, spark_dir: Path, schemas: tuple[str, ...]) -> list[str]:
+    """Views in the DuckDB file over the Spark engine's tables of `schemas`, for the Python steps that read
+    them with DuckDB (the gates, the backtest). A name the DuckDB file holds as a table is left alone."""
+    mirrored = []
+    for schema in schemas:
+        conn.execute(f'create schema if not exists "{schema}"')
+        tables = {name for (name,) in conn.execute(
+            "select table_name from duckdb_tables() where schema_name = ? and database_name = current_database()",
+            [schema]).fetchall()}
+        for table, folder in spark_table_folders(spark_dir, schema).items():
+            if table in tables or not any(folder.rglob("*.parquet")):
+                continue
+            conn.execute(f'create or replace view "{schema}"."{table}" as select * from '
+                         f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true, union_by_name = true)")
+            mirrored.append(f"{schema}.{table}")
+    return mirrored
+
+
+def land_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, lake: Path,
+               dates: tuple[date, date] | None = None) -> Path:
+    """Bring one DuckDB table's lake folder up to date: only the snapshot dates `dates` of a table already
+    split by snapshot_date in the lake, else the whole table."""
+    folder = lake / schema / table
+    (rows,) = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0]
+    if dates is None or not _partition_folders(folder) or rows == 0:
+        return write_table(conn, schema, table, lake)
+    write_dates(conn, f'select * from "{schema}"."{table}"', folder, *dates)
     return folder
 
 

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.settings import DATA_DIR
+from orchestration.settings import SPARK_DIR_ENV, spark_dir
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-SPARK_DIR_ENV = "PARTRISK_SPARK_DIR"
+__all__ = ["SPARK_DIR_ENV", "local_spark_session", "spark_dir"]
 DEFAULT_MASTER = "local[2]"
 DEFAULT_APP_NAME = "partrisk"
 DEFAULT_DRIVER_MEMORY = "2g"
@@ -33,11 +33,6 @@ appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
 """
-
-
-def spark_dir() -> Path:
-    """Where the Spark warehouse, the Derby metastore and Spark's scratch files live: PARTRISK_SPARK_DIR, else data/spark."""
-    return Path(os.environ.get(SPARK_DIR_ENV, str(DATA_DIR / "spark"))).resolve()
 
 
 def local_spark_session(

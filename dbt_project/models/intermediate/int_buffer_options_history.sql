@@ -383,7 +383,7 @@ bought as (
         needed.*,
         case when strategy = 'DUAL_SOURCE' then covering_alternate_mpn else mpn end as buy_mpn,
         case when strategy = 'DUAL_SOURCE' then covering_alternate_manufacturer else manufacturer end as buy_manufacturer,
-        case
+        cast(case
             when need_units <= 0 then 0.0
             when strategy = 'DUAL_SOURCE' then least(ceil(need_units), covering_alternate_stock)
             when order_distributor is null or coalesce(offer_stock, 0) <= 0 then 0.0
@@ -391,7 +391,7 @@ bought as (
                 {{ risk_round_up_to_order('need_units', 'order_moq', 'order_multiple') }},
                 coalesce(market_stock, 0)
             )
-        end as buy_units,
+        end as {{ type_double() }}) as buy_units,
         case
             when need_units <= 0 then 0.0
             when strategy = 'DUAL_SOURCE' then greatest(0.0, ceil(need_units) - covering_alternate_stock)
