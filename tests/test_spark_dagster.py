@@ -95,7 +95,8 @@ def both_refreshes(tmp_path_factory):
 
 # Measured: every step through dbt_marts succeeds on Spark and the 13 dbt marts equal the DuckDB build, but the
 # backtest step fails: it reads staging models that are Spark views (no Parquet folder for mirror_views).
-BACKTEST_ON_SPARK = pytest.mark.xfail(strict=True, reason="the backtest reads staging views (e.g. stg_plan__demand) "
+# Not run: the refresh takes 10-30 minutes here only to stop at the backtest; `pytest --runxfail` runs it.
+BACKTEST_ON_SPARK = pytest.mark.xfail(run=False, reason="the backtest reads staging views (e.g. stg_plan__demand) "
                                       "that have no Parquet on Spark, so the refresh stops before the publish")
 
 
