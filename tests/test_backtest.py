@@ -363,6 +363,25 @@ def test_partrisk_backorders_what_the_market_lacks_only_when_it_arrives_within_t
     assert channels[120.0] == {"distributor": 100.0}
 
 
+def test_an_alternates_backorder_is_judged_by_the_alternates_lead_time_not_the_parts():
+    # the part's own replenishment (73 days) is within the horizon; the alternate the plan buys is not
+    part_offers, part_breaks = market(1, {0: 10_000}, lead_time=70)
+    channels = {}
+    for alt_lead_time in (30, 200):
+        alt_offers, alt_breaks = market(1, {0: 100}, lead_time=alt_lead_time, item=ALT, distributor="Mouser")
+        plan = plan_rows(1, ALT, 2000, strategy="DUAL_SOURCE").with_columns(
+            pl.lit(73.0).alias("replenishment_days"))
+        result = replay(inputs(pl.concat([part_offers, alt_offers]), pl.concat([part_breaks, alt_breaks]),
+                               on_hand=1000, alternates=True, plan=plan),
+                        PlanPolicy(buffer_budget_usd=500.0), FIRST, FIRST, ["PARTRISK"])
+        buffer_orders = result.orders.filter(pl.col("purpose") == "buffer")
+        channels[alt_lead_time] = dict(buffer_orders.group_by("channel").agg(pl.col("units").sum()).rows())
+    # 2,000 less the 1,000 on hand; the alternate's 30 + 3 days are within the horizon, so what
+    # distributors lack is backordered
+    assert channels[30] == {"distributor": 100.0, "factory_backorder": 900.0}
+    assert channels[200] == {"distributor": 100.0}
+
+
 def test_held_buffers_do_not_depend_on_later_days_and_a_resumed_night_remembers_them():
     from orchestration.backtest.replay import worlds_from_state
 

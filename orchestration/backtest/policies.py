@@ -65,6 +65,8 @@ class Known:
     plan: tuple[PlanRow, ...] = field(default=())
     # each part's latest buffer decision (strategy other than JIT) of the plan, on today or before
     last_buffer_rows: Mapping[Part, PlanRow] = field(default_factory=dict)
+    # the last lead time quoted up to today, per item the plan buys (days)
+    quoted_lead_time_days: Mapping[Part, float] = field(default_factory=dict)
 
     def planned(self, part: Part, days: int) -> float:
         """Planned use of the part over the next `days` days, today included."""
@@ -126,6 +128,15 @@ def horizon_days(known: Known) -> int:
     return 7 * known.policy.planning_horizon_weeks
 
 
+def buy_replenishment_days(known: Known, row: PlanRow) -> float | None:
+    """How long a factory backorder of what the row buys takes: the row's own for the part, the
+    alternate's quoted lead time + shipping for an alternate."""
+    if row.buy_item == row.part:
+        return row.replenishment_days
+    lead_time = known.quoted_lead_time_days.get(row.buy_item)
+    return None if lead_time is None else lead_time + known.policy.shipping_days
+
+
 def held_buffer_rows(known: Known) -> list[PlanRow]:
     """The day's buffer decisions, each part's last one kept until the risk has been low for a lead time.
 
@@ -152,7 +163,7 @@ def partrisk(known: Known) -> list[Order]:
     dollar first, at the replay's quantity; the budget caps the buffer capital committed (on hand and on
     order, at cost): a buffer that does not fit whole in what is left is bought in part, and the next one
     tried. What distributors cannot fill is backordered at the factory when the quoted replenishment
-    time is within the planning horizon. Buffer stock on hand that the day's ranking leaves unfunded goes
+    time of what is bought (the alternate's for an alternate) is within the planning horizon. Buffer stock on hand that the day's ranking leaves unfunded goes
     back to the flow, where it is used first and frees budget.
     """
     budget = known.policy.buffer_budget_usd
@@ -181,7 +192,8 @@ def partrisk(known: Known) -> list[Order]:
         if units <= 0:
             continue
         # A backorder due after the horizon holds the budget past what the plan protects.
-        arrives_in_horizon = row.replenishment_days is not None and row.replenishment_days <= horizon_days(known)
+        replenishment = buy_replenishment_days(known, row)
+        arrives_in_horizon = replenishment is not None and replenishment <= horizon_days(known)
         buffers.append(Order(item, float(units), BUFFER, row.part, max_cost_usd=cap, backorder=arrives_in_horizon))
         left -= units * price
     releases = [Order(item, -units, BUFFER, item) for item, units in sorted(known.buffer_on_hand.items())

@@ -370,6 +370,8 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
         _remember_buffers(last_buffer_rows, plan)
         coming = [day + timedelta(days=n) for n in range(PLAN_AHEAD_DAYS)]
         planned = {part: tuple(by_day.get(d, 0.0) for d in coming) for part, by_day in daily_need.items()}
+        bought_items = {row.buy_item for row in (*plan, *last_buffer_rows.values())}
+        quoted = {item: lead for item in bought_items if (lead := market.last_lead_time(item)) is not None}
         for name in names:
             world = worlds[name]
             arrived = _receive(world, day)
@@ -379,7 +381,7 @@ def replay(inputs: ReplayInputs, policy: PlanPolicy, first: date, last: date,
                           buffer_on_hand={item: lot.units for (item, kind), lot in world.stock.items()
                                           if kind == BUFFER and lot.units > 0},
                           flow_backordered=frozenset(world.backordered(FLOW)), plan=plan,
-                          last_buffer_rows=dict(last_buffer_rows))
+                          last_buffer_rows=dict(last_buffer_rows), quoted_lead_time_days=quoted)
             ordered = _place(world, policies[name](known), market, day, policy, name, order_rows)
             for item, units in _receive(world, day).items():  # same-day deliveries (shipping_days = 0)
                 arrived[item] = arrived.get(item, 0.0) + units
