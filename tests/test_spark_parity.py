@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from orchestration.spark.lake import write_lake
-from orchestration.spark.parity import compare_builds, compare_table
+from orchestration.spark.parity import compare_builds, compare_table, main
 
 
 def test_lake_splits_dated_tables_by_snapshot_date_and_keeps_every_row(tmp_path):
@@ -57,3 +57,20 @@ def test_the_engine_setting_defaults_to_duckdb_and_names_a_bad_value(monkeypatch
     monkeypatch.setenv("PARTRISK_ENGINE", "snowflake")
     with pytest.raises(SettingError, match="PARTRISK_ENGINE='snowflake': expected one of duckdb, spark"):
         engine()
+
+
+def test_the_command_lists_every_table_and_fails_only_on_a_shared_table_that_differs(tmp_path, capsys):
+    expected, actual = tmp_path / "expected.duckdb", tmp_path / "actual.duckdb"
+    for path, price in ((expected, 1.0), (actual, 1.0 + 1e-12)):
+        with duckdb.connect(str(path)) as conn:
+            conn.execute("create schema marts")
+            conn.execute(f"create table marts.plan as select 'P1' as mpn, {price} as price")
+    with duckdb.connect(str(expected)) as conn:
+        conn.execute("create table marts.backtest_only as select 1 as x")
+    assert main([str(expected), str(actual)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["backtest_only: only in the expected build",
+                                                    "plan: equal (1 rows)"]
+    with duckdb.connect(str(actual)) as conn:
+        conn.execute("update marts.plan set price = 1.5")
+    assert main([str(expected), str(actual)]) == 1
+    assert "plan: price: 1 rows differ" in capsys.readouterr().out
