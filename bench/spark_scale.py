@@ -27,11 +27,10 @@ from pathlib import Path
 import psutil
 
 from bench.generate import TIERS, generate
+from orchestration.spark.features import OFFERS_PER_PARTITION
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
-# Rows per Polars call on Spark's workers: bounds a task's memory (tier M in one pass needed 5.2 GB).
-OFFERS_PER_PARTITION = 400_000
 STAGING_SQL = (
     "select snapshot_date, count(*) as offers, sum(stock) as stock, count(distinct mpn) as parts "
     "from offers group by snapshot_date"
@@ -80,10 +79,10 @@ def _window(info: dict) -> tuple[date, date]:
     return date.fromisoformat(str(info["first"])), date.fromisoformat(str(info["end"]))
 
 
-def run_spark(data: Path, work: Path, driver_memory: str, mode: str) -> dict:
+def run_spark(data: Path, work: Path, driver_memory: str, mode: str, offers_per_partition: int) -> dict:
     from pyspark.sql import functions as F
 
-    from orchestration.spark.features import spark_part_trends
+    from orchestration.spark.features import partition_count, spark_part_trends, write_part_trends
     from orchestration.spark.session import local_spark_session
 
     info = json.loads((data / "manifest.json").read_text())
@@ -109,18 +108,21 @@ def run_spark(data: Path, work: Path, driver_memory: str, mode: str) -> dict:
     raw_offers = spark.read.parquet(str(raw / "offers"))
     if "last_buy_date" not in raw_offers.columns:  # the simulator's staged grain omits it
         raw_offers = raw_offers.withColumn("last_buy_date", F.lit(None).cast("date"))
-    partitions = max(4, -(-offer_rows // OFFERS_PER_PARTITION))
+    # What spark_part_trends picks itself from the window's offer count (every offer here is in the window).
+    partitions = partition_count(offer_rows, offers_per_partition,
+                                 minimum=int(spark.conf.get("spark.sql.shuffle.partitions")))
 
     def features() -> int:
         trends = spark_part_trends(raw_offers, spark.read.parquet(str(raw / "price_breaks")), start=first,
-                                   end=end, mode=mode, partitions=partitions)
-        trends.write.mode("overwrite").parquet(str(work / "features"))
+                                   end=end, mode=mode, offers_per_partition=offers_per_partition)
+        write_part_trends(trends, work / "features")
         return spark.read.parquet(str(work / "features")).count()
 
     features_s, rows_out = _timed(features)
     spark.stop()
     return {"startup_s": startup_s, "raw_s": raw_s, "staging_s": staging_s, "features_s": features_s,
             "offers": offer_rows, "rows_out": rows_out, "partitions": partitions, "mode": mode,
+            "offers_per_partition": offers_per_partition,
             "first": str(first), "end": str(end)}
 
 
@@ -215,11 +217,12 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument("work", type=Path)
         parser.add_argument("--driver-memory", default="4g")
         parser.add_argument("--mode", default="partitioned", choices=["partitioned", "grouped"])
+        parser.add_argument("--offers-per-partition", type=int, default=OFFERS_PER_PARTITION)
         args = parser.parse_args(argv[1:])
         shutil.rmtree(args.work, ignore_errors=True)
         args.work.mkdir(parents=True)
         if args.engine == "spark":
-            result = run_spark(args.data, args.work, args.driver_memory, args.mode)
+            result = run_spark(args.data, args.work, args.driver_memory, args.mode, args.offers_per_partition)
         else:
             result = run_duckdb(args.data, args.work)
         shutil.rmtree(args.work, ignore_errors=True)
@@ -234,6 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--driver-memory", default="4g", help="Spark driver (JVM heap) cap, e.g. 4g")
     parser.add_argument("--days", type=int, help="a slice: the tier's parts over its last DAYS days only")
     parser.add_argument("--mode", default="partitioned", choices=["partitioned", "grouped"])
+    parser.add_argument("--offers-per-partition", type=int, default=OFFERS_PER_PARTITION,
+                        help="Spark features: offers a partition holds (sets a task's memory)")
     args = parser.parse_args(argv)
     results_path = OUT / "spark_scale.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else []
@@ -243,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         generate(data, tier.parts, args.days or tier.days)
         for engine in args.engines.split(","):
             run_args = [engine, str(data), str(OUT / f"scale_{engine}_{tier_name}"), "--mode", args.mode,
-                        "--driver-memory", args.driver_memory]
+                        "--driver-memory", args.driver_memory, "--offers-per-partition", str(args.offers_per_partition)]
             result = {"tier": tier_name + (f" ({args.days} days)" if args.days else ""), "engine": engine,
                       "driver_memory": args.driver_memory if engine == "spark" else None,
                       "load_average": psutil.getloadavg()[0], **measured(run_args)}
