@@ -204,6 +204,7 @@ def test_session_keeps_its_state_under_the_given_directory(spark, tmp_path, monk
     assert conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
     assert conf.get("spark.ui.enabled") == "false"
     assert conf.get("spark.sql.shuffle.partitions") == "4"
+    assert conf.get("spark.python.worker.reuse") == "false"
     assert conf.get("spark.sql.catalogImplementation") == "in-memory"
     monkeypatch.setenv("PARTRISK_SPARK_DIR", str(tmp_path / "elsewhere"))
     assert spark_dir() == (tmp_path / "elsewhere").resolve()
