@@ -62,7 +62,8 @@ test-spark: install-spark manifest ## build the marts on a local Spark and compa
 
 # Benchmarks (not tests): trend features at tiers S, M4, M + one features night at 120/365 days of history;
 # the backtest; feed ingest against bare DuckDB read_json and against reading its columns alone (needs data/sample); a whole night at 30 days of history against the demo warehouse's (make demo builds it);
-# with the spark extra installed, the scale line: raw, staging read and features on Spark local[2] vs DuckDB/Polars at tiers S and M.
+# with the spark extra installed, the scale line: raw, staging read and features on Spark local[2] vs DuckDB/Polars at tiers S and M;
+# the DuckDB path (features tier S, dbt build on copies of the demo warehouse) against the commit before the Spark work.
 bench: install manifest ## run the benchmarks (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_features --tiers S,M4,M
 	@if $(BIN)/python -c "import pyspark" 2>/dev/null; then $(BIN)/python -m bench.spark_scale --tiers S,M; \
@@ -71,6 +72,7 @@ bench: install manifest ## run the benchmarks (results in bench/RESULTS.md)
 	$(BIN)/python -m bench.run_ingest --read-floor
 	@test -f $(PARTRISK_WAREHOUSE) || { echo "no warehouse at $(PARTRISK_WAREHOUSE): run make demo first"; exit 2; }
 	$(BIN)/python -m bench.night_cost --warehouse $(PARTRISK_WAREHOUSE) --history 30,all
+	$(BIN)/python -m bench.duckdb_vs_base --repeats 3 --warehouse $(PARTRISK_WAREHOUSE)
 
 # dbt's documentation site (lineage, every model and column) from the warehouse `make demo` built.
 docs: install manifest ## generate the dbt docs from the warehouse and serve them at http://127.0.0.1:8080

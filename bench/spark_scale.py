@@ -2,6 +2,7 @@
 
     python -m bench.spark_scale --tiers S,M [--engines spark,duckdb] [--driver-memory 4g]
     python -m bench.spark_scale --tiers L --days 3   # a slice of tier L: all its parts, its last 3 days only
+    python -m bench.spark_scale --tiers L --days 7 --engines spark --features-only   # the features step alone
     python -m bench.spark_scale modes                # "partitioned" vs "grouped" on one session, same input
 
 Per tier and engine, one fresh process runs three steps on the tier's Parquet input (bench.generate):
@@ -9,7 +10,7 @@ Per tier and engine, one fresh process runs three steps on the tier's Parquet in
 - staging read: scan that raw layer and aggregate the offer grain per day (what a staging model reads);
 - features: the whole backfill of `part_trends_daily` (Spark: `spark_part_trends`, Polars partitioned by
   part; DuckDB path: `compute_part_trends` in one Polars pass), written as Parquet.
-Peak RSS is polled with psutil over the process tree (Python driver + JVM + Python workers). Results go to
+Peak RSS is polled with psutil over the process tree (Python driver + JVM + Python workers), whole and per step. Results go to
 bench/out/spark_scale.json and print as Markdown rows for bench/RESULTS.md.
 """
 
@@ -27,11 +28,12 @@ from pathlib import Path
 import psutil
 
 from bench.generate import TIERS, generate
+from orchestration.spark.features import OFFERS_PER_PARTITION
 
 OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
-# Rows per Polars call on Spark's workers: bounds a task's memory (tier M in one pass needed 5.2 GB).
-OFFERS_PER_PARTITION = 400_000
+# The measured process writes the name of the step it is in here (inside its work folder).
+STEP_FILE = "current_step"
 STAGING_SQL = (
     "select snapshot_date, count(*) as offers, sum(stock) as stock, count(distinct mpn) as parts "
     "from offers group by snapshot_date"
@@ -48,29 +50,46 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def measured(args: list[str]) -> dict:
-    """Run `python -m bench.spark_scale run *args` in a fresh process; poll the tree's RSS until it exits."""
+def measured(args: list[str], work: Path) -> dict:
+    """Run `python -m bench.spark_scale run *args` in a fresh process; poll the tree's RSS until it exits.
+
+    The process names its current step in `work`/STEP_FILE, so the peak is also kept per step.
+    """
     proc = subprocess.Popen([sys.executable, "-m", "bench.spark_scale", "run", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
     watched, peak, started = psutil.Process(proc.pid), 0, time.perf_counter()
+    step_peaks: dict[str, int] = {}
     while proc.poll() is None:
         try:
-            peak = max(peak, tree_rss(watched))
+            rss = tree_rss(watched)
         except psutil.NoSuchProcess:
             break
+        peak = max(peak, rss)
+        step = _current_step(work)
+        step_peaks[step] = max(step_peaks.get(step, 0), rss)
         time.sleep(0.2)
     out, _ = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"bench.spark_scale run {' '.join(args)} failed with exit code {proc.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
-    result.update(process_wall_s=time.perf_counter() - started, peak_tree_rss_mb=peak / 2**20)
+    result.update(process_wall_s=time.perf_counter() - started, peak_tree_rss_mb=peak / 2**20,
+                  peak_tree_rss_mb_by_step={step: round(rss / 2**20) for step, rss in step_peaks.items()})
     return result
+
+
+def _current_step(work: Path) -> str:
+    try:
+        return (work / STEP_FILE).read_text() or "startup"
+    except OSError:
+        return "startup"
 
 
 # --- inside the measured process ---------------------------------------------------------------------------
 
 
-def _timed(step) -> tuple[float, object]:
+def _timed(step, name: str | None = None, work: Path | None = None) -> tuple[float, object]:
+    if name is not None and work is not None:
+        (work / STEP_FILE).write_text(name)
     started = time.perf_counter()
     value = step()
     return time.perf_counter() - started, value
@@ -80,47 +99,54 @@ def _window(info: dict) -> tuple[date, date]:
     return date.fromisoformat(str(info["first"])), date.fromisoformat(str(info["end"]))
 
 
-def run_spark(data: Path, work: Path, driver_memory: str, mode: str) -> dict:
+def run_spark(data: Path, work: Path, driver_memory: str, mode: str, offers_per_partition: int,
+              features_only: bool = False) -> dict:
     from pyspark.sql import functions as F
 
-    from orchestration.spark.features import spark_part_trends
+    from orchestration.spark.features import partition_count, spark_part_trends, write_part_trends
     from orchestration.spark.session import local_spark_session
 
     info = json.loads((data / "manifest.json").read_text())
     first, end = _window(info)
     startup_s, spark = _timed(lambda: local_spark_session(work / "spark", app_name="partrisk-bench",
-                                                           driver_memory=driver_memory, hive_metastore=False))
+                                                           driver_memory=driver_memory, hive_metastore=False),
+                              "startup", work)
     offers = spark.read.parquet(info["offers_path"])
     breaks = spark.read.parquet(info["price_breaks_path"])
     raw = work / "raw"
+    result: dict = {"startup_s": startup_s}
+    if features_only:
+        offer_rows = int(info["offers"])
+    else:
+        def write_raw() -> int:
+            offers.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(raw / "offers"))
+            breaks.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(raw / "price_breaks"))
+            return spark.read.parquet(str(raw / "offers")).count()
 
-    def write_raw() -> int:
-        offers.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(raw / "offers"))
-        breaks.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(raw / "price_breaks"))
-        return spark.read.parquet(str(raw / "offers")).count()
+        result["raw_s"], offer_rows = _timed(write_raw, "raw", work)
 
-    raw_s, offer_rows = _timed(write_raw)
+        def read_staging() -> int:
+            spark.read.parquet(str(raw / "offers")).createOrReplaceTempView("offers")
+            return len(spark.sql(STAGING_SQL).collect())
 
-    def read_staging() -> int:
-        spark.read.parquet(str(raw / "offers")).createOrReplaceTempView("offers")
-        return len(spark.sql(STAGING_SQL).collect())
-
-    staging_s, _ = _timed(read_staging)
-    raw_offers = spark.read.parquet(str(raw / "offers"))
-    if "last_buy_date" not in raw_offers.columns:  # the simulator's staged grain omits it
-        raw_offers = raw_offers.withColumn("last_buy_date", F.lit(None).cast("date"))
-    partitions = max(4, -(-offer_rows // OFFERS_PER_PARTITION))
+        result["staging_s"], _ = _timed(read_staging, "staging", work)
+        offers, breaks = spark.read.parquet(str(raw / "offers")), spark.read.parquet(str(raw / "price_breaks"))
+    if "last_buy_date" not in offers.columns:  # the simulator's staged grain omits it
+        offers = offers.withColumn("last_buy_date", F.lit(None).cast("date"))
+    # What spark_part_trends picks itself from the window's offer count (every offer here is in the window).
+    partitions = partition_count(offer_rows, offers_per_partition,
+                                 minimum=int(spark.conf.get("spark.sql.shuffle.partitions")))
 
     def features() -> int:
-        trends = spark_part_trends(raw_offers, spark.read.parquet(str(raw / "price_breaks")), start=first,
-                                   end=end, mode=mode, partitions=partitions)
-        trends.write.mode("overwrite").parquet(str(work / "features"))
+        trends = spark_part_trends(offers, breaks, start=first, end=end, mode=mode,
+                                   offers_per_partition=offers_per_partition)
+        write_part_trends(trends, work / "features")
         return spark.read.parquet(str(work / "features")).count()
 
-    features_s, rows_out = _timed(features)
+    result["features_s"], rows_out = _timed(features, "features", work)
     spark.stop()
-    return {"startup_s": startup_s, "raw_s": raw_s, "staging_s": staging_s, "features_s": features_s,
-            "offers": offer_rows, "rows_out": rows_out, "partitions": partitions, "mode": mode,
+    return {**result, "offers": offer_rows, "rows_out": rows_out, "partitions": partitions, "mode": mode,
+            "offers_per_partition": offers_per_partition, "features_only": features_only,
             "first": str(first), "end": str(end)}
 
 
@@ -142,14 +168,14 @@ def run_duckdb(data: Path, work: Path) -> dict:
                          "(format parquet, partition_by (snapshot_date), overwrite_or_ignore)")
         return conn.sql(f"select count(*) from read_parquet('{raw}/offers/**/*.parquet')").fetchall()[0][0]
 
-    raw_s, offer_rows = _timed(write_raw)
+    raw_s, offer_rows = _timed(write_raw, "raw", work)
 
     def read_staging() -> int:
         conn.execute(f"create or replace view offers as select * from read_parquet('{raw}/offers/**/*.parquet', "
                      "hive_partitioning = true)")
         return len(conn.sql(STAGING_SQL).fetchall())
 
-    staging_s, _ = _timed(read_staging)
+    staging_s, _ = _timed(read_staging, "staging", work)
     conn.close()
 
     def features() -> int:
@@ -161,7 +187,7 @@ def run_duckdb(data: Path, work: Path) -> dict:
         df.write_parquet(work / "features.parquet")
         return df.height
 
-    features_s, rows_out = _timed(features)
+    features_s, rows_out = _timed(features, "features", work)
     return {"raw_s": raw_s, "staging_s": staging_s, "features_s": features_s, "offers": offer_rows,
             "rows_out": rows_out, "first": str(first), "end": str(end)}
 
@@ -193,13 +219,17 @@ def compare_modes(repeats: int = 2) -> dict:
 # --- driver -----------------------------------------------------------------------------------------------
 
 
+def _rate(offers: int, seconds: float | None) -> str:
+    return "not run" if seconds is None else f"{offers / seconds:,.0f}"
+
+
 def markdown_rows(results: list[dict]) -> str:
     lines = ["| tier | engine | offers | raw offers/s | staging offers/s | features offers/s | features s "
              "| whole run s | peak RSS MB (process tree) |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         n = r["offers"]
         lines.append(
-            f"| {r['tier']} | {r['engine']} | {n:,} | {n / r['raw_s']:,.0f} | {n / r['staging_s']:,.0f} "
+            f"| {r['tier']} | {r['engine']} | {n:,} | {_rate(n, r.get('raw_s'))} | {_rate(n, r.get('staging_s'))} "
             f"| {n / r['features_s']:,.0f} | {r['features_s']:.0f} | {r['process_wall_s']:.0f} "
             f"| {r['peak_tree_rss_mb']:,.0f} |"
         )
@@ -215,11 +245,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument("work", type=Path)
         parser.add_argument("--driver-memory", default="4g")
         parser.add_argument("--mode", default="partitioned", choices=["partitioned", "grouped"])
+        parser.add_argument("--offers-per-partition", type=int, default=OFFERS_PER_PARTITION)
+        parser.add_argument("--features-only", action="store_true")
         args = parser.parse_args(argv[1:])
         shutil.rmtree(args.work, ignore_errors=True)
         args.work.mkdir(parents=True)
         if args.engine == "spark":
-            result = run_spark(args.data, args.work, args.driver_memory, args.mode)
+            result = run_spark(args.data, args.work, args.driver_memory, args.mode, args.offers_per_partition,
+                               args.features_only)
         else:
             result = run_duckdb(args.data, args.work)
         shutil.rmtree(args.work, ignore_errors=True)
@@ -234,6 +267,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--driver-memory", default="4g", help="Spark driver (JVM heap) cap, e.g. 4g")
     parser.add_argument("--days", type=int, help="a slice: the tier's parts over its last DAYS days only")
     parser.add_argument("--mode", default="partitioned", choices=["partitioned", "grouped"])
+    parser.add_argument("--offers-per-partition", type=int, default=OFFERS_PER_PARTITION,
+                        help="Spark features: offers a partition holds (sets a task's memory)")
+    parser.add_argument("--features-only", action="store_true",
+                        help="Spark: only the features step, reading the tier's Parquet input directly")
     args = parser.parse_args(argv)
     results_path = OUT / "spark_scale.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else []
@@ -242,11 +279,13 @@ def main(argv: list[str] | None = None) -> None:
         data = OUT / (f"tier_{tier_name}_{args.days}d" if args.days else f"tier_{tier_name}")
         generate(data, tier.parts, args.days or tier.days)
         for engine in args.engines.split(","):
-            run_args = [engine, str(data), str(OUT / f"scale_{engine}_{tier_name}"), "--mode", args.mode,
-                        "--driver-memory", args.driver_memory]
+            work = OUT / f"scale_{engine}_{tier_name}" / (f"{args.days}d" if args.days else "all")
+            run_args = [engine, str(data), str(work), "--mode", args.mode, "--driver-memory", args.driver_memory,
+                        "--offers-per-partition", str(args.offers_per_partition),
+                        *(["--features-only"] if args.features_only else [])]
             result = {"tier": tier_name + (f" ({args.days} days)" if args.days else ""), "engine": engine,
                       "driver_memory": args.driver_memory if engine == "spark" else None,
-                      "load_average": psutil.getloadavg()[0], **measured(run_args)}
+                      "load_average": psutil.getloadavg()[0], **measured(run_args, work)}
             if engine == "spark" and args.mode == "grouped":
                 result["engine"] = "spark (grouped)"
             results.append(result)

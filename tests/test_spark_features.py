@@ -19,7 +19,12 @@ pytestmark = pytest.mark.spark
 
 from orchestration.features import PART_TRENDS_SCHEMA, compute_part_trends, required_input_window  # noqa: E402
 from orchestration.features.io import _DUCKDB_TYPES  # noqa: E402
-from orchestration.spark.features import spark_features_schema, spark_part_trends  # noqa: E402
+from orchestration.spark.features import (  # noqa: E402
+    partition_count,
+    spark_features_schema,
+    spark_part_trends,
+    write_part_trends,
+)
 from orchestration.spark.session import local_spark_session, spark_dir  # noqa: E402
 from tests import test_features  # noqa: E402
 from tests.feature_frames import day, random_history  # noqa: E402
@@ -127,6 +132,33 @@ def test_both_spark_modes_equal_polars_on_a_messy_history_with_demand(spark):
         assert_frame_equal(actual, expected, **FLOAT_TOLERANCE)
 
 
+def test_partition_count_follows_the_offers_not_a_fixed_number():
+    assert partition_count(0, 100, minimum=4) == 4
+    assert partition_count(400, 100, minimum=4) == 4
+    assert partition_count(401, 100, minimum=4) == 5
+    assert partition_count(50_000_000, 100_000) == 500
+    with pytest.raises(ValueError, match="offers_per_partition"):
+        partition_count(10, 0)
+
+
+def test_partitions_sized_from_the_offers_and_written_as_date_folders(spark, tmp_path):
+    offers, pbs = random_history(8, parts=12, days=90)
+    kwargs = {"start": day(40), "end": day(89)}
+    first, last = required_input_window(kwargs["start"], kwargs["end"])
+    in_window = offers.filter(pl.col("snapshot_date").is_between(first, last)).collect().height
+    trends = spark_part_trends(_to_spark(spark, offers), _to_spark(spark, pbs), offers_per_partition=250, **kwargs)
+    # Four is the session's shuffle partitions: the floor that keeps both cores busy on a small input.
+    assert in_window > 4 * 250
+    assert trends.rdd.getNumPartitions() == -(-in_window // 250)
+    write_part_trends(trends, tmp_path / "part_trends_daily")
+    folders = sorted(p.name for p in (tmp_path / "part_trends_daily").glob("snapshot_date=*"))
+    assert folders == [f"snapshot_date={day(d).isoformat()}" for d in range(40, 90)]
+    written = pl.read_parquet(tmp_path / "part_trends_daily" / "**" / "*.parquet", hive_partitioning=True)
+    expected = compute_part_trends(offers, pbs, **kwargs).collect().sort(SORT_KEY)
+    assert_frame_equal(written.select(expected.columns).cast(PART_TRENDS_SCHEMA).sort(SORT_KEY), expected,
+                       **FLOAT_TOLERANCE)
+
+
 def test_rows_outside_the_input_window_are_never_read(spark):
     offers, pbs = random_history(5, parts=5, days=200)
     night = day(190)
@@ -172,6 +204,7 @@ def test_session_keeps_its_state_under_the_given_directory(spark, tmp_path, monk
     assert conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
     assert conf.get("spark.ui.enabled") == "false"
     assert conf.get("spark.sql.shuffle.partitions") == "4"
+    assert conf.get("spark.python.worker.reuse") == "false"
     assert conf.get("spark.sql.catalogImplementation") == "in-memory"
     monkeypatch.setenv("PARTRISK_SPARK_DIR", str(tmp_path / "elsewhere"))
     assert spark_dir() == (tmp_path / "elsewhere").resolve()

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from orchestration.spark.lake import write_lake
-from orchestration.spark.parity import compare_builds, compare_table
+from orchestration.spark.parity import compare_builds, compare_table, main
 
 
 def test_lake_splits_dated_tables_by_snapshot_date_and_keeps_every_row(tmp_path):
@@ -110,3 +110,20 @@ def test_the_spark_publish_is_a_file_of_views_with_the_refresh_and_its_log(tmp_p
     published = last_publish(serving)
     assert published["refresh_id"] == "run-1" and published["tables_published"] == 2
     assert not list(serving.parent.glob(".*tmp*"))
+
+
+def test_the_command_lists_every_table_and_fails_only_on_a_shared_table_that_differs(tmp_path, capsys):
+    expected, actual = tmp_path / "expected.duckdb", tmp_path / "actual.duckdb"
+    for path, price in ((expected, 1.0), (actual, 1.0 + 1e-12)):
+        with duckdb.connect(str(path)) as conn:
+            conn.execute("create schema marts")
+            conn.execute(f"create table marts.plan as select 'P1' as mpn, {price} as price")
+    with duckdb.connect(str(expected)) as conn:
+        conn.execute("create table marts.backtest_only as select 1 as x")
+    assert main([str(expected), str(actual)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["backtest_only: only in the expected build",
+                                                    "plan: equal (1 rows)"]
+    with duckdb.connect(str(actual)) as conn:
+        conn.execute("update marts.plan set price = 1.5")
+    assert main([str(expected), str(actual)]) == 1
+    assert "plan: price: 1 rows differ" in capsys.readouterr().out

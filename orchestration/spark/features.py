@@ -5,7 +5,9 @@ on any set of whole parts. Two ways to hand it those sets:
 
 - "partitioned" (default): hash-partition by the part key and call `compute_part_trends` once per
   partition (`mapInArrow`), so the fixed cost of planning a Polars query is paid per partition, not per
-  part. Memory per task is one partition's input window; more partitions bound it further.
+  part. Memory per task is one partition's input window, so the partition count follows the input's
+  offer count (`OFFERS_PER_PARTITION` a partition): a larger input means more partitions of the same size,
+  not bigger ones, and nothing is collected to the driver.
 - "grouped": `groupBy(part).cogroup(...).applyInArrow`, one Polars call per part. Simpler, but that fixed
   cost is paid 100,000 times at 100,000 parts.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 import polars as pl
@@ -52,6 +55,15 @@ PART_TRENDS_ARROW_SCHEMA = pa.schema(
 # Marks the price-break rows in the one combined input of the "partitioned" mode.
 _BREAK_FLAG = "_is_price_break"
 _DEMAND_VALUES = [c for c in DEMAND_COLUMNS if c not in PART_KEY]
+# Offers a partition holds (with ≈ 5.4 price breaks each): what one Python worker's Polars call reads at once.
+OFFERS_PER_PARTITION = 100_000
+
+
+def partition_count(offers: int, offers_per_partition: int = OFFERS_PER_PARTITION, minimum: int = 1) -> int:
+    """Partitions for `offers` input rows: enough that none holds more than `offers_per_partition`."""
+    if offers_per_partition < 1:
+        raise ValueError(f"offers_per_partition must be at least 1, got {offers_per_partition}")
+    return max(minimum, -(-offers // offers_per_partition))
 
 
 def spark_features_schema():
@@ -71,13 +83,15 @@ def spark_part_trends(
     mode: Mode = "partitioned",
     partitions: int | None = None,
     spark: SparkSession | None = None,
+    offers_per_partition: int = OFFERS_PER_PARTITION,
 ) -> DataFrame:
     """Rows of `features.part_trends_daily` for [start, end], computed by `compute_part_trends` on Spark.
 
     `offers`, `price_breaks` and `demand` are Spark DataFrames or table names with the staging columns
     (`orchestration.features.io`). Only rows inside `required_input_window(start, end)` are read, so the
     row for day D uses data up to D only, exactly as on the DuckDB path. `partitions` (mode
-    "partitioned") defaults to spark.sql.shuffle.partitions. Rows come back unordered.
+    "partitioned") defaults to one per `offers_per_partition` offers of the window (counted with one Spark
+    job), at least spark.sql.shuffle.partitions. Rows come back unordered.
     """
     if mode not in ("partitioned", "grouped"):
         raise ValueError(f"mode must be 'partitioned' or 'grouped', got {mode!r}")
@@ -102,7 +116,8 @@ def spark_part_trends(
         combined = offers_df.withColumn(_BREAK_FLAG, F.lit(False)).unionByName(
             tagged_breaks.withColumn(_BREAK_FLAG, F.lit(True)), allowMissingColumns=True
         )
-        count = partitions or int(spark.conf.get("spark.sql.shuffle.partitions"))
+        count = partitions or partition_count(offers_df.count(), offers_per_partition,
+                                              minimum=int(spark.conf.get("spark.sql.shuffle.partitions")))
         trends = combined.repartition(count, *PART_KEY).mapInArrow(compute.on_partition, schema)
     if demand is None:
         return trends
@@ -131,9 +146,23 @@ class _PartTrends:
         if not chunks:
             return
         rows = pl.from_arrow(pa.Table.from_batches(chunks))
+        del chunks
         is_break = pl.col(_BREAK_FLAG)
-        result = self.compute(rows.filter(~is_break), rows.filter(is_break))
+        offers, price_breaks = rows.filter(~is_break), rows.filter(is_break)
+        # The filtered copies are all the Polars call needs: the partition's combined rows go first.
+        del rows
+        result = self.compute(offers, price_breaks)
+        del offers, price_breaks
         yield from result.to_batches(max_chunksize=65_536)
+
+
+def write_part_trends(trends: DataFrame, folder: Path | str) -> None:
+    """Write `spark_part_trends`' rows as Parquet under `folder`, split into snapshot_date=YYYY-MM-DD folders.
+
+    The lake's layout (orchestration.spark.lake), so `register_table` reads it as features.part_trends_daily.
+    Each task writes its own files; the rows never pass through the driver.
+    """
+    trends.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(folder))
 
 
 def _frame(source: DataFrame | str, spark: SparkSession | None) -> DataFrame:

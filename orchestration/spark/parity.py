@@ -76,3 +76,30 @@ def compare_builds(expected: dict[str, pl.DataFrame], actual: dict[str, pl.DataF
         if reason:
             problems[name] = reason
     return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m orchestration.spark.parity EXPECTED.duckdb ACTUAL.duckdb [--schema marts] [--rel-tol 1e-9]
+
+    One line per table of `schema`; exit code 1 when a table both files hold differs. Tables on one side
+    only are listed (the DuckDB warehouse also holds the backtest's marts, which Spark does not build).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Compare the tables of one schema in two DuckDB files.")
+    parser.add_argument("expected", type=Path)
+    parser.add_argument("actual", type=Path)
+    parser.add_argument("--schema", default="marts")
+    parser.add_argument("--rel-tol", type=float, default=1e-9)
+    args = parser.parse_args(argv)
+    expected, actual = read_schema(args.expected, args.schema), read_schema(args.actual, args.schema)
+    problems = compare_builds(expected, actual, args.rel_tol)
+    for name in sorted(set(expected) | set(actual)):
+        rows = expected[name].height if name in expected else actual[name].height
+        print(f"{name}: {problems.get(name, f'equal ({rows} rows)')}")
+    differ = [name for name in problems if name in expected and name in actual]
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

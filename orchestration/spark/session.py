@@ -82,6 +82,8 @@ def local_spark_session(
         "spark.sql.constraintPropagation.enabled": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
+        # A fresh Python worker per task: one partition's Polars memory goes back to the OS when its task ends.
+        "spark.python.worker.reuse": "false",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         # Nothing is fetched at runtime: Hive classes come from the pyspark wheel, no Maven/Ivy packages.

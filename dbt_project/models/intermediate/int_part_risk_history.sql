@@ -81,7 +81,7 @@ factor_scores as (
         mpn,
         manufacturer,
         {%- for factor in risk_factors() if factor != 'market_pressure' %}
-        round(max(case when factor = '{{ factor }}' then signal_score end), 2) as {{ factor }}{{ "," if not loop.last }}
+        {{ round_double("max(case when factor = '" ~ factor ~ "' then signal_score end)", 2) }} as {{ factor }}{{ "," if not loop.last }}
         {%- endfor %}
     from signals
     group by snapshot_date, mpn, manufacturer
@@ -90,7 +90,7 @@ factor_scores as (
 sub_scores as (
     select
         factor_scores.*,
-        round(market_pressure.market_pressure, 2) as market_pressure
+        {{ round_double('market_pressure.market_pressure', 2) }} as market_pressure
     from factor_scores
     left join market_pressure
         on market_pressure.snapshot_date = factor_scores.snapshot_date
@@ -106,8 +106,8 @@ scored as (
         {%- for factor in risk_factors() %}
         sub_scores.{{ factor }},
         {%- endfor %}
-        round({{ risk_weighted_mean('sub_scores', 'weights') }}, 2) as weighted_score,
-        round({{ risk_present_weight('sub_scores', 'weights') }}, 4) as data_completeness,
+        {{ round_double(risk_weighted_mean('sub_scores', 'weights'), 2) }} as weighted_score,
+        {{ round_double(risk_present_weight('sub_scores', 'weights'), 4) }} as data_completeness,
         case
             when trends.market_stock = 0 and coalesce(trends.broker_stock, 0) = 0 then 'no stock anywhere'
             when trends.lifecycle_status = 'Obsolete' then 'Obsolete'
