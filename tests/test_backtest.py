@@ -363,6 +363,23 @@ def test_partrisk_backorders_what_the_market_lacks_only_when_it_arrives_within_t
     assert channels[120.0] == {"distributor": 100.0}
 
 
+def test_partrisk_buys_a_partial_buffer_where_the_market_held_less_and_backorders_only_an_empty_market():
+    # the target lacks 2,000 - 1,000 on hand; the factory's 70 + 3 days are within the horizon
+    channels = {}
+    for market_units in (300.0, 0.0):
+        offers, breaks = market(1, {0: int(market_units)}, lead_time=70)
+        plan = plan_rows(1, PART, 2000).with_columns(pl.lit(73.0).alias("replenishment_days"),
+                                                     pl.lit(market_units).alias("market_units"))
+        result = replay(inputs(offers, breaks, on_hand=1000, plan=plan), PlanPolicy(buffer_budget_usd=500.0), FIRST,
+                        FIRST, ["PARTRISK"])
+        buffer_orders = result.orders.filter(pl.col("purpose") == "buffer")
+        channels[market_units] = dict(buffer_orders.group_by("channel").agg(pl.col("units").sum()).rows())
+    # distributors held 300: the plan's partial buffer, nothing left waiting at the factory
+    assert channels[300.0] == {"distributor": 300.0}
+    # they held none: the whole lack is backordered, as Just-in-Time does when none is left
+    assert channels[0.0] == {"factory_backorder": 1000.0}
+
+
 def test_an_alternates_backorder_is_judged_by_the_alternates_lead_time_not_the_parts():
     # the part's own replenishment (73 days) is within the horizon; the alternate the plan buys is not
     part_offers, part_breaks = market(1, {0: 10_000}, lead_time=70)

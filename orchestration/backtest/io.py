@@ -38,7 +38,9 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, last: date) -> ReplayInputs:
     if table_exists(conn, *PLAN_HISTORY):
         # The plan's decisions (strategy, target, what to buy); the replay nets the target against its own stock.
         plan = frame(f"""select snapshot_date, mpn, manufacturer, buy_mpn, buy_manufacturer, unit_price_usd,
-                                net_benefit, stoppage_probability, strategy, target_units, replenishment_days
+                                net_benefit, stoppage_probability, strategy, target_units, replenishment_days,
+                                case when strategy = 'DUAL_SOURCE' then covering_alternate_stock
+                                     else market_stock end as market_units
                          from {'.'.join(PLAN_HISTORY)} where snapshot_date <= ?""", [last])
     return ReplayInputs(
         offers=offers, price_breaks=breaks,

@@ -45,6 +45,7 @@ class PlanRow:
     stoppage_probability: float | None = None
     replenishment_days: float | None = None  # quoted lead time + shipping on the row's date
     snapshot_date: date | None = None  # the day the plan decided this row
+    market_units: float | None = None  # authorized stock of buy_item on the row's date (None: not known)
 
 
 @dataclass(frozen=True)
@@ -154,26 +155,37 @@ def held_buffer_rows(known: Known) -> list[PlanRow]:
     return rows
 
 
+def buffer_units(known: Known, row: PlanRow) -> float:
+    """What the replay buys for a buffer row: what its position lacks of the target, at most what
+    distributors held of the item on the row's date (the plan's own cap: a partial buffer where the
+    market holds less). Only a market that held none leaves the whole lack to a factory backorder."""
+    units = lacking_units(row.target_units, own_position(known, row))
+    if row.market_units is not None and row.market_units > 0:
+        units = min(units, float(math.floor(row.market_units)))
+    return units
+
+
 def partrisk(known: Known) -> list[Order]:
     """Just-in-Time plus the day's buffer targets, netted against the replay's own stock, within the budget.
 
     Every buffer decision of the day, and the ones still held (held_buffer_rows), is a candidate: its
     target is netted against the replay's position of the part (the plan's own purchase was netted
-    against today's inventory, which history does not have). Candidates are funded best net benefit per
-    dollar first, at the replay's quantity; the budget caps the buffer capital committed (on hand and on
-    order, at cost): a buffer that does not fit whole in what is left is bought in part, and the next one
-    tried. What distributors cannot fill is backordered at the factory when the quoted replenishment
-    time of what is bought (the alternate's for an alternate) is within the planning horizon. Buffer stock on hand that the day's ranking leaves unfunded goes
-    back to the flow, where it is used first and frees budget.
+    against today's inventory, which history does not have) and capped at what distributors held
+    (buffer_units). Candidates are funded best net benefit per dollar first, at that quantity; the budget
+    caps the buffer capital committed (on hand and on order, at cost): a buffer that does not fit whole
+    in what is left is bought in part, and the next one tried. What distributors cannot fill on the day
+    is backordered at the factory when the quoted replenishment time of what is bought (the alternate's
+    for an alternate) is within the planning horizon. Buffer stock on hand that the day's ranking leaves
+    unfunded goes back to the flow, where it is used first and frees budget.
     """
     budget = known.policy.buffer_budget_usd
     cap = budget - known.buffer_capital_usd
     left = cap
     wanted = []
     for row in held_buffer_rows(known):
-        units = lacking_units(row.target_units, own_position(known, row))
+        units = buffer_units(known, row)
         price = row.unit_price_usd or 0.0
-        # Ranked as the whole buffer the replay would hold: what it holds already plus what it lacks.
+        # Ranked as the whole buffer the replay would hold: what it holds already plus what it buys.
         whole = known.position(row.buy_item, BUFFER) + units
         per_dollar = (row.net_benefit or 0.0) / (whole * price) if whole * price > 0 else 0.0
         wanted.append((-per_dollar, -(row.stoppage_probability or 0.0), row.part, row.buy_item, row, units, price,

@@ -286,7 +286,8 @@ def _plan_rows(frame: pl.DataFrame, day: date) -> tuple[PlanRow, ...]:
                 unit_price_usd=r["unit_price_usd"], net_benefit=r["net_benefit"],
                 strategy=r.get("strategy") or "JIC", target_units=float(r.get("target_units") or 0.0),
                 stoppage_probability=r.get("stoppage_probability"),
-                replenishment_days=r.get("replenishment_days"), snapshot_date=day)
+                replenishment_days=r.get("replenishment_days"), snapshot_date=day,
+                market_units=r.get("market_units"))
         for r in frame.iter_rows(named=True))
 
 
