@@ -3,6 +3,7 @@ the day-by-day budget allocation, and a structurally weak part planned without a
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -150,6 +151,18 @@ def test_largest_step_respects_moq_and_multiple():
 # --- structure alone plans a part above Low -------------------------------------------------------
 
 
+def rebuild_night(warehouse: Path, tmp_path: Path, day) -> None:
+    """The night's history block for `day` in the warehouse file: changed features reach the score and the plan."""
+    from orchestration.defs.dbt import HISTORY_SELECT
+
+    env = {**os.environ, "PARTRISK_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
+         "--log-path", str(tmp_path / "logs"), "--select", *HISTORY_SELECT.split(),
+         "--vars", f'{{"min_date": "{day}", "max_date": "{day}"}}'],
+        cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True, timeout=600)
+
+
 @pytest.mark.slow
 def test_a_thin_single_source_long_lead_time_part_is_at_least_medium_without_a_shock(built_warehouse, tmp_path):
     """26-week lead time, one distributor in stock, under a month of market cover, no shock signal and
@@ -170,15 +183,7 @@ def test_a_thin_single_source_long_lead_time_part_is_at_least_medium_without_a_s
         db.execute("update features.part_trends_daily set lead_time_days = 182, lead_time_stretch_ratio = 1.0, "
                    "distributors_in_stock = 1, market_stock = ? "
                    "where snapshot_date = ? and mpn = ? and manufacturer = ?", [int(d * 20), day, mpn, maker])
-    from orchestration.defs.dbt import HISTORY_SELECT
-
-    # The night's history block for that day: the changed features reach the score and the plan.
-    env = {**os.environ, "PARTRISK_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "run", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs"), "--select", *HISTORY_SELECT.split(),
-         "--vars", f'{{"min_date": "{day}", "max_date": "{day}"}}'],
-        cwd=REPO_ROOT / "dbt_project", env=env, check=True, capture_output=True, timeout=600)
+    rebuild_night(warehouse, tmp_path, day)
     with duckdb.connect(str(warehouse), read_only=True) as db:
         score, weighted, risk_band, pressure, drivers = db.execute(
             "select risk_score, weighted_score, risk_band_rank, market_pressure, risk_drivers "
@@ -193,3 +198,40 @@ def test_a_thin_single_source_long_lead_time_part_is_at_least_medium_without_a_s
     assert drivers.startswith("thin market: stock covers ") and ", lead time 26 weeks" in drivers
     assert structural >= 2 and planning >= 2
     assert strategy != "JIT"
+
+
+@pytest.mark.slow
+def test_a_market_below_one_order_plans_medium_and_a_month_of_cover_stays_low(built_warehouse, tmp_path):
+    """Distributors holding 5 days of the company's use (one weekly order plus shipping empties them)
+    against a longer lead time: Medium and off JIT, with no other weakness. 15 days of cover is no
+    structural weakness on its own."""
+    warehouse = tmp_path / "partrisk.duckdb"
+    shutil.copy(built_warehouse.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as db:
+        rows = db.execute(
+            "select b.snapshot_date, b.mpn, b.manufacturer, f.daily_demand_units "
+            "from marts.buffer_plan_history as b "
+            "inner join features.part_trends_daily as f using (snapshot_date, mpn, manufacturer) "
+            "inner join marts.part_risk_history as r using (snapshot_date, mpn, manufacturer) "
+            "inner join intermediate.int_part_structural_risk_history as s using (snapshot_date, mpn, manufacturer) "
+            "where b.snapshot_date = (select max(snapshot_date) from marts.buffer_plan_history) "
+            "and b.planning_band_rank = 1 and f.daily_demand_units > 0 and b.lifecycle_status = 'Active' "
+            "and r.market_pressure = 0 and f.lead_time_days >= 28 and f.lead_time_days < 182 "
+            "and not s.is_single_country "
+            "order by b.mpn limit 2").fetchall()
+        assert len(rows) == 2
+        for (day, mpn, maker, d), cover_days in zip(rows, (5, 15), strict=True):
+            db.execute("update features.part_trends_daily set distributors_in_stock = 4, market_stock = ? "
+                       "where snapshot_date = ? and mpn = ? and manufacturer = ?", [math.ceil(d * cover_days), day, mpn, maker])
+    day = rows[0][0]
+    rebuild_night(warehouse, tmp_path, day)
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        planned = [db.execute(
+            "select b.structural_band_rank, b.planning_band_rank, b.strategy, s.structural_reason "
+            "from marts.buffer_plan_history as b inner join intermediate.int_part_structural_risk_history as s "
+            "using (snapshot_date, mpn, manufacturer) where snapshot_date = ? and mpn = ? and manufacturer = ?",
+            [day, mpn, maker]).fetchall()[0] for _, mpn, maker, _ in rows]
+    (thin_structural, thin_planning, thin_strategy, thin_reason), (fortnight_structural, *_) = planned
+    assert thin_structural == 2 and thin_planning >= 2 and thin_strategy != "JIT"
+    assert thin_reason.startswith("market below one order: stock covers 5 days of own use")
+    assert fortnight_structural == 1

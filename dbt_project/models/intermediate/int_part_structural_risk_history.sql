@@ -21,14 +21,15 @@ geography as (
 ),
 
 policy as (
-    select horizon_days from {{ ref('stg_plan__policy') }}
+    select horizon_days, shipping_days from {{ ref('stg_plan__policy') }}
 ),
 
 rules as (
     select
         max(case when rule = 'long_lead_time' then threshold end) as long_lead_time_days,
         max(case when rule = 'few_distributors' then threshold end) as few_distributors,
-        max(case when rule = 'thin_market_cover' then threshold end) as thin_market_cover_days
+        max(case when rule = 'thin_market_cover' then threshold end) as thin_market_cover_days,
+        max(case when rule = 'order_review' then threshold end) as order_review_days
     from {{ ref('risk_structural_rules') }}
 ),
 
@@ -50,6 +51,13 @@ flags as (
         coalesce(trends.daily_demand_units > 0
                  and coalesce(trends.market_stock, 0) < rules.thin_market_cover_days * trends.daily_demand_units, false)
             as has_thin_market_cover,
+        -- one order (a review period and the shipping of use) empties the market, and the factory
+        -- cannot refill it before it runs dry
+        coalesce(trends.daily_demand_units > 0
+                 and coalesce(trends.market_stock, 0)
+                     < (rules.order_review_days + policy.shipping_days) * trends.daily_demand_units
+                 and coalesce(trends.market_stock, 0) < trends.lead_time_days * trends.daily_demand_units, false)
+            as has_market_below_one_order,
         coalesce(trends.lifecycle_status in ('EOL', 'Obsolete'), false)
         or coalesce(trends.last_buy_date <= {{ dbt.dateadd('day', 'policy.horizon_days', 'trends.snapshot_date') }}, false)
             as is_end_of_life,
@@ -64,12 +72,14 @@ final as (
     select
         flags.*,
         -- a thin market with one more weakness is Medium, with long lead time and few distributors
-        -- High; NRND is Medium; an EOL notice or a last buy within the horizon is High at once
+        -- High; NRND and a market below one order are Medium; an EOL notice or a last buy within the
+        -- horizon is High at once
         case
             when is_end_of_life then 3
             when has_thin_market_cover and is_long_lead_time and has_few_distributors then 3
             when has_thin_market_cover and (is_long_lead_time or has_few_distributors or is_single_country) then 2
             when is_not_recommended then 2
+            when has_market_below_one_order then 2
             else 1
         end as structural_band_rank,
         case
@@ -89,6 +99,11 @@ final as (
                             || ' authorized distributor(s) in stock' else '' end
                     || case when is_single_country then ', single country of assembly' else '' end
             when is_not_recommended then 'lifecycle NRND: not recommended for new designs'
+            when has_market_below_one_order
+                then 'market below one order: stock covers '
+                    || cast(cast(floor(market_cover_days) as integer) as {{ dbt.type_string() }})
+                    || ' days of own use against a lead time of '
+                    || cast(cast(round(lead_time_days) as integer) as {{ dbt.type_string() }}) || ' days'
         end as structural_reason
     from flags
 )
