@@ -107,6 +107,21 @@ def partition_span() -> tuple[str, str | None]:
     return start.isoformat(), end.isoformat() if end else None
 
 
+def env_number(name: str, default, meaning: str, *, kind: type = int, valid=None):
+    """A number from the environment variable `name`, or `default` when it is unset or empty; a value that
+    does not parse as `kind`, or fails `valid`, is an error naming the variable and what it should be."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or (valid is not None and not valid(number)):
+        raise ValueError(f"{name}={value!r} is not {meaning}")
+    return number
+
+
 PARTITIONS_START_ENV = "PARTRISK_PARTITIONS_START"
 PARTITIONS_END_ENV = "PARTRISK_PARTITIONS_END"
 

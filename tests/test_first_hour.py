@@ -515,7 +515,8 @@ def test_the_sensor_skips_a_folder_after_the_last_partition_until_the_end_moves(
     import dagster as dg
 
     from orchestration.defs import partitions
-    from orchestration.defs.automation import RANGE_END_TAG, landing_sensor
+    from orchestration.defs.automation import landing_sensor
+    from orchestration.defs.partitions import RANGE_END_TAG
 
     day = tmp_path / "feeds" / "mouser" / "2026-01-01"
     day.mkdir(parents=True)

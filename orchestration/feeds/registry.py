@@ -28,6 +28,7 @@ import polars as pl
 
 from orchestration.csvfile import guess_encoding
 from orchestration.landing import outside_landing
+from orchestration.settings import env_number
 
 from . import broker_csv, common, digikey, lcsc, mouser, nexar, tme
 from .records import FailedFile, FeedFileError, QuarantinedRow, SnapshotParse
@@ -47,13 +48,7 @@ MAX_JSON_BYTES_ENV = "PARTRISK_MAX_JSON_BYTES"
 
 
 def _env_max_json_bytes() -> int:
-    value = os.environ.get(MAX_JSON_BYTES_ENV)
-    if value:
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"{MAX_JSON_BYTES_ENV}={value!r} is not an integer number of bytes") from None
-    return DEFAULT_MAX_JSON_BYTES
+    return env_number(MAX_JSON_BYTES_ENV, DEFAULT_MAX_JSON_BYTES, "an integer number of bytes")
 
 
 def _mapping_path(folder: Path) -> Path | None:
@@ -254,15 +249,15 @@ def parse_snapshot(
         )
     limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
-    _parse_with_rules(source, _accept_files(source, folder, root, result), snapshot_date, limit, result)
+    _parse_with_rules(source, _accept_files(source, snapshot_files(folder), root, result), snapshot_date, limit, result)
     return result
 
 
-def _accept_files(source: str, folder: Path, root: Path, result: SnapshotParse) -> list[tuple[Path, str]]:
+def _accept_files(source: str, paths: list[Path], root: Path, result: SnapshotParse) -> list[tuple[Path, str]]:
     """The files a parser may read, with their landing-relative paths; a link out of the landing tree fails
     alone."""
     accepted: list[tuple[Path, str]] = []
-    for path in snapshot_files(folder):
+    for path in paths:
         rel = _relative(path, root)
         refused = outside_landing(path, root)
         if refused is not None:
@@ -289,7 +284,7 @@ def parse_snapshots(
     for i, folder in enumerate(folders):
         root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)
         result = SnapshotParse(source=source, snapshot_date=date.fromisoformat(folder.name))
-        folder_files = _accept_files(source, folder, root, result)
+        folder_files = _accept_files(source, snapshot_files(folder), root, result)
         results.append(result)
         folder_of.update((rel, i) for _, rel in folder_files)
         accepted += folder_files
@@ -377,12 +372,7 @@ def _parse_broker(source: str, folder: Path, snapshot_date: date, root: Path, ma
         result.failed_files.extend(FailedFile(source, rel, f"{MAPPING_FILE}: {e}") for rel in targets)
         return result
     tables = []
-    for path in files:
-        rel = _relative(path, root)
-        refused = outside_landing(path, root)
-        if refused is not None:
-            result.failed_files.append(FailedFile(source, rel, refused))
-            continue
+    for path, rel in _accept_files(source, files, root, result):
         if spill is not None:
             spill.open_file(rel)
         try:
