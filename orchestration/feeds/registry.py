@@ -59,36 +59,6 @@ def _mapping_path(folder: Path) -> Path | None:
     return None
 
 
-def is_broker_source(folder: Path | str) -> bool:
-    """True if `folder` (a source folder, or one of its date folders) has a mapping.yml next to the dates."""
-    return _mapping_path(Path(folder)) is not None
-
-
-def _feeds_dir(landing_root: Path) -> Path:
-    landing_root = Path(landing_root)
-    return landing_root / "feeds" if (landing_root / "feeds").is_dir() else landing_root
-
-
-def list_sources(landing_root: Path | str) -> list[str]:
-    """Source folders under `<landing_root>/feeds` that a parser can read (registry names and mappings)."""
-    feeds = _feeds_dir(Path(landing_root))
-    if not feeds.is_dir():
-        return []
-    return sorted(
-        d.name
-        for d in feeds.iterdir()
-        if d.is_dir() and not d.name.startswith(".") and (d.name in SOURCES or (d / MAPPING_FILE).is_file())
-    )
-
-
-def list_snapshot_dates(landing_root: Path | str, source: str) -> list[date]:
-    """Dates of the `<YYYY-MM-DD>` folders of one source, sorted (orchestration.landing owns the rule)."""
-    from orchestration.landing import snapshot_folders
-
-    root = Path(landing_root)
-    return sorted(snapshot_folders(root.parent if root.name == "feeds" else root, source)[0])
-
-
 def snapshot_files(folder: Path | str, *, broker: bool = False) -> list[Path]:
     """The files of one date folder that a parser reads, sorted by name (hidden files ignored)."""
     folder = Path(folder)
