@@ -68,27 +68,16 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("PARTRISK_WAREHOUSE", str(DATA_DIR / "warehouse" / "partrisk.duckdb"))).resolve()
 
 
-def partitions_start() -> str:
-    """PARTRISK_PARTITIONS_START, else the landing tree's first snapshot date, else 2024-01-01 (no landing yet).
-
-    Snapshot folders before it are refused by `partrisk refresh` with a clear error.
-    """
-    return partition_span()[0]
-
-
-def partitions_end() -> str | None:
-    """The last daily partition: PARTRISK_PARTITIONS_END, else the embedded sample's last snapshot date,
-    else None, which means through today.
-
-    The sample is a closed archive (nothing lands after its last day), so partitions past it would only
-    ever show as missing; a live landing tree needs today's partition for the sensor and yesterday's for
-    the nightly schedule.
-    """
-    return partition_span()[1]
-
-
 def partition_span() -> tuple[str, str | None]:
-    """(first, last or None) partition dates as YYYY-MM-DD, reading the landing tree's folder names once."""
+    """(first, last or None) partition dates as YYYY-MM-DD, reading the landing tree's folder names once.
+
+    first: PARTRISK_PARTITIONS_START, else the landing tree's first snapshot date, else 2024-01-01 (no landing
+    yet); snapshot folders before it are refused by `partrisk refresh` with a clear error.
+    last: PARTRISK_PARTITIONS_END, else the embedded sample's last snapshot date, else None, which means
+    through today. The sample is a closed archive (nothing lands after its last day), so partitions past it
+    would only ever show as missing; a live landing tree needs today's partition for the sensor and
+    yesterday's for the nightly schedule.
+    """
     start = _configured_date(PARTITIONS_START_ENV)
     end = _configured_date(PARTITIONS_END_ENV)
     landing = landing_dir()
