@@ -57,15 +57,9 @@ DEFAULT_MAX_DATE_LEAD_DAYS = 7
 
 def max_date_lead_days() -> int:
     """How far one source's date folder may run ahead of every other source's latest date."""
-    import os
+    from orchestration.settings import env_number
 
-    value = os.environ.get(MAX_DATE_LEAD_ENV)
-    if not value:
-        return DEFAULT_MAX_DATE_LEAD_DAYS
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{MAX_DATE_LEAD_ENV}={value!r} is not a whole number of days") from None
+    return env_number(MAX_DATE_LEAD_ENV, DEFAULT_MAX_DATE_LEAD_DAYS, "a whole number of days")
 
 
 def snapshot_folders(landing: Path, source: str) -> tuple[dict[date, Path], list[BadFolder]]:

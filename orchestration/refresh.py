@@ -17,9 +17,6 @@ import duckdb
 from orchestration import landing as landing_tree
 from orchestration import settings
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-
 
 @dataclass
 class RefreshOutcome:
@@ -122,7 +119,7 @@ def run_refresh(
     first, last = dates[0], dates[-1]
     import contextlib
 
-    from orchestration.defs.partitions import outside_partitions
+    from orchestration.defs.partitions import outside_partitions, range_tags
     from orchestration.errors import UserError
 
     if (outside := outside_partitions(first, last)) is not None:
@@ -145,8 +142,7 @@ def run_refresh(
             result = job.execute_in_process(
                 instance=instance,
                 run_config={"loggers": {"progress": {}, "file": {"config": {"path": str(log_path)}}}},
-                tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat(),
-                      "partrisk/pid": str(os.getpid())},
+                tags={**range_tags(first, last), "partrisk/pid": str(os.getpid())},
                 raise_on_error=False,
             )
         failed_steps = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]

@@ -68,27 +68,16 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("PARTRISK_WAREHOUSE", str(DATA_DIR / "warehouse" / "partrisk.duckdb"))).resolve()
 
 
-def partitions_start() -> str:
-    """PARTRISK_PARTITIONS_START, else the landing tree's first snapshot date, else 2024-01-01 (no landing yet).
-
-    Snapshot folders before it are refused by `partrisk refresh` with a clear error.
-    """
-    return partition_span()[0]
-
-
-def partitions_end() -> str | None:
-    """The last daily partition: PARTRISK_PARTITIONS_END, else the embedded sample's last snapshot date,
-    else None, which means through today.
-
-    The sample is a closed archive (nothing lands after its last day), so partitions past it would only
-    ever show as missing; a live landing tree needs today's partition for the sensor and yesterday's for
-    the nightly schedule.
-    """
-    return partition_span()[1]
-
-
 def partition_span() -> tuple[str, str | None]:
-    """(first, last or None) partition dates as YYYY-MM-DD, reading the landing tree's folder names once."""
+    """(first, last or None) partition dates as YYYY-MM-DD, reading the landing tree's folder names once.
+
+    first: PARTRISK_PARTITIONS_START, else the landing tree's first snapshot date, else 2024-01-01 (no landing
+    yet); snapshot folders before it are refused by `partrisk refresh` with a clear error.
+    last: PARTRISK_PARTITIONS_END, else the embedded sample's last snapshot date, else None, which means
+    through today. The sample is a closed archive (nothing lands after its last day), so partitions past it
+    would only ever show as missing; a live landing tree needs today's partition for the sensor and
+    yesterday's for the nightly schedule.
+    """
     start = _configured_date(PARTITIONS_START_ENV)
     end = _configured_date(PARTITIONS_END_ENV)
     landing = landing_dir()
@@ -105,6 +94,21 @@ def partition_span() -> tuple[str, str | None]:
         raise SettingError(f"{PARTITIONS_END_ENV}={end} is before the first partition, {start} "
                          f"({PARTITIONS_START_ENV} or the landing tree's first snapshot)")
     return start.isoformat(), end.isoformat() if end else None
+
+
+def env_number(name: str, default, meaning: str, *, kind: type = int, valid=None):
+    """A number from the environment variable `name`, or `default` when it is unset or empty; a value that
+    does not parse as `kind`, or fails `valid`, is an error naming the variable and what it should be."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = None
+    if number is None or (valid is not None and not valid(number)):
+        raise ValueError(f"{name}={value!r} is not {meaning}")
+    return number
 
 
 PARTITIONS_START_ENV = "PARTRISK_PARTITIONS_START"

@@ -113,7 +113,8 @@ def test_partition_window_of_a_range_run():
 
 def test_sensor_requests_new_and_changed_snapshot_folders(tmp_path, monkeypatch):
     """Details (same-content re-sends, late files and their lookback) are in test_reliability_sensor.py."""
-    from orchestration.defs.automation import RANGE_END_TAG, RANGE_START_TAG, landing_sensor
+    from orchestration.defs.automation import landing_sensor
+    from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 
     day = tmp_path / "feeds" / "mouser" / "2025-10-01"
     day.mkdir(parents=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration import landing as landing_tree
 from orchestration.feeds import broker_csv, registry
 from orchestration.feeds.broker_csv import MappingError, load_mapping, mapping_from_dict
 from orchestration.feeds.records import OFFER_SCHEMA
@@ -228,7 +229,8 @@ def test_acme_folder_copy_with_source_named_differently(tmp_path):
     """The source name is the folder name; mapping.yml next to the date folders makes it a broker source."""
     dst = tmp_path / "feeds" / "other_broker"
     shutil.copytree(ACME, dst)
-    assert registry.list_sources(tmp_path) == ["other_broker"]
+    assert landing_tree.feed_sources(tmp_path) == ["other_broker"]
+    assert landing_tree.is_broker_source(tmp_path, "other_broker")
     result = registry.parse_snapshot("other_broker", dst / "2025-10-14", DAY, tmp_path)
     assert set(result.table["source"].to_pylist()) == {"other_broker"}
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration import landing as landing_tree
 from orchestration.feeds import registry
 from orchestration.feeds.records import OFFER_SCHEMA
 from tests.feed_offers import file_outcomes, offers_of
@@ -33,12 +34,10 @@ def failed_reasons(result) -> dict[str, str]:
 
 def test_sources_and_dates():
     assert set(registry.SOURCES) == {"digikey", "mouser", "nexar", "tme", "lcsc"}
-    assert registry.list_sources(LANDING) == ["acme_broker", "digikey", "lcsc", "mouser", "nexar", "tme"]
-    assert registry.list_sources(LANDING / "feeds") == registry.list_sources(LANDING)
-    assert registry.list_snapshot_dates(LANDING, "tme") == [date(2025, 10, 14), date(2025, 10, 15)]
-    assert registry.is_broker_source(LANDING / "feeds" / "acme_broker")
-    assert registry.is_broker_source(LANDING / "feeds" / "acme_broker" / "2025-10-14")
-    assert not registry.is_broker_source(LANDING / "feeds" / "mouser" / "2025-10-14")
+    assert landing_tree.feed_sources(LANDING) == ["acme_broker", "digikey", "lcsc", "mouser", "nexar", "tme"]
+    assert sorted(landing_tree.snapshot_folders(LANDING, "tme")[0]) == [date(2025, 10, 14), date(2025, 10, 15)]
+    assert landing_tree.is_broker_source(LANDING, "acme_broker")
+    assert not landing_tree.is_broker_source(LANDING, "mouser")
 
 
 def test_parse_snapshot_relative_paths_and_reports():
@@ -62,8 +61,8 @@ def test_defaults_for_date_and_landing_root():
 
 
 def test_every_fixture_source_parses():
-    for source in registry.list_sources(LANDING):
-        for day in registry.list_snapshot_dates(LANDING, source):
+    for source in landing_tree.feed_sources(LANDING):
+        for day in sorted(landing_tree.snapshot_folders(LANDING, source)[0]):
             result = registry.parse_snapshot(
                 source, LANDING / "feeds" / source / day.isoformat(), day, LANDING
             )

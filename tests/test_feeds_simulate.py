@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration import landing as landing_tree
 from orchestration.feeds import registry
 from orchestration.feeds.records import OFFER_SCHEMA
 from tests.feed_offers import offers_of
@@ -30,11 +31,11 @@ def sim_tree(request, tmp_path_factory) -> Path:
 
 
 def test_every_simulated_source_parses_without_failures(sim_tree):
-    sources = registry.list_sources(sim_tree)
+    sources = landing_tree.feed_sources(sim_tree)
     assert {"digikey", "mouser", "nexar", "tme"} <= set(sources)
-    assert any(registry.is_broker_source(sim_tree / "feeds" / s) for s in sources)
+    assert any(landing_tree.is_broker_source(sim_tree, s) for s in sources)
     for source in sources:
-        days = registry.list_snapshot_dates(sim_tree, source)
+        days = sorted(landing_tree.snapshot_folders(sim_tree, source)[0])
         assert days == [date(2025, 10, 13), date(2025, 10, 14)], source
         for day in days:
             result = registry.parse_snapshot(

@@ -428,9 +428,9 @@ def test_partitions_start_at_the_first_snapshot_of_the_landing_tree(monkeypatch,
 
     monkeypatch.delenv("PARTRISK_PARTITIONS_START", raising=False)
     monkeypatch.setenv("PARTRISK_LANDING", str(small_market))
-    assert settings.partitions_start() == "2025-09-01"
+    assert settings.partition_span()[0] == "2025-09-01"
     monkeypatch.setenv("PARTRISK_PARTITIONS_START", "2025-06-01")
-    assert settings.partitions_start() == "2025-06-01"
+    assert settings.partition_span()[0] == "2025-06-01"
 
 
 def test_partitions_end_at_the_sample_archive_or_run_through_today(monkeypatch, small_market):
@@ -445,7 +445,7 @@ def test_partitions_end_at_the_sample_archive_or_run_through_today(monkeypatch, 
     monkeypatch.setattr(settings, "SAMPLE_LANDING", small_market)
     assert settings.partition_span() == ("2025-09-01", last)
     monkeypatch.setenv("PARTRISK_PARTITIONS_END", "2026-03-31")
-    assert settings.partitions_end() == "2026-03-31"
+    assert settings.partition_span()[1] == "2026-03-31"
 
 
 @pytest.mark.parametrize(("variable", "value", "words"), [
@@ -515,7 +515,8 @@ def test_the_sensor_skips_a_folder_after_the_last_partition_until_the_end_moves(
     import dagster as dg
 
     from orchestration.defs import partitions
-    from orchestration.defs.automation import RANGE_END_TAG, landing_sensor
+    from orchestration.defs.automation import landing_sensor
+    from orchestration.defs.partitions import RANGE_END_TAG
 
     day = tmp_path / "feeds" / "mouser" / "2026-01-01"
     day.mkdir(parents=True)

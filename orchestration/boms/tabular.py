@@ -6,12 +6,12 @@ result computed here).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
 from orchestration.csvfile import CsvFileError, RawRow, read_rows
+from orchestration.settings import env_number
 
 from .records import BomFormatError
 
@@ -24,13 +24,7 @@ DEFAULT_MAX_WORKBOOK_BYTES = 200 * 1024 * 1024  # uncompressed: a BOM workbook i
 
 def max_workbook_bytes() -> int:
     """The limit on a workbook's uncompressed size: env PARTRISK_MAX_WORKBOOK_BYTES, else 200 MB."""
-    value = os.environ.get(MAX_WORKBOOK_BYTES_ENV)
-    if not value:
-        return DEFAULT_MAX_WORKBOOK_BYTES
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{MAX_WORKBOOK_BYTES_ENV}={value!r} is not an integer number of bytes") from None
+    return env_number(MAX_WORKBOOK_BYTES_ENV, DEFAULT_MAX_WORKBOOK_BYTES, "an integer number of bytes")
 
 
 def _check_unpacked_size(path: Path) -> None:

@@ -11,7 +11,7 @@ import dagster as dg
 from orchestration import landing as landing_tree
 from orchestration import settings
 from orchestration.defs.features import LOOKBACK_DAYS
-from orchestration.defs.partitions import outside_partitions
+from orchestration.defs.partitions import outside_partitions, range_tags
 from orchestration.defs.serving import failure_alert, record_unpublished_run, send_alert, serving_fresh
 
 # The night's work: every asset and check. Assets added to the code location (the landing pulls among
@@ -104,13 +104,9 @@ def landing_sensor(context: dg.SensorEvaluationContext):
         contents = hashlib.sha256(json.dumps({k: v[1] for k, v in current.items()}, sort_keys=True).encode())
         yield dg.RunRequest(
             run_key=f"{first}..{last}:{contents.hexdigest()[:16]}",
-            tags={RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()},
+            tags=range_tags(first, last),
         )
     context.update_cursor(json.dumps(current, sort_keys=True))
-
-
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 def _load_cursor(cursor: str | None) -> dict[str, list[str]]:

@@ -18,6 +18,11 @@ daily_partitions = dg.DailyPartitionsDefinition(
     end_offset=1,
 )
 
+# The tags Dagster gives a run over a partition range, or over one partition.
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"
+
 # A backfill of many dates is one run that loads the whole range in one pass.
 single_run_backfill = dg.BackfillPolicy.single_run()
 
@@ -45,3 +50,20 @@ def dbt_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
     """The partition range as dbt vars for the incremental models."""
     dates = partition_dates(context)
     return {"min_date": dates[0].isoformat(), "max_date": dates[-1].isoformat()}
+
+
+def range_tags(first: date, last: date) -> dict[str, str]:
+    """The run tags that ask for the partition range first..last."""
+    return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
+
+
+def run_snapshot_range(tags) -> tuple[date, date] | None:
+    """The snapshot dates a run's tags name (its partition range, or its one partition); None without them."""
+    start = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
+    end = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
+    if not start:
+        return None
+    try:
+        return date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        return None

@@ -20,17 +20,13 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from orchestration.defs.partitions import daily_partitions
+from orchestration.defs.partitions import daily_partitions, run_snapshot_range
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.feeds.registry import FEED_TABLES
 from orchestration.quality import gates
 
 # Partitioned asset checks (the run's batch = its partition range) are a Dagster preview feature.
 warnings.filterwarnings("ignore", category=dg.PreviewWarning, message="Specifying a partitions_def on an AssetCheckSpec")
-
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-PARTITION_TAG = "dagster/partition"
 
 RAW_SUITE_CHECK = "gx_raw_suite"
 VOLUME_CHECK = "gx_row_count_vs_7d_median"
@@ -62,13 +58,10 @@ def run_dates(context) -> list[date]:
     if getattr(context, "has_partition_key_range", False) and context.has_partition_key_range:
         keys = context.partition_key_range
         first, last = date.fromisoformat(keys.start), date.fromisoformat(keys.end)
+    elif (tagged := run_snapshot_range(context.run.tags)) is not None:
+        first, last = tagged
     else:
-        tags = context.run.tags
-        start = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
-        end = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
-        if not start:
-            return []
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        return []
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 

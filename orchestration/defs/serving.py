@@ -25,26 +25,11 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from orchestration import alerts, serving, settings
+from orchestration.defs.partitions import run_snapshot_range
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
 from orchestration.warehouse.raw_load import now_utc
 
 SERVING_KEY = dg.AssetKey(["serving", "partrisk"])
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-PARTITION_TAG = "dagster/partition"
-
-
-def run_snapshot_range(tags) -> tuple[date, date] | None:
-    start = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
-    end = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
-    if not start:
-        return None
-    try:
-        return date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError:
-        return None
-
-
 def run_started_at(instance, run_id: str) -> datetime | None:
     record = instance.get_run_record_by_id(run_id)
     if record is None or record.start_time is None:

@@ -17,6 +17,7 @@ from orchestration.features.part_trends import (
     REFERENCE_WINDOW_DAYS,
     required_input_window,
 )
+from orchestration.warehouse.connection import transaction
 
 OFFERS_RELATION = "staging.stg_feeds__offers"
 PRICE_BREAKS_RELATION = "staging.stg_feeds__price_breaks"
@@ -113,14 +114,9 @@ def write_features(conn: duckdb.DuckDBPyConnection, df: pl.DataFrame, start: dat
     view = "_part_trends_daily_batch"
     conn.register(view, df.select(list(PART_TRENDS_SCHEMA)).to_arrow())
     try:
-        conn.execute("begin transaction")
-        try:
+        with transaction(conn):
             conn.execute(f"delete from {FEATURES_TABLE} where snapshot_date between $1 and $2", [start, end])
             conn.execute(f"insert into {FEATURES_TABLE} by name select * from {view}")
-            conn.execute("commit")
-        except Exception:
-            conn.execute("rollback")
-            raise
     finally:
         conn.unregister(view)
     return df.height

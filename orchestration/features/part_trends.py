@@ -280,23 +280,23 @@ def _carry_forward(seller_days: pl.LazyFrame, end: date, carry_forward_days: int
     A copy for day t comes from the last observed day before t and only exists when the seller has
     no row on t itself, so it never uses data after t.
     """
-    next_seen = pl.col("snapshot_date").shift(-1).over(SELLER_KEY, order_by="snapshot_date")
-    gap = (next_seen - pl.col("snapshot_date")).dt.total_days() - 1
-    carried = (
-        seller_days.with_columns(
-            pl.min_horizontal(gap.fill_null(carry_forward_days), carry_forward_days).alias("_carry_days")
-        )
-        .filter(pl.col("_carry_days") > 0)
-        .with_columns(pl.int_ranges(1, pl.col("_carry_days") + 1).alias("_offset"))
+    carried = _days_after(seller_days, SELLER_KEY, carry_forward_days, end).with_columns(pl.lit(True).alias("carried"))
+    return pl.concat([seller_days.with_columns(pl.lit(False).alias("carried")), carried])
+
+
+def _days_after(rows: pl.LazyFrame, key: list[str], days: int, end: date) -> pl.LazyFrame:
+    """Each row copied onto the up to `days` days after it that the same key has no row on, up to `end`."""
+    next_row = pl.col("snapshot_date").shift(-1).over(key, order_by="snapshot_date")
+    gap = (next_row - pl.col("snapshot_date")).dt.total_days() - 1
+    return (
+        rows.with_columns(pl.min_horizontal(gap.fill_null(days), days).alias("_days"))
+        .filter(pl.col("_days") > 0)
+        .with_columns(pl.int_ranges(1, pl.col("_days") + 1).alias("_offset"))
         .explode("_offset")
-        .with_columns(
-            (pl.col("snapshot_date") + pl.duration(days=pl.col("_offset"))).alias("snapshot_date"),
-            pl.lit(True).alias("carried"),
-        )
-        .drop("_carry_days", "_offset")
+        .with_columns((pl.col("snapshot_date") + pl.duration(days=pl.col("_offset"))).alias("snapshot_date"))
+        .drop("_days", "_offset")
         .filter(pl.col("snapshot_date") <= end)
     )
-    return pl.concat([seller_days.with_columns(pl.lit(False).alias("carried")), carried])
 
 
 # --- part level ----------------------------------------------------------------------------------------
@@ -347,18 +347,8 @@ def _part_grid(part_days: pl.LazyFrame, end: date, lookback_days: int) -> pl.Laz
     Sorted by part and date: the trend steps below use `.over(PART_KEY)` in that order.
     """
     sightings = part_days.filter(pl.col("observed")).select(*PART_KEY, "snapshot_date")
-    next_sighting = pl.col("snapshot_date").shift(-1).over(PART_KEY, order_by="snapshot_date")
-    gap = (next_sighting - pl.col("snapshot_date")).dt.total_days() - 1
     delisted = (
-        sightings.with_columns(pl.min_horizontal(gap.fill_null(lookback_days), lookback_days).alias("_n"))
-        .filter(pl.col("_n") > 0)
-        .with_columns(pl.int_ranges(1, pl.col("_n") + 1).alias("_offset"))
-        .explode("_offset")
-        .select(
-            *PART_KEY,
-            (pl.col("snapshot_date") + pl.duration(days=pl.col("_offset"))).alias("snapshot_date"),
-        )
-        .filter(pl.col("snapshot_date") <= end)
+        _days_after(sightings, PART_KEY, lookback_days, end)
         # Days still covered by a carried seller are part days already.
         .join(part_days.select(*PART_KEY, "snapshot_date"), on=[*PART_KEY, "snapshot_date"], how="anti")
         .with_columns(

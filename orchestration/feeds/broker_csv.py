@@ -57,7 +57,6 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
-import os
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -70,6 +69,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator, model_validator
 
 from orchestration.csvfile import guess_encoding
+from orchestration.settings import env_number
 
 from . import rules, text
 from .records import OFFER_SCHEMA, FeedFileError, QuarantinedRow
@@ -82,13 +82,7 @@ DEFAULT_MAX_CSV_LINE = 1024 * 1024  # a physical line; the csv module's field li
 
 
 def _env_bytes(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not an integer number of bytes") from None
+    return env_number(name, default, "an integer number of bytes")
 _COLUMN_FIELDS = frozenset(
     "sku mpn_raw manufacturer_raw stock lead_time moq order_multiple packaging lifecycle_raw last_buy_date "
     "currency description category_raw distributor distributor_country is_broker is_authorized".split()

@@ -28,6 +28,7 @@ import polars as pl
 
 from orchestration.csvfile import guess_encoding
 from orchestration.landing import outside_landing
+from orchestration.settings import env_number
 
 from . import broker_csv, common, digikey, lcsc, mouser, nexar, tme
 from .records import FailedFile, FeedFileError, QuarantinedRow, SnapshotParse
@@ -47,13 +48,7 @@ MAX_JSON_BYTES_ENV = "PARTRISK_MAX_JSON_BYTES"
 
 
 def _env_max_json_bytes() -> int:
-    value = os.environ.get(MAX_JSON_BYTES_ENV)
-    if value:
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"{MAX_JSON_BYTES_ENV}={value!r} is not an integer number of bytes") from None
-    return DEFAULT_MAX_JSON_BYTES
+    return env_number(MAX_JSON_BYTES_ENV, DEFAULT_MAX_JSON_BYTES, "an integer number of bytes")
 
 
 def _mapping_path(folder: Path) -> Path | None:
@@ -62,36 +57,6 @@ def _mapping_path(folder: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def is_broker_source(folder: Path | str) -> bool:
-    """True if `folder` (a source folder, or one of its date folders) has a mapping.yml next to the dates."""
-    return _mapping_path(Path(folder)) is not None
-
-
-def _feeds_dir(landing_root: Path) -> Path:
-    landing_root = Path(landing_root)
-    return landing_root / "feeds" if (landing_root / "feeds").is_dir() else landing_root
-
-
-def list_sources(landing_root: Path | str) -> list[str]:
-    """Source folders under `<landing_root>/feeds` that a parser can read (registry names and mappings)."""
-    feeds = _feeds_dir(Path(landing_root))
-    if not feeds.is_dir():
-        return []
-    return sorted(
-        d.name
-        for d in feeds.iterdir()
-        if d.is_dir() and not d.name.startswith(".") and (d.name in SOURCES or (d / MAPPING_FILE).is_file())
-    )
-
-
-def list_snapshot_dates(landing_root: Path | str, source: str) -> list[date]:
-    """Dates of the `<YYYY-MM-DD>` folders of one source, sorted (orchestration.landing owns the rule)."""
-    from orchestration.landing import snapshot_folders
-
-    root = Path(landing_root)
-    return sorted(snapshot_folders(root.parent if root.name == "feeds" else root, source)[0])
 
 
 def snapshot_files(folder: Path | str, *, broker: bool = False) -> list[Path]:
@@ -254,15 +219,15 @@ def parse_snapshot(
         )
     limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
-    _parse_with_rules(source, _accept_files(source, folder, root, result), snapshot_date, limit, result)
+    _parse_with_rules(source, _accept_files(source, snapshot_files(folder), root, result), snapshot_date, limit, result)
     return result
 
 
-def _accept_files(source: str, folder: Path, root: Path, result: SnapshotParse) -> list[tuple[Path, str]]:
+def _accept_files(source: str, paths: list[Path], root: Path, result: SnapshotParse) -> list[tuple[Path, str]]:
     """The files a parser may read, with their landing-relative paths; a link out of the landing tree fails
     alone."""
     accepted: list[tuple[Path, str]] = []
-    for path in snapshot_files(folder):
+    for path in paths:
         rel = _relative(path, root)
         refused = outside_landing(path, root)
         if refused is not None:
@@ -289,7 +254,7 @@ def parse_snapshots(
     for i, folder in enumerate(folders):
         root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)
         result = SnapshotParse(source=source, snapshot_date=date.fromisoformat(folder.name))
-        folder_files = _accept_files(source, folder, root, result)
+        folder_files = _accept_files(source, snapshot_files(folder), root, result)
         results.append(result)
         folder_of.update((rel, i) for _, rel in folder_files)
         accepted += folder_files
@@ -377,12 +342,7 @@ def _parse_broker(source: str, folder: Path, snapshot_date: date, root: Path, ma
         result.failed_files.extend(FailedFile(source, rel, f"{MAPPING_FILE}: {e}") for rel in targets)
         return result
     tables = []
-    for path in files:
-        rel = _relative(path, root)
-        refused = outside_landing(path, root)
-        if refused is not None:
-            result.failed_files.append(FailedFile(source, rel, refused))
-            continue
+    for path, rel in _accept_files(source, files, root, result):
         if spill is not None:
             spill.open_file(rel)
         try:

@@ -13,11 +13,12 @@ expectation carries `meta`:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+
+from orchestration.settings import env_number
 
 SHRINK_WARN_ENV = "PARTRISK_ROWCOUNT_SHRINK_WARN"
 DEFAULT_SHRINK_WARN = 0.5  # a day with fewer than half the trailing 7-day median rows is a warning
@@ -35,16 +36,8 @@ REQUIRED_FEED_COLUMNS = ["source", "distributor", "sku", "stock_pool", "mpn_raw"
 
 def shrink_threshold() -> float:
     """How much a day may shrink against the trailing 7-day median before it is a warning (0.5 = 50%)."""
-    value = os.environ.get(SHRINK_WARN_ENV)
-    if not value:
-        return DEFAULT_SHRINK_WARN
-    try:
-        threshold = float(value)
-    except ValueError:
-        raise ValueError(f"{SHRINK_WARN_ENV}={value!r} is not a fraction between 0 and 1") from None
-    if not 0 < threshold < 1:
-        raise ValueError(f"{SHRINK_WARN_ENV}={value!r} is not a fraction between 0 and 1")
-    return threshold
+    return env_number(SHRINK_WARN_ENV, DEFAULT_SHRINK_WARN, "a fraction between 0 and 1", kind=float,
+                      valid=lambda threshold: 0 < threshold < 1)
 
 
 def _meta(severity: str, description: str, rule: str | None = None, raw_column: str | None = None) -> dict:

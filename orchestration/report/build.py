@@ -28,7 +28,6 @@ from orchestration.report.data import BANDS, SUB_SCORES, ReportData, load_report
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_FILE = "index.html"
 WORKBOOK_FILE = "partrisk.xlsx"
-SCREENSHOTS = "screenshots"
 NOT_AVAILABLE = "not available"
 
 

@@ -38,16 +38,6 @@ SUBCATEGORIES: dict[str, tuple[str, float, float, tuple[int, int], str, int]] = 
     "ferrite": ("passive", 0.015, 0.4, (8, 10), "reel", 4000),
 }
 
-CATEGORY_LABELS = {
-    "mosfet_logic": "MOSFETs and logic",
-    "mcu": "Microcontrollers",
-    "analog": "Analog and mixed-signal",
-    "memory": "Memory (DDR4/NAND)",
-    "mlcc": "MLCCs",
-    "connector": "Connectors",
-    "passive": "Other passives",
-}
-
 # Per source, how the provider names the subcategory: DigiKey tree, Mouser, Nexar path, TME.
 SOURCE_CATEGORY: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "mosfet": (("Discrete Semiconductor Products", "Transistors", "FETs, MOSFETs", "Single FETs, MOSFETs"),

@@ -348,11 +348,7 @@ class PlanWriter:
 
     def _write_on_hand(self, specs, boms, weekly_units: dict[str, float]) -> None:
         cat, rng = self.cat, self.rng
-        need: dict[int, float] = {}
-        for spec in specs:
-            for line in boms[spec.product]:
-                if not line.dnp:
-                    need[line.part] = need.get(line.part, 0.0) + len(line.refs) * weekly_units[spec.product]
+        need = _weekly_need(specs, boms, weekly_units)
         rows = []
         for p in sorted(need):
             cover_weeks = 0.0 if rng.random() < 0.1 else float(rng.uniform(0.5, 8.0))
@@ -364,11 +360,7 @@ class PlanWriter:
         """About a third of the BOM parts have one or two purchase orders of 2-8 weeks of need in transit,
         due over the ten weeks after the market's last day; a few name the supplier and the PO."""
         cat, rng = self.cat, self.order_rng
-        need: dict[int, float] = {}
-        for spec in specs:
-            for line in boms[spec.product]:
-                if not line.dnp:
-                    need[line.part] = need.get(line.part, 0.0) + len(line.refs) * weekly_units[spec.product]
+        need = _weekly_need(specs, boms, weekly_units)
         last_day = self.market.start + timedelta(days=self.market.n_days - 1)
         rows = []
         for p in sorted(need):
@@ -393,6 +385,17 @@ class PlanWriter:
         self._csv("reference/alternates.csv", ["mpn", "manufacturer", "alt_mpn", "alt_manufacturer", "fit"],
                   [[cat.mpn[p], cat.manufacturer[p], cat.mpn[a], cat.manufacturer[a], fit] for p, a, fit in alternates])
         self._csv("reference/manufacturer_aliases.csv", ["alias", "manufacturer"], [list(r) for r in EXTRA_ALIASES])
+
+
+def _weekly_need(specs: list[ProductSpec], boms: dict[str, list[BomLine]], weekly_units: dict[str, float]
+                 ) -> dict[int, float]:
+    """Units of each part the plan uses in a week: fitted designators times the product's weekly units."""
+    need: dict[int, float] = {}
+    for spec in specs:
+        for line in boms[spec.product]:
+            if not line.dnp:
+                need[line.part] = need.get(line.part, 0.0) + len(line.refs) * weekly_units[spec.product]
+    return need
 
 
 def _pin_core_times(xml: bytes) -> bytes:

@@ -72,6 +72,18 @@ def warehouse(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBP
         conn.close()
 
 
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything written inside the block is committed together, or rolled back on any error."""
+    conn.execute("begin transaction")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    conn.execute("commit")
+
+
 def ensure_schemas(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """The project's schemas (raw, staging, features, marts, quarantine) exist on this connection."""
     for schema in SCHEMAS:

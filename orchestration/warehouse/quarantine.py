@@ -15,6 +15,7 @@ from datetime import date
 
 import duckdb
 
+from orchestration.warehouse.connection import transaction
 from orchestration.warehouse.raw_load import ensure_log_tables, now_utc
 
 
@@ -44,8 +45,7 @@ def move_to_quarantine(conn: duckdb.DuckDBPyConnection, table: str, rows: list[Q
     for row in rows:
         first_rule.setdefault(row.rowid, row)
     per_file = Counter((r.source, r.snapshot_date, r.file_path) for r in first_rule.values())
-    conn.execute("begin transaction")
-    try:
+    with transaction(conn):
         ensure_log_tables(conn)
         conn.execute("create temp table if not exists _quarantine_rowids (id bigint)")
         conn.execute("delete from _quarantine_rowids")
@@ -64,10 +64,6 @@ def move_to_quarantine(conn: duckdb.DuckDBPyConnection, table: str, rows: list[Q
                      and status = 'loaded'""",
                 [count, count, source, snapshot, file_path],
             )
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
     return int(removed[0][0]) if removed and removed[0] else len(rowids)
 
 

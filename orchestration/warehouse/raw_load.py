@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from orchestration import landing as landing_tree
 from orchestration.partkey import basic_mpn, manufacturer_key
-from orchestration.warehouse.connection import table_exists
+from orchestration.warehouse.connection import table_exists, transaction
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
@@ -434,27 +434,23 @@ def load_feed_partitions(
                   "(select source, snapshot_date from unchanged_partitions)")
     source_list = ", ".join("?" for _ in sources) or "null"
     conn.register("unchanged_partitions", kept)
-    conn.execute("begin transaction")
     try:
-        ensure_log_tables(conn)
-        replace_rows(conn, table, data, f"source in ({source_list}) and {window_sql}", [*sources, *window])
-        if spilled:
-            # Big broker exports: DuckDB streams the Parquet and spills past this limit, so the load's
-            # memory stays bounded whatever the file size (PARTRISK_LOAD_MEMORY_LIMIT, default 512MB).
-            conn.execute(f"set memory_limit = '{os.environ.get('PARTRISK_LOAD_MEMORY_LIMIT', '512MB')}'")
-        for path, skip in spilled:
-            conn.execute(
-                f"""insert into {table} by name
-                    select *, cast(? as timestamp) as loaded_at from read_parquet(?)
-                    where file_path not in (select unnest(?::varchar[]))""",
-                [loaded_at, path, skip])
-        if sources:
-            _write_logs(conn, sources, f"({window_sql}) or snapshot_date is null", window, result.files,
-                        result.quarantined, loaded_at)
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
+        with transaction(conn):
+            ensure_log_tables(conn)
+            replace_rows(conn, table, data, f"source in ({source_list}) and {window_sql}", [*sources, *window])
+            if spilled:
+                # Big broker exports: DuckDB streams the Parquet and spills past this limit, so the load's
+                # memory stays bounded whatever the file size (PARTRISK_LOAD_MEMORY_LIMIT, default 512MB).
+                conn.execute(f"set memory_limit = '{os.environ.get('PARTRISK_LOAD_MEMORY_LIMIT', '512MB')}'")
+            for path, skip in spilled:
+                conn.execute(
+                    f"""insert into {table} by name
+                        select *, cast(? as timestamp) as loaded_at from read_parquet(?)
+                        where file_path not in (select unnest(?::varchar[]))""",
+                    [loaded_at, path, skip])
+            if sources:
+                _write_logs(conn, sources, f"({window_sql}) or snapshot_date is null", window, result.files,
+                            result.quarantined, loaded_at)
     finally:
         conn.unregister("unchanged_partitions")
         if spilled:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from orchestration.csvfile import CsvFileError, read_rows
 from orchestration.partkey import AliasCycleError, resolve_aliases
 from orchestration.policy import POLICY_FILE, PlanPolicy, load_policy, policy_table
+from orchestration.warehouse.connection import transaction
 from orchestration.warehouse.raw_load import add_part_keys, now_utc, replace_rows
 
 
@@ -183,14 +184,9 @@ def load_manufacturer_aliases(conn: duckdb.DuckDBPyConnection, landing: Path) ->
 
 def replace_table(conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table, loaded_at: datetime) -> int:
     data = data.append_column("loaded_at", pa.array([loaded_at] * data.num_rows, pa.timestamp("us")))
-    conn.execute("begin transaction")
-    try:
+    with transaction(conn):
         conn.execute(f"drop table if exists {table}")
         replace_rows(conn, table, data, "true", [])
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
     return data.num_rows
 
 

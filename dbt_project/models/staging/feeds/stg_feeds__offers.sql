@@ -28,14 +28,14 @@ feed_days as (
 named as (
     select
         unioned.*,
-        coalesce(distributor_aliases.distributor, trim(unioned.distributor)) as distributor_name,
+        {{ distributor_name('unioned') }} as distributor_name,
         distributor_aliases.own_feed_source,
         part_keys.mpn as part_mpn,
         part_keys.manufacturer as manufacturer_name,
         coalesce(part_keys.manufacturer_is_known, false) as manufacturer_is_known
     from unioned
     left join distributor_aliases
-        on lower(trim(unioned.distributor)) = lower(distributor_aliases.distributor_alias)
+        on {{ distributor_alias_match('unioned') }}
     left join part_keys
         on {{ part_key_match('part_keys', 'unioned.mpn_key', 'unioned.manufacturer_key') }}
 ),
@@ -43,10 +43,7 @@ named as (
 ranked as (
     select
         named.*,
-        row_number() over (
-            partition by named.snapshot_date, named.source, named.distributor_name, named.sku
-            order by named.file_path, named.record_path
-        ) as listing_rank
+        {{ listing_rank('named') }} as listing_rank
     from named
 ),
 

@@ -22,11 +22,11 @@ breaks as (
 named as (
     select
         breaks.*,
-        coalesce(distributor_aliases.distributor, trim(breaks.distributor)) as distributor_name,
+        {{ distributor_name('breaks') }} as distributor_name,
         upper(coalesce(breaks.break_currency, breaks.currency)) as price_currency
     from breaks
     left join distributor_aliases
-        on lower(trim(breaks.distributor)) = lower(distributor_aliases.distributor_alias)
+        on {{ distributor_alias_match('breaks') }}
 ),
 
 fx_rates as (
@@ -60,10 +60,7 @@ day_rates as (
 ranked as (
     select
         named.*,
-        row_number() over (
-            partition by named.snapshot_date, named.source, named.distributor_name, named.sku, named.break_quantity
-            order by named.file_path, named.record_path
-        ) as listing_rank
+        {{ listing_rank('named', ['break_quantity']) }} as listing_rank
     from named
 ),
 
