@@ -125,8 +125,8 @@ demand as (
         mpn,
         manufacturer,
         -- Rounded: parallel float sums differ in the last bits between reads; a re-run must not drift.
-        round(sum(part_daily_units), 6) as daily_demand_units,
-        round(sqrt(sum(part_daily_units_std * part_daily_units_std)), 6) as daily_demand_std,
+        {{ round_double('sum(part_daily_units)', 6) }} as daily_demand_units,
+        {{ round_double('sqrt(sum(part_daily_units_std * part_daily_units_std))', 6) }} as daily_demand_std,
         sum(margin_per_day) as margin_per_day
     from {{ ref('int_bom_exposure_history') }}
     where {{ snapshot_window('as_of') }}

@@ -65,8 +65,8 @@ final as (
         part_products.manufacturer,
         -- Rounded: DuckDB's parallel float aggregation can differ in the last bits between two reads of
         -- this view, and those bits would make a re-run of a night differ from the first (no drift allowed).
-        round(sum(part_products.qty_per_unit * coalesce(product_demand.daily_units, 0)), 6) as daily_demand_units,
-        round(sqrt(sum(power(part_products.qty_per_unit * coalesce(product_demand.daily_units_std, 0), 2))), 6) as daily_demand_std,
+        {{ round_double('sum(part_products.qty_per_unit * coalesce(product_demand.daily_units, 0))', 6) }} as daily_demand_units,
+        {{ round_double('sqrt(sum(power(part_products.qty_per_unit * coalesce(product_demand.daily_units_std, 0), 2)))', 6) }} as daily_demand_std,
         count(distinct part_products.product) as product_count,
         {{ dbt.listagg("part_products.product", "', '", "order by part_products.product") }} as products,
         {{ dbt.listagg("part_products.product || ':' || cast(part_products.qty_per_unit as " ~ dbt.type_string() ~ ")", "', '", "order by part_products.product") }} as units_per_product

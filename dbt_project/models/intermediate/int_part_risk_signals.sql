@@ -77,7 +77,7 @@ signal_values as (
     union all
     select snapshot_date, mpn, manufacturer, 'price_spike_ratio',
         price_spike_ratio,
-        'price ' || cast(round(price_spike_ratio, 1) as {{ dbt.type_string() }}) || '× its pre-shock level (median of days 29-180 ago)'
+        'price ' || cast({{ round_double('price_spike_ratio', 1) }} as {{ dbt.type_string() }}) || '× its pre-shock level (median of days 29-180 ago)'
     from watched
     union all
     select snapshot_date, mpn, manufacturer, 'price_change_30d_pct',
@@ -92,7 +92,7 @@ signal_values as (
     union all
     select snapshot_date, mpn, manufacturer, 'lead_time_stretch_ratio',
         lead_time_stretch_ratio,
-        'lead time ' || cast(round(lead_time_stretch_ratio, 1) as {{ dbt.type_string() }})
+        'lead time ' || cast({{ round_double('lead_time_stretch_ratio', 1) }} as {{ dbt.type_string() }})
             || '× its pre-shock level (median of days 29-180 ago): ' || cast(cast(round(lead_time_days) as integer) as {{ dbt.type_string() }}) || ' days'
     from watched
     union all
