@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_asset_graph import SNAPSHOT
-from tests.test_spark_dbt import tiny_market_on_duckdb
+from tests.test_spark_dbt import tiny_market  # noqa: F401 - the session's DuckDB build, shared with test_spark_dbt
 
 pytest.importorskip("pyspark")
 pytest.importorskip("dbt.adapters.spark")
@@ -83,10 +83,9 @@ def test_each_dbt_block_selects_the_same_models_on_both_targets(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def both_refreshes(tmp_path_factory):
-    root = tmp_path_factory.mktemp("spark_dagster")
-    landing, duck = tiny_market_on_duckdb(root)
-    spark_root = root / "spark_engine"
+def both_refreshes(tmp_path_factory, tiny_market):  # noqa: F811
+    landing, duck = tiny_market
+    spark_root = tmp_path_factory.mktemp("spark_dagster") / "spark_engine"
     done = subprocess.run([sys.executable, "-m", "orchestration.cli", "refresh"], cwd=REPO, capture_output=True,
                           text=True, env=spark_env(spark_root, landing))
     assert done.returncode == 0, (done.stdout[-4000:], done.stderr[-4000:])
