@@ -92,14 +92,7 @@ def both_refreshes(tmp_path_factory, tiny_market):  # noqa: F811
     return duck.warehouse, spark_root
 
 
-# Not yet seen to its end: staging is now Parquet on Spark (what the backtest reads), but no refresh through
-# Dagster on Spark has finished here with its backtest marts compared; `pytest --runxfail` runs it (10-30 min).
-BACKTEST_ON_SPARK = pytest.mark.xfail(run=False, reason="the Spark refresh through Dagster has not been seen to "
-                                      "finish with backtest marts equal to the DuckDB build's")
-
-
 @pytest.mark.slow
-@BACKTEST_ON_SPARK
 def test_every_mart_refreshed_on_spark_through_dagster_equals_the_duckdb_build(both_refreshes):
     from orchestration.spark.parity import compare_builds, read_schema
 
@@ -113,7 +106,6 @@ def test_every_mart_refreshed_on_spark_through_dagster_equals_the_duckdb_build(b
 
 
 @pytest.mark.slow
-@BACKTEST_ON_SPARK
 def test_the_spark_refresh_lands_the_raw_layer_and_publishes_a_file_of_views(both_refreshes):
     import duckdb
 
