@@ -182,35 +182,52 @@ def publish(
     failed_checks: list[str] | None = None,
     failed_inputs: list[str] | None = None,
     message: str | None = None,
+    parquet_marts: dict[str, Path] | None = None,
 ) -> PublishResult:
     """Copy every marts table into a new serving file, then swap it in atomically (and the Parquet files).
 
     `warehouse` is the warehouse path or an open read-write connection to it (the Dagster asset passes
     its own, inside the duckdb pool). The warehouse's refresh_log gets this refresh's `published` row
     after the swap; the new file carries it too.
+
+    `parquet_marts` (the Spark engine: each mart's Parquet folder) publishes views over those folders
+    instead of copies of the warehouse's tables, and no Parquet copy: the marts are Parquet already.
     """
     if isinstance(warehouse, duckdb.DuckDBPyConnection):
         return _publish(warehouse, Path(serving_path), refresh_id, started_at, snapshot_range, failed_checks,
-                        failed_inputs, message)
+                        failed_inputs, message, parquet_marts)
     from orchestration.warehouse.connection import warehouse as open_warehouse
 
     with open_warehouse(Path(warehouse)) as conn:
         return _publish(conn, Path(serving_path), refresh_id, started_at, snapshot_range, failed_checks,
-                        failed_inputs, message)
+                        failed_inputs, message, parquet_marts)
+
+
+def _serve_mart(conn: duckdb.DuckDBPyConnection, relation: str, table: str, refresh_id: str,
+                parquet_folder: Path | None) -> None:
+    """The mart in the serving file with the refresh's id on every row: a copy, or a view over its Parquet."""
+    if parquet_folder is None:
+        conn.execute(f"create table {relation} as select *, cast(? as varchar) as refresh_id from marts.{table}",
+                     [refresh_id])
+        return
+    files = _quote(f"{parquet_folder}/**/*.parquet")
+    conn.execute(f"create view {relation} as select *, cast({_quote(refresh_id)} as varchar) as refresh_id "
+                 f"from read_parquet({files}, hive_partitioning = true, union_by_name = true)")
 
 
 def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_range, failed_checks, failed_inputs,
-             message) -> PublishResult:
+             message, parquet_marts: dict[str, Path] | None) -> PublishResult:
     clock = time.perf_counter()
     serving_path = serving_path.resolve()
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     parquet_dir = serving_path.parent / "parquet"
-    parquet_dir.mkdir(parents=True, exist_ok=True)
+    if parquet_marts is None:
+        parquet_dir.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(serving_path)
     token = uuid.uuid4().hex[:12]
     temp = serving_path.parent / f".{serving_path.name}.tmp-{token}"
     alias = f"serving_{token}"
-    tables = mart_tables(conn)
+    tables = mart_tables(conn) if parquet_marts is None else sorted(parquet_marts)
     if not tables:
         raise RuntimeError("there is no marts table to publish: build the marts first")
     ensure_refresh_log(conn)
@@ -229,8 +246,7 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
         comments: dict[str, dict[str, str]] = {REFRESH_LOG: REFRESH_LOG_COMMENTS}
         for table in tables:
             relation = f"{alias}.{SERVING_SCHEMA}.{table}"
-            conn.execute(f"create table {relation} as select *, cast(? as varchar) as refresh_id from marts.{table}",
-                         [refresh_id])
+            _serve_mart(conn, relation, table, refresh_id, None if parquet_marts is None else parquet_marts[table])
             comments[table] = mart_comments(conn, table)
             _write_comments(conn, relation, comments[table])
             counts[table] = conn.execute(f"select count(*) from {relation}").fetchall()[0][0]
@@ -242,7 +258,7 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
         conn.execute(f"insert into {alias}.main.{REFRESH_LOG} values "
                      f"({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})", record.row())
         _write_comments(conn, f"{alias}.main.{REFRESH_LOG}", REFRESH_LOG_COMMENTS)
-        for table in [*tables, REFRESH_LOG]:
+        for table in [*tables, REFRESH_LOG] if parquet_marts is None else []:
             target = parquet_dir / f".{table}.parquet.tmp-{token}"
             schema = "main" if table == REFRESH_LOG else SERVING_SCHEMA
             conn.execute(f"copy (select * from {alias}.{schema}.{table}) to {_quote(target)} "

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_asset_graph import SNAPSHOT
-from tests.test_spark_dbt import tiny_market_on_duckdb
+from tests.test_spark_dbt import tiny_market  # noqa: F401 - the session's DuckDB build, shared with test_spark_dbt
 
 pytest.importorskip("pyspark")
 pytest.importorskip("dbt.adapters.spark")
@@ -83,25 +83,16 @@ def test_each_dbt_block_selects_the_same_models_on_both_targets(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def both_refreshes(tmp_path_factory):
-    root = tmp_path_factory.mktemp("spark_dagster")
-    landing, duck = tiny_market_on_duckdb(root)
-    spark_root = root / "spark_engine"
+def both_refreshes(tmp_path_factory, tiny_market):  # noqa: F811
+    landing, duck = tiny_market
+    spark_root = tmp_path_factory.mktemp("spark_dagster") / "spark_engine"
     done = subprocess.run([sys.executable, "-m", "orchestration.cli", "refresh"], cwd=REPO, capture_output=True,
                           text=True, env=spark_env(spark_root, landing))
     assert done.returncode == 0, (done.stdout[-4000:], done.stderr[-4000:])
     return duck.warehouse, spark_root
 
 
-# Measured: every step through dbt_marts succeeds on Spark and the 13 dbt marts equal the DuckDB build, but the
-# backtest step fails: it reads staging models that are Spark views (no Parquet folder for mirror_views).
-# Not run: the refresh takes 10-30 minutes here only to stop at the backtest; `pytest --runxfail` runs it.
-BACKTEST_ON_SPARK = pytest.mark.xfail(run=False, reason="the backtest reads staging views (e.g. stg_plan__demand) "
-                                      "that have no Parquet on Spark, so the refresh stops before the publish")
-
-
 @pytest.mark.slow
-@BACKTEST_ON_SPARK
 def test_every_mart_refreshed_on_spark_through_dagster_equals_the_duckdb_build(both_refreshes):
     from orchestration.spark.parity import compare_builds, read_schema
 
@@ -115,7 +106,6 @@ def test_every_mart_refreshed_on_spark_through_dagster_equals_the_duckdb_build(b
 
 
 @pytest.mark.slow
-@BACKTEST_ON_SPARK
 def test_the_spark_refresh_lands_the_raw_layer_and_publishes_a_file_of_views(both_refreshes):
     import duckdb
 

@@ -150,9 +150,16 @@ def test_partitions_sized_from_the_offers_and_written_as_date_folders(spark, tmp
     # Four is the session's shuffle partitions: the floor that keeps both cores busy on a small input.
     assert in_window > 4 * 250
     assert trends.rdd.getNumPartitions() == -(-in_window // 250)
-    write_part_trends(trends, tmp_path / "part_trends_daily")
-    folders = sorted(p.name for p in (tmp_path / "part_trends_daily").glob("snapshot_date=*"))
+    folder = tmp_path / "part_trends_daily"
+    write_part_trends(trends, folder)
+    folders = sorted(p.name for p in folder.glob("snapshot_date=*"))
     assert folders == [f"snapshot_date={day(d).isoformat()}" for d in range(40, 90)]
+    # A night's run replaces its own date's folder and leaves every other date's files as they were.
+    kept = sorted((folder / f"snapshot_date={day(40).isoformat()}").iterdir())
+    replaced = sorted((folder / f"snapshot_date={day(89).isoformat()}").iterdir())
+    write_part_trends(trends.where(trends.snapshot_date == day(89)), folder)
+    assert sorted((folder / f"snapshot_date={day(40).isoformat()}").iterdir()) == kept
+    assert sorted((folder / f"snapshot_date={day(89).isoformat()}").iterdir()) != replaced
     written = pl.read_parquet(tmp_path / "part_trends_daily" / "**" / "*.parquet", hive_partitioning=True)
     expected = compute_part_trends(offers, pbs, **kwargs).collect().sort(SORT_KEY)
     assert_frame_equal(written.select(expected.columns).cast(PART_TRENDS_SCHEMA).sort(SORT_KEY), expected,

@@ -32,6 +32,22 @@ def test_lake_splits_dated_tables_by_snapshot_date_and_keeps_every_row(tmp_path)
     assert [row[0] for row in empty] == ["snapshot_date", "mpn"]
 
 
+def test_a_table_with_a_null_snapshot_date_lands_as_one_file_with_every_row(tmp_path):
+    from orchestration.spark.lake import land_table
+
+    lake = tmp_path / "lake"
+    with duckdb.connect() as conn:
+        conn.execute("create schema raw")
+        conn.execute("create table raw.load_log as select * from (values ('bom', null), ('feed', date '2025-01-01'))"
+                     " t(source, snapshot_date)")
+        land_table(conn, "raw", "load_log", lake)
+        assert [p.name for p in (lake / "raw" / "load_log").iterdir()] == ["part-0.parquet"]
+        # A later night's dates cannot split it either: its null row would be dropped.
+        land_table(conn, "raw", "load_log", lake, (date(2025, 1, 1), date(2025, 1, 1)))
+        back = conn.execute(f"select source, snapshot_date from '{lake}/raw/load_log/*.parquet' order by 1").fetchall()
+    assert back == [("bom", None), ("feed", date(2025, 1, 1))]
+
+
 def test_comparison_accepts_reordered_rows_wider_integers_and_float_noise():
     expected = pl.DataFrame({"part": ["a", "b"], "units": [1, 2], "usd": [0.1 + 0.2, 1e6]})
     actual = pl.DataFrame({"part": ["b", "a"], "units": pl.Series([2, 1], dtype=pl.Int32),
@@ -82,21 +98,20 @@ def test_a_feed_run_replaces_only_its_own_snapshot_dates_in_the_lake(tmp_path):
 
 
 def test_the_spark_publish_is_a_file_of_views_with_the_refresh_and_its_log(tmp_path):
-    from orchestration.serving import RefreshRecord, last_publish
-    from orchestration.spark.dbt_build import publish_views
+    from orchestration.serving import last_publish, publish
     from orchestration.spark.lake import mirror_views, spark_table_folders
 
     spark_dir = tmp_path / "spark"
     bom = spark_dir / "warehouse" / "marts.db" / "bom_risk"
     plan = spark_dir / "lake" / "marts" / "buffer_plan_history" / "snapshot_date=2025-01-02"
-    for folder in (bom, plan):
+    for folder in (bom, plan, spark_dir / "warehouse" / "marts.db" / "view_without_files"):
         folder.mkdir(parents=True)
     duckdb.sql("copy (select 'p1' as mpn, 2.5 as score) to '" + str(bom / "part-0.parquet") + "'")
     duckdb.sql("copy (select 'p1' as mpn, 10.0 as buy_usd) to '" + str(plan / "part-0.parquet") + "'")
     serving = tmp_path / "serving" / "partrisk.duckdb"
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
-        locations = {t: str(f) for t, f in spark_table_folders(spark_dir, "marts").items()}
-        publish_views(conn, serving, locations, RefreshRecord("run-1", "published"))
+        result = publish(conn, serving, "run-1", parquet_marts=spark_table_folders(spark_dir, "marts"))
+        assert result.tables == {"bom_risk": 1, "buffer_plan_history": 1}
         # The backtest reads the same tables through views in the warehouse.
         assert mirror_views(conn, spark_dir, ("marts",)) == ["marts.bom_risk", "marts.buffer_plan_history"]
         assert conn.execute("select snapshot_date, buy_usd from marts.buffer_plan_history").fetchall() == [
@@ -109,7 +124,8 @@ def test_the_spark_publish_is_a_file_of_views_with_the_refresh_and_its_log(tmp_p
         assert conn.execute("select mpn, score, refresh_id from marts.bom_risk").fetchall() == [("p1", 2.5, "run-1")]
     published = last_publish(serving)
     assert published["refresh_id"] == "run-1" and published["tables_published"] == 2
-    assert not list(serving.parent.glob(".*tmp*"))
+    # The marts are Parquet already: no Parquet copy next to the file.
+    assert not list(serving.parent.glob(".*tmp*")) and not (serving.parent / "parquet").exists()
 
 
 def test_the_command_lists_every_table_and_fails_only_on_a_shared_table_that_differs(tmp_path, capsys):

@@ -5,8 +5,8 @@ a run it starts only after all of them passed. It then checks the run's own chec
 (a run that selected the serving asset alone, or a blocking check that failed elsewhere in the run)
 and publishes with orchestration.serving.publish: a new file swapped in atomically, plus Parquet.
 
-On the Spark engine the published file holds views over the Parquet marts instead of copies
-(orchestration.spark.dbt_build.publish_views); BI tools open it the same way.
+On the Spark engine the published file holds views over the Parquet marts instead of copies, and no
+Parquet copy is written (the marts are Parquet already); BI tools open it the same way.
 
 When it does not publish, the refresh is written to the warehouse's refresh_log as `blocked` (a
 blocking check failed) or `failed` (a step failed, the process died) and the serving file is left
@@ -122,12 +122,10 @@ def build_serving_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     message="blocking check(s) failed: " + ", ".join(blocking)))
                 raise dg.Failure(description="not published: blocking check(s) failed: " + ", ".join(blocking),
                                  metadata={"blocking_checks_failed": dg.MetadataValue.json(blocking)})
-            if settings.engine() == "spark":
-                return publish_spark_views(conn, run_id, run_started_at(context.instance, run_id), snapshot_range,
-                                           errors, inputs)
             result = serving.publish(conn, settings.serving_path(), run_id,
                                      started_at=run_started_at(context.instance, run_id),
-                                     snapshot_range=snapshot_range, failed_checks=errors, failed_inputs=inputs)
+                                     snapshot_range=snapshot_range, failed_checks=errors, failed_inputs=inputs,
+                                     parquet_marts=spark_marts())
         docs = None
         try:
             from orchestration.quality import build_quality_report
@@ -147,23 +145,13 @@ def build_serving_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     return serving_partrisk
 
 
-def publish_spark_views(conn, run_id: str, started_at, snapshot_range, errors: list[str],
-                        inputs: list[str]) -> dg.MaterializeResult:
-    """The Spark engine's serving copy: a DuckDB file of views over the Parquet marts, with refresh_log."""
-    from orchestration.spark.dbt_build import publish_views
+def spark_marts() -> dict | None:
+    """On the Spark engine, every mart's Parquet folder (the serving file gets views over them); else None."""
+    if settings.engine() != "spark":
+        return None
     from orchestration.spark.lake import spark_table_folders
 
-    record = serving.RefreshRecord(run_id, "published", started_at=started_at,
-                                   snapshot_first=snapshot_range[0] if snapshot_range else None,
-                                   snapshot_last=snapshot_range[1] if snapshot_range else None,
-                                   failed_checks=errors, failed_inputs=inputs)
-    locations = {table: str(folder) for table, folder in spark_table_folders(settings.spark_dir(), "marts").items()
-                 if any(folder.rglob("*.parquet"))}
-    publish_views(conn, settings.serving_path(), locations, record)
-    return dg.MaterializeResult(metadata={
-        "refresh_id": run_id, "serving_path": str(settings.serving_path()), "engine": "spark",
-        "tables": dg.MetadataValue.json(locations), "failed_inputs": len(inputs),
-        "non_blocking_errors": dg.MetadataValue.json(errors)})
+    return spark_table_folders(settings.spark_dir(), "marts")
 
 
 def failure_alert(instance, run_id: str, status: str | None, step_failures: list[str]) -> alerts.Alert:

@@ -160,9 +160,18 @@ def write_part_trends(trends: DataFrame, folder: Path | str) -> None:
     """Write `spark_part_trends`' rows as Parquet under `folder`, split into snapshot_date=YYYY-MM-DD folders.
 
     The lake's layout (orchestration.spark.lake), so `register_table` reads it as features.part_trends_daily.
-    Each task writes its own files; the rows never pass through the driver.
+    Each task writes its own files; the rows never pass through the driver. Only the snapshot dates the rows
+    hold are replaced (dynamic partition overwrite): a night's run leaves every other night's folder.
     """
-    trends.write.mode("overwrite").partitionBy("snapshot_date").parquet(str(folder))
+    folder = Path(folder)
+    # The one plain file an empty write leaves would mix with the date folders.
+    for plain in folder.glob("*.parquet"):
+        plain.unlink()
+    trends.write.mode("overwrite").option("partitionOverwriteMode", "dynamic") \
+        .partitionBy("snapshot_date").parquet(str(folder))
+    if not any(folder.rglob("*.parquet")):
+        # No rows and no earlier dates: one empty file still gives Spark the table's columns.
+        trends.limit(0).write.mode("overwrite").parquet(str(folder))
 
 
 def _frame(source: DataFrame | str, spark: SparkSession | None) -> DataFrame:

@@ -41,16 +41,26 @@ def write_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, lake: 
     if folder.exists():
         shutil.rmtree(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    (rows,) = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0]
-    # An empty table has no partition folder to carry its snapshot_date type: one plain file instead.
-    partitioned = PARTITION_COLUMN in _columns(conn, schema, table) and rows > 0
-    if partitioned:
+    if _splits_by_date(conn, schema, table):
         options, target = "format parquet, partition_by (snapshot_date), write_partition_columns false", folder
     else:
         folder.mkdir()
         options, target = "format parquet", folder / "part-0.parquet"
     conn.execute(f'copy (select * from "{schema}"."{table}") to \'{target}\' ({options})')
     return folder
+
+
+def _splits_by_date(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether the table's folder is split by snapshot_date: it has the column, rows, and no null date.
+
+    An empty table has no partition folder to carry the column's type, and a null date would become a
+    `snapshot_date=NULL` folder that Spark reads as text: one plain file for either.
+    """
+    if PARTITION_COLUMN not in _columns(conn, schema, table):
+        return False
+    rows, undated = conn.execute(
+        f'select count(*), count(*) - count({PARTITION_COLUMN}) from "{schema}"."{table}"').fetchall()[0]
+    return rows > 0 and undated == 0
 
 
 def _partition_folders(folder: Path) -> list[Path]:
@@ -96,11 +106,11 @@ def read_dates(folder: Path, first: date, last: date):
 
 
 def spark_table_folders(spark_dir: Path, schema: str) -> dict[str, Path]:
-    """Every table of `schema` on the Spark engine and its Parquet folder: dbt's tables under
-    warehouse/<schema>.db/, and the lake's (the raw layer, the features, the allocation)."""
+    """Every table of `schema` on the Spark engine that has Parquet files, and its folder: dbt's tables under
+    warehouse/<schema>.db/, and the lake's (the raw layer, the features, the allocation, the backtest)."""
     folders = {p.name: p for p in sorted((spark_dir / "warehouse" / f"{schema}.db").glob("*")) if p.is_dir()}
     folders.update({p.name: p for p in sorted((spark_dir / "lake" / schema).glob("*")) if p.is_dir()})
-    return folders
+    return {name: folder for name, folder in folders.items() if any(folder.rglob("*.parquet"))}
 
 
 def mirror_views(conn: duckdb.DuckDBPyConnection, spark_dir: Path, schemas: tuple[str, ...]) -> list[str]:
@@ -113,7 +123,7 @@ def mirror_views(conn: duckdb.DuckDBPyConnection, spark_dir: Path, schemas: tupl
             "select table_name from duckdb_tables() where schema_name = ? and database_name = current_database()",
             [schema]).fetchall()}
         for table, folder in spark_table_folders(spark_dir, schema).items():
-            if table in tables or not any(folder.rglob("*.parquet")):
+            if table in tables:
                 continue
             conn.execute(f'create or replace view "{schema}"."{table}" as select * from '
                          f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true, union_by_name = true)")
@@ -126,8 +136,7 @@ def land_table(conn: duckdb.DuckDBPyConnection, schema: str, table: str, lake: P
     """Bring one DuckDB table's lake folder up to date: only the snapshot dates `dates` of a table already
     split by snapshot_date in the lake, else the whole table."""
     folder = lake / schema / table
-    (rows,) = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0]
-    if dates is None or not _partition_folders(folder) or rows == 0:
+    if dates is None or not _partition_folders(folder) or not _splits_by_date(conn, schema, table):
         return write_table(conn, schema, table, lake)
     write_dates(conn, f'select * from "{schema}"."{table}"', folder, *dates)
     return folder

@@ -6,7 +6,7 @@ step starts the project's session, does its work and exits. The last line of std
 result as JSON.
 
 - features START END CARRY_DAYS LOOKBACK_DAYS: features.part_trends_daily for START..END on Spark's
-  workers (orchestration.spark.features), written to the lake split by snapshot_date;
+  workers (orchestration.spark.features), written by the workers to the lake split by snapshot_date;
 - allocate START END: the budget allocation of those dates (orchestration.spark.allocation).
 """
 
@@ -27,20 +27,16 @@ class SparkStepError(RuntimeError):
 
 
 def features_step(start: date, end: date, carry_forward_days: int, lookback_days: int) -> dict:
-    import polars as pl
-
     from orchestration.features.io import DEMAND_RELATION, OFFERS_RELATION, PRICE_BREAKS_RELATION
-    from orchestration.spark.features import spark_part_trends
-    from orchestration.spark.lake import write_arrow_dates
+    from orchestration.spark.features import spark_part_trends, write_part_trends
     from orchestration.spark.session import local_spark_session
 
-    spark = local_spark_session()
     trends = spark_part_trends(OFFERS_RELATION, PRICE_BREAKS_RELATION, start=start, end=end, demand=DEMAND_RELATION,
-                               lookback_days=lookback_days, carry_forward_days=carry_forward_days, spark=spark)
-    frame = pl.from_arrow(trends.toArrow())
+                               lookback_days=lookback_days, carry_forward_days=carry_forward_days,
+                               spark=local_spark_session())
     folder = spark_dir() / "lake" / "/".join(FEATURES_FOLDER)
-    write_arrow_dates(frame.to_arrow(), folder, start, end)
-    return {"rows": frame.height, "folder": str(folder)}
+    write_part_trends(trends, folder)
+    return {"folder": str(folder)}
 
 
 def allocate_step(start: date, end: date) -> dict:
