@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
 
-.PHONY: help install install-spark manifest demo dev docs test test-fast test-spark bench lint clean
+.PHONY: help install install-spark manifest demo dev docs test test-fast test-spark test-spark-refresh bench lint clean
 
 help: ## list every target with one line each
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,7 +58,10 @@ $(SPARK_STAMP): $(STAMP)
 
 # A tiny simulated market built on DuckDB and on Spark local[2]; every mart must be equal.
 test-spark: install-spark manifest ## build the marts on a local Spark and compare them with the DuckDB build
-	$(BIN)/python -m pytest -q -m spark
+	$(BIN)/python -m pytest -q -m "spark and not spark_refresh"
+
+test-spark-refresh: install-spark manifest ## refresh a tiny market through Dagster on Spark and compare every mart
+	$(BIN)/python -m pytest -q -m spark_refresh
 
 # Benchmarks (not tests): trend features at tiers S, M4, M + one features night at 120/365 days of history;
 # the backtest; feed ingest against bare DuckDB read_json and against reading its columns alone (needs data/sample); a whole night at 30 days of history against the demo warehouse's (make demo builds it);

@@ -1,7 +1,7 @@
 """PARTRISK_ENGINE=spark runs the same Dagster assets, checks and lineage, and its marts equal the DuckDB build.
 
-`make test-spark` runs this (the spark extra and Java 17): a tiny simulated market is refreshed through
-Dagster twice, once per engine, each with its own warehouse, Dagster home and serving copy. On Spark the
+`make test-spark` runs this (the spark extra and Java 17), and `make test-spark-refresh` the two tests of the
+whole refresh (20-35 minutes on 2 cores): a tiny simulated market is refreshed through Dagster twice, once per engine, each with its own warehouse, Dagster home and serving copy. On Spark the
 raw assets land Parquet, dbt runs on the spark target, the features run on Spark's workers and the serving
 copy is a DuckDB file of views over the Parquet marts; every mart read through it must equal the DuckDB
 build's (`orchestration.spark.parity`).
@@ -93,6 +93,7 @@ def both_refreshes(tmp_path_factory, tiny_market):  # noqa: F811
 
 
 @pytest.mark.slow
+@pytest.mark.spark_refresh
 def test_every_mart_refreshed_on_spark_through_dagster_equals_the_duckdb_build(both_refreshes):
     from orchestration.spark.parity import compare_builds, read_schema
 
@@ -106,6 +107,7 @@ def test_every_mart_refreshed_on_spark_through_dagster_equals_the_duckdb_build(b
 
 
 @pytest.mark.slow
+@pytest.mark.spark_refresh
 def test_the_spark_refresh_lands_the_raw_layer_and_publishes_a_file_of_views(both_refreshes):
     import duckdb
 
