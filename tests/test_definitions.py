@@ -230,3 +230,16 @@ def test_the_second_dbt_step_in_a_shared_target_folder_does_not_parse_again(tmp_
                            timeout=600).stdout for _ in range(2)]
     assert "Unable to do partial parsing" in logs[0] or "saved manifest not found" in logs[0]
     assert "Unable to do partial parsing" not in logs[1] and "Starting full parse" not in logs[1], logs[1][-2000:]
+
+
+def test_a_partition_tag_that_is_not_a_date_fails_a_gate_by_name():
+    from orchestration.defs.partitions import range_tags, run_snapshot_range
+
+    tags = {"dagster/partition": "2025-13-01"}
+    # Recording a failed night reads the tags too, and must not fail itself.
+    assert run_snapshot_range(tags) is None
+    with pytest.raises(ValueError, match="2025-13-01"):
+        run_snapshot_range(tags, strict=True)
+    first, last = date(2025, 6, 1), date(2025, 6, 3)
+    assert run_snapshot_range(range_tags(first, last), strict=True) == (first, last)
+    assert run_snapshot_range({}, strict=True) is None

@@ -160,6 +160,10 @@ def test_partitions_sized_from_the_offers_and_written_as_date_folders(spark, tmp
     write_part_trends(trends.where(trends.snapshot_date == day(89)), folder)
     assert sorted((folder / f"snapshot_date={day(40).isoformat()}").iterdir()) == kept
     assert sorted((folder / f"snapshot_date={day(89).isoformat()}").iterdir()) != replaced
+    # A rerun whose range holds a date that lost every row leaves that date with no old file.
+    write_part_trends(trends.where(trends.snapshot_date == day(89)), folder, (day(88), day(89)))
+    assert not (folder / f"snapshot_date={day(88).isoformat()}").exists()
+    write_part_trends(trends.where(trends.snapshot_date == day(88)), folder, (day(88), day(88)))
     written = pl.read_parquet(tmp_path / "part_trends_daily" / "**" / "*.parquet", hive_partitioning=True)
     expected = compute_part_trends(offers, pbs, **kwargs).collect().sort(SORT_KEY)
     assert_frame_equal(written.select(expected.columns).cast(PART_TRENDS_SCHEMA).sort(SORT_KEY), expected,

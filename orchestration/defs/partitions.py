@@ -57,13 +57,19 @@ def range_tags(first: date, last: date) -> dict[str, str]:
     return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
 
 
-def run_snapshot_range(tags) -> tuple[date, date] | None:
-    """The snapshot dates a run's tags name (its partition range, or its one partition); None without them."""
+def run_snapshot_range(tags, *, strict: bool = False) -> tuple[date, date] | None:
+    """The snapshot dates a run's tags name (its partition range, or its one partition); None without them.
+
+    A tag that is not a date gives None, or with `strict` a ValueError naming it: a gate must not pass on
+    no dates, while recording a failed night must not fail itself.
+    """
     start = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
     end = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
     if not start:
         return None
     try:
         return date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError:
+    except (TypeError, ValueError) as error:
+        if strict:
+            raise ValueError(f"the run's partition tags are not snapshot dates: {start!r}..{end!r}") from error
         return None

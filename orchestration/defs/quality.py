@@ -58,7 +58,7 @@ def run_dates(context) -> list[date]:
     if getattr(context, "has_partition_key_range", False) and context.has_partition_key_range:
         keys = context.partition_key_range
         first, last = date.fromisoformat(keys.start), date.fromisoformat(keys.end)
-    elif (tagged := run_snapshot_range(context.run.tags)) is not None:
+    elif (tagged := run_snapshot_range(context.run.tags, strict=True)) is not None:
         first, last = tagged
     else:
         return []

@@ -38,6 +38,7 @@ from orchestration.features.part_trends import (
     compute_part_trends,
     required_input_window,
 )
+from orchestration.spark.lake import drop_dates
 
 Mode = Literal["partitioned", "grouped"]
 
@@ -156,14 +157,17 @@ class _PartTrends:
         yield from result.to_batches(max_chunksize=65_536)
 
 
-def write_part_trends(trends: DataFrame, folder: Path | str) -> None:
+def write_part_trends(trends: DataFrame, folder: Path | str, dates: tuple[date, date] | None = None) -> None:
     """Write `spark_part_trends`' rows as Parquet under `folder`, split into snapshot_date=YYYY-MM-DD folders.
 
     The lake's layout (orchestration.spark.lake), so `register_table` reads it as features.part_trends_daily.
     Each task writes its own files; the rows never pass through the driver. Only the snapshot dates the rows
-    hold are replaced (dynamic partition overwrite): a night's run leaves every other night's folder.
+    hold are replaced (dynamic partition overwrite): a night's run leaves every other night's folder. With
+    `dates` (first, last), every date of that range is cleared first, so a date left with no rows keeps none.
     """
     folder = Path(folder)
+    if dates is not None:
+        drop_dates(folder, *dates)
     # The one plain file an empty write leaves would mix with the date folders.
     for plain in folder.glob("*.parquet"):
         plain.unlink()

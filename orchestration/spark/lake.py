@@ -68,11 +68,16 @@ def _partition_folders(folder: Path) -> list[Path]:
         if folder.exists() else []
 
 
-def write_dates(conn: duckdb.DuckDBPyConnection, query: str, folder: Path, first: date, last: date) -> None:
-    """Replace the snapshot_date=first..last folders under `folder` with the rows of `query` in that range."""
+def drop_dates(folder: Path, first: date, last: date) -> None:
+    """Remove the snapshot_date=first..last folders under `folder`: a rewritten date keeps no old file."""
     for partition in _partition_folders(folder):
         if first <= date.fromisoformat(partition.name.split("=", 1)[1]) <= last:
             shutil.rmtree(partition)
+
+
+def write_dates(conn: duckdb.DuckDBPyConnection, query: str, folder: Path, first: date, last: date) -> None:
+    """Replace the snapshot_date=first..last folders under `folder` with the rows of `query` in that range."""
+    drop_dates(folder, first, last)
     # A plain file is what an empty table left (write_table); partition folders now carry the type.
     (folder / "part-0.parquet").unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)

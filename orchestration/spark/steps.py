@@ -35,7 +35,7 @@ def features_step(start: date, end: date, carry_forward_days: int, lookback_days
                                lookback_days=lookback_days, carry_forward_days=carry_forward_days,
                                spark=local_spark_session())
     folder = spark_dir() / "lake" / "/".join(FEATURES_FOLDER)
-    write_part_trends(trends, folder)
+    write_part_trends(trends, folder, (start, end))
     return {"folder": str(folder)}
 
 
