@@ -15,6 +15,9 @@ import polars as pl
 ABS_TOL = 1e-12
 
 
+SERVING_STAMP = "refresh_id"
+
+
 def read_schema(path: Path, schema: str = "marts") -> dict[str, pl.DataFrame]:
     """Every table and view of `schema` in the DuckDB file `path`, read whole."""
     with duckdb.connect(str(path), read_only=True) as conn:
@@ -81,6 +84,7 @@ def compare_builds(expected: dict[str, pl.DataFrame], actual: dict[str, pl.DataF
 def main(argv: list[str] | None = None) -> int:
     """python -m orchestration.spark.parity EXPECTED.duckdb ACTUAL.duckdb [--schema marts] [--rel-tol 1e-9]
 
+    Either file may be a warehouse or a serving copy (its refresh_id stamp is left out of the comparison).
     One line per table of `schema`; exit code 1 when a table both files hold differs. Tables on one side
     only are listed (the DuckDB warehouse also holds the backtest's marts, which Spark does not build).
     """
@@ -92,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schema", default="marts")
     parser.add_argument("--rel-tol", type=float, default=1e-9)
     args = parser.parse_args(argv)
-    expected, actual = read_schema(args.expected, args.schema), read_schema(args.actual, args.schema)
+    # A serving file stamps each row with the refresh that published it; a warehouse has no such column.
+    expected, actual = ({name: df.drop(SERVING_STAMP, strict=False) for name, df in read_schema(path, args.schema).items()}
+                        for path in (args.expected, args.actual))
     problems = compare_builds(expected, actual, args.rel_tol)
     for name in sorted(set(expected) | set(actual)):
         rows = expected[name].height if name in expected else actual[name].height
