@@ -39,6 +39,7 @@ def _frontier_report(path: Path, policy: PlanPolicy, policies: list[str] | None,
     if policies:
         raise ValueError("--policy cannot be combined with --budget-usd: the frontier replays JIT and JIC_BLANKET "
                          "once and PARTRISK at each budget")
+    # A budget that cannot be used is named before the warehouse is opened.
     for budget in budgets:
         at_budget(policy, budget)
     with warehouse(path, read_only=True) as conn:

@@ -78,7 +78,7 @@ class FrontierRun:
     first: date
     last: date
     baselines: pl.DataFrame  # the ALL rows of backtest_summary for JIT and JIC_BLANKET
-    frontier: pl.DataFrame  # summary.budget_frontier: one row per budget
+    frontier: pl.DataFrame  # summary.frontier_table: one row per budget
 
 
 def budget_frontier(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, budgets: list[float],
