@@ -296,6 +296,9 @@ def backtest(
     first: Annotated[str | None, typer.Option("--from", help="First day replayed, YYYY-MM-DD (default: the first snapshot).")] = None,
     last: Annotated[str | None, typer.Option("--to", help="Last day replayed, YYYY-MM-DD (default: the last snapshot).")] = None,
     landing: Annotated[Path | None, typer.Option(help="Landing tree whose plan/policy.yml applies (default: PARTRISK_LANDING or the sample).")] = None,
+    budget_usd: Annotated[list[float] | None, typer.Option(
+        "--budget-usd", help="Buffer budget in USD to replay PARTRISK at (repeat for a budget frontier: line-down "
+                             "days, costs and targets per budget); default: plan/policy.yml's, with the usual summary.")] = None,
 ) -> None:
     """Replay the warehouse's history under each buying policy; print the summary and the cost-benefit matrix."""
     from orchestration.backtest.report import backtest_report
@@ -303,7 +306,8 @@ def backtest(
     path = warehouse.resolve() if warehouse else settings.warehouse_path()
     try:
         text = backtest_report(path, landing.resolve() if landing else settings.landing_dir(), policy or None,
-                               parse_date(first, "--from") if first else None, parse_date(last, "--to") if last else None)
+                               parse_date(first, "--from") if first else None, parse_date(last, "--to") if last else None,
+                               budget_usd or None)
     except (ValueError, FileNotFoundError) as error:
         raise UserError(f"backtest: {error}") from None
     typer.echo(text)

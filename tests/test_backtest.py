@@ -415,3 +415,47 @@ def test_held_buffers_do_not_depend_on_later_days_and_a_resumed_night_remembers_
                   start=worlds_from_state(early.state), backtest_start=FIRST)
     assert tail.orders.equals(full.orders.filter(pl.col("order_date") > cut))
     assert tail.capital.equals(full.capital.filter(pl.col("snapshot_date") > cut))
+
+
+def test_a_larger_budget_keeps_buffer_capital_within_that_budget_every_day():
+    from orchestration.backtest.run import at_budget
+
+    offers, breaks = market(30, {})
+    data = inputs(offers, breaks, on_hand=200, plan=plan_rows(30, PART, 5000))
+    small = PlanPolicy(buffer_budget_usd=30.0)
+    large = at_budget(small, 120.0)
+    assert large.buffer_budget_usd == 120.0 and large.shipping_days == small.shipping_days
+    capital = {budget.buffer_budget_usd: replay(data, budget, FIRST, FIRST + timedelta(days=29), ["PARTRISK"]).capital
+               for budget in (small, large)}
+    for budget, frame in capital.items():
+        assert (frame["buffer_capital_usd"] <= budget + 1e-9).all()
+        assert (frame["budget_usd"] == budget).all()
+    # the larger budget is used: more than the smaller one could ever hold
+    assert capital[120.0]["buffer_capital_usd"].max() > 30.0
+
+
+@pytest.mark.parametrize("budget", [0.0, -5.0, float("nan"), float("inf")])
+def test_a_budget_that_is_not_a_positive_amount_is_refused(budget):
+    from orchestration.backtest.run import at_budget
+
+    with pytest.raises(ValueError, match="--budget-usd must be a positive amount in USD"):
+        at_budget(PlanPolicy(), budget)
+
+
+def test_the_frontier_judges_each_budget_against_jit_and_blanket():
+    from orchestration.backtest.summary import frontier_table
+
+    baselines = pl.DataFrame({"policy": ["JIT", "JIC_BLANKET"], "line_down_days": [50, 10],
+                              "total_cost_usd": [1000.0, 600.0], "average_capital_usd": [100.0, 900.0]})
+    points = pl.DataFrame({"budget_usd": [50.0, 10.0], "line_down_days": [8, 20], "lost_margin_usd": 0.0,
+                           "holding_cost_usd": 0.0, "purchase_premium_usd": 0.0, "total_cost_usd": [500.0, 800.0],
+                           "average_capital_usd": [950.0, 300.0], "peak_capital_usd": 0.0,
+                           "peak_buffer_capital_usd": [50.0, 10.5]})
+    rows = frontier_table(points, baselines).to_dicts()
+    assert [r["budget_usd"] for r in rows] == [10.0, 50.0]
+    assert [r["share_of_jit_days"] for r in rows] == [0.4, 0.16]
+    assert [r["days_target_met"] for r in rows] == [False, True]
+    assert [r["within_budget"] for r in rows] == [False, True]
+    assert [r["cost_below_jit"] for r in rows] == [True, True]
+    assert [r["cost_below_blanket"] for r in rows] == [False, True]
+    assert [r["capital_below_blanket"] for r in rows] == [True, False]

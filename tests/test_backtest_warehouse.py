@@ -92,6 +92,45 @@ def test_targets_on_the_simulated_market(built_warehouse: BuiltWarehouse):
     assert partrisk[3] < blanket[3]
 
 
+def test_the_plan_the_replay_follows_is_the_same_at_any_budget(built_warehouse: BuiltWarehouse):
+    """The budget frontier replays one plan history at every budget: only the plan's funding reads the budget."""
+    import polars as pl
+
+    from orchestration.planning.budget import allocate_budget
+
+    key = ["snapshot_date", "mpn", "manufacturer"]
+    followed = [*key, "strategy", "target_units", "buy_mpn", "buy_manufacturer", "unit_price_usd", "net_benefit",
+                "stoppage_probability", "replenishment_days", "market_stock", "covering_alternate_stock"]
+    with warehouse(built_warehouse.warehouse, read_only=True) as conn:
+        candidates = pl.from_arrow(conn.sql("select * from intermediate.int_buffer_candidates_history").to_arrow_table())
+        stored = pl.from_arrow(conn.sql("select * from marts.buffer_plan_history").to_arrow_table()).sort(key)
+    larger = allocate_budget(candidates.with_columns(pl.col("buffer_budget_usd") * 10)).sort(key)
+    assert larger.select(followed).equals(stored.select(followed))
+    assert larger["funded_capital_usd"].sum() > stored["funded_capital_usd"].sum()
+
+
+def test_the_cli_prints_one_partrisk_row_per_budget(built_warehouse: BuiltWarehouse):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    budget = load_policy(built_warehouse.landing).buffer_budget_usd
+    args = ["backtest", "--warehouse", str(built_warehouse.warehouse), "--landing", str(built_warehouse.landing)]
+    result = CliRunner().invoke(app, [*args, *(f"--budget-usd={b:g}" for b in (4 * budget, budget, 4 * budget))])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.startswith("PARTRISK")]
+    assert [row[1] for row in rows] == [f"{budget:,.0f}", f"{4 * budget:,.0f}"]
+    assert [line.split()[0] for line in result.output.splitlines() if line.startswith("JI")] == ["JIT", "JIC_BLANKET"]
+    # in budget, on every day, at each budget
+    assert all(row[-4] == "yes" for row in rows)
+    # at the policy.yml budget the frontier is the stored backtest's PARTRISK
+    stored = built_warehouse.query("select line_down_days from marts.backtest_summary "
+                                   "where policy = 'PARTRISK' and product = 'ALL'")[0][0]
+    assert int(rows[0][2].replace(",", "")) == stored
+    refused = CliRunner().invoke(app, [*args, "--budget-usd", "0"])
+    assert refused.exit_code == 2 and "--budget-usd must be a positive amount in USD, got 0" in refused.output
+
+
 @pytest.mark.slow
 def test_decisions_on_day_t_are_the_same_when_the_landing_tree_is_cut_at_t(built_warehouse: BuiltWarehouse,
                                                                                tmp_path):

@@ -8,16 +8,22 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from orchestration.backtest.run import SUMMARY, backtest
-from orchestration.backtest.summary import cost_benefit_matrix, render_summary
-from orchestration.policy import load_policy
+from orchestration.backtest.run import SUMMARY, at_budget, backtest, budget_frontier
+from orchestration.backtest.summary import cost_benefit_matrix, render_frontier, render_summary
+from orchestration.policy import PlanPolicy, load_policy
 from orchestration.warehouse.connection import table_exists, warehouse
 
 
 def backtest_report(path: Path, landing: Path, policies: list[str] | None, first: date | None,
-                    last: date | None) -> str:
-    """Replay `first..last` of the warehouse at `path` (read-only) and render what each policy cost."""
+                    last: date | None, budgets: list[float] | None = None) -> str:
+    """Replay `first..last` of the warehouse at `path` (read-only) and render what each policy cost.
+
+    With `budgets` (USD) it renders the budget frontier instead: PARTRISK at each budget against JIT and
+    JIC_BLANKET.
+    """
     policy = load_policy(landing)
+    if budgets:
+        return _frontier_report(path, policy, policies, first, last, budgets)
     with warehouse(path, read_only=True) as conn:
         run = backtest(conn, policy, first, last, policies)
     lines = [f"backtest {run.first}..{run.last} ({(run.last - run.first).days + 1} days), policies: "
@@ -25,6 +31,24 @@ def backtest_report(path: Path, landing: Path, policies: list[str] | None, first
              f"shipping {policy.shipping_days} days, blanket {policy.jic_blanket_weeks:g} weeks"]
     lines += render_summary(run.summary)
     lines += ["", "cost-benefit matrix (all products):", *cost_benefit_matrix(run.summary)]
+    return "\n".join(lines)
+
+
+def _frontier_report(path: Path, policy: PlanPolicy, policies: list[str] | None, first: date | None,
+                     last: date | None, budgets: list[float]) -> str:
+    if policies:
+        raise ValueError("--policy cannot be combined with --budget-usd: the frontier replays JIT and JIC_BLANKET "
+                         "once and PARTRISK at each budget")
+    # A budget that cannot be used is named before the warehouse is opened.
+    for budget in budgets:
+        at_budget(policy, budget)
+    with warehouse(path, read_only=True) as conn:
+        run = budget_frontier(conn, policy, budgets, first, last)
+    lines = [f"budget frontier {run.first}..{run.last} ({(run.last - run.first).days + 1} days): PARTRISK at "
+             f"{len(run.frontier)} budgets (USD; plan/policy.yml says ${policy.buffer_budget_usd:,.0f}), "
+             f"line-down in product-days, money in USD; holding {policy.holding_rate:.0%}/year, "
+             f"shipping {policy.shipping_days} days, blanket {policy.jic_blanket_weeks:g} weeks",
+             *render_frontier(run.frontier, run.baselines)]
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ Stored tables (a night replaces its own days only, so a re-run writes the same r
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,8 +19,8 @@ import polars as pl
 
 from orchestration.backtest.io import read_inputs, replace_table, replace_window, snapshot_range
 from orchestration.backtest.policies import POLICIES
-from orchestration.backtest.replay import ReplayResult, World, replay, worlds_from_state
-from orchestration.backtest.summary import summarize
+from orchestration.backtest.replay import ReplayInputs, ReplayResult, World, replay, worlds_from_state
+from orchestration.backtest.summary import ALL_PRODUCTS, FRONTIER_BASELINES, frontier_table, summarize
 from orchestration.policy import PlanPolicy, load_policy
 from orchestration.warehouse.connection import table_exists
 
@@ -54,9 +55,52 @@ def backtest(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, first: date | 
     names = policies or list(POLICIES)
     start, end = window(conn, first, last)
     inputs = read_inputs(conn, end)
-    result = replay(inputs, policy, start, end, names)
-    summary = summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(), inputs.products, policy)
+    result, summary = _replay_summary(inputs, policy, start, end, names)
     return BacktestRun(start, end, names, result, summary, resumed=False)
+
+
+def _replay_summary(inputs: ReplayInputs, policy: PlanPolicy, start: date, end: date,
+                    names: list[str]) -> tuple[ReplayResult, pl.DataFrame]:
+    result = replay(inputs, policy, start, end, names)
+    return result, summarize(result.daily.lazy(), result.orders.lazy(), result.capital.lazy(), inputs.products,
+                             policy)
+
+
+def at_budget(policy: PlanPolicy, budget_usd: float) -> PlanPolicy:
+    """The policy with another buffer budget (USD); the budget must be a positive, finite amount."""
+    if not (math.isfinite(budget_usd) and budget_usd > 0):
+        raise ValueError(f"--budget-usd must be a positive amount in USD, got {budget_usd:g}")
+    return policy.model_copy(update={"buffer_budget_usd": float(budget_usd)})
+
+
+@dataclass
+class FrontierRun:
+    first: date
+    last: date
+    baselines: pl.DataFrame  # the ALL rows of backtest_summary for JIT and JIC_BLANKET
+    frontier: pl.DataFrame  # summary.frontier_table: one row per budget
+
+
+def budget_frontier(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, budgets: list[float],
+                    first: date | None = None, last: date | None = None) -> FrontierRun:
+    """PARTRISK replayed at each budget (USD), against JIT and JIC_BLANKET replayed once.
+
+    Only PARTRISK reads the budget. The plan history it follows (strategy, target, what to buy, net
+    benefit) is decided before the plan's own budget allocation, so the same history serves every budget;
+    the replay funds within the budget it is given.
+    """
+    policies = [at_budget(policy, budget) for budget in sorted(set(budgets))]
+    start, end = window(conn, first, last)
+    inputs = read_inputs(conn, end)
+    _, baselines = _replay_summary(inputs, policy, start, end, list(FRONTIER_BASELINES))
+    points = []
+    for budgeted in policies:
+        _, summary = _replay_summary(inputs, budgeted, start, end, ["PARTRISK"])
+        points.append(summary.filter(pl.col("product") == ALL_PRODUCTS)
+                      .with_columns(pl.lit(budgeted.buffer_budget_usd).alias("budget_usd")))
+    overall = (baselines.filter(pl.col("product") == ALL_PRODUCTS)
+               .sort(pl.col("policy").replace_strict(FRONTIER_BASELINES, range(len(FRONTIER_BASELINES)))))
+    return FrontierRun(start, end, overall, frontier_table(pl.concat(points), overall))
 
 
 def stored_backtest(conn: duckdb.DuckDBPyConnection, landing: Path, first: date, last: date) -> BacktestRun:

@@ -119,3 +119,61 @@ def render_summary(summary: pl.DataFrame, *, all_only: bool = False) -> list[str
                      f"{row['purchase_premium_usd']:>10,.0f} {row['average_capital_usd']:>12,.0f} "
                      f"{row['peak_capital_usd']:>13,.0f} {row['total_cost_usd']:>13,.0f}")
     return lines
+
+
+# The policies the budget frontier compares PARTRISK with; neither reads the budget.
+FRONTIER_BASELINES = ("JIT", "JIC_BLANKET")
+# The backtest's target: PARTRISK is down at most this share of JIT's line-down product-days.
+TARGET_SHARE_OF_JIT_DAYS = 0.20
+# A cent of float noise is not a budget overrun.
+BUDGET_TOLERANCE_USD = 1e-6
+
+
+def frontier_table(points: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFrame:
+    """One row per budget: PARTRISK's ALL row of backtest_summary at that budget, and each target met or not.
+
+    `points` holds PARTRISK's ALL rows with a budget_usd column; `baselines` the ALL rows of JIT and
+    JIC_BLANKET. A target compared with a policy that was not replayed is null.
+    """
+    overall = {row["policy"]: row for row in baselines.iter_rows(named=True)}
+    jit, blanket = overall.get("JIT"), overall.get("JIC_BLANKET")
+    jit_days = jit["line_down_days"] if jit else None
+    return points.sort("budget_usd").select(
+        "budget_usd", "line_down_days",
+        (pl.col("line_down_days") / jit_days if jit_days else pl.lit(None, pl.Float64)).alias("share_of_jit_days"),
+        "lost_margin_usd", "holding_cost_usd", "purchase_premium_usd", "total_cost_usd", "average_capital_usd",
+        "peak_capital_usd", "peak_buffer_capital_usd",
+        (pl.col("peak_buffer_capital_usd") <= pl.col("budget_usd") + BUDGET_TOLERANCE_USD).alias("within_budget"),
+        (pl.col("line_down_days") <= TARGET_SHARE_OF_JIT_DAYS * jit_days if jit_days else pl.lit(None, pl.Boolean))
+        .alias("days_target_met"),
+        (pl.col("total_cost_usd") < jit["total_cost_usd"] if jit else pl.lit(None, pl.Boolean)).alias("cost_below_jit"),
+        (pl.col("total_cost_usd") < blanket["total_cost_usd"] if blanket else pl.lit(None, pl.Boolean))
+        .alias("cost_below_blanket"),
+        (pl.col("average_capital_usd") < blanket["average_capital_usd"] if blanket else pl.lit(None, pl.Boolean))
+        .alias("capital_below_blanket"),
+    )
+
+
+def render_frontier(frontier: pl.DataFrame, baselines: pl.DataFrame) -> list[str]:
+    """The budget frontier as text: the baselines' lines, then one line per budget with its targets."""
+
+    def met(value: bool | None) -> str:
+        return "-" if value is None else "yes" if value else "no"
+
+    def measures(policy: str, budget: str, row: dict, share: float | None) -> str:
+        return (f"{policy:<12} {budget:>10} {row['line_down_days']:>9,} "
+                f"{'-' if share is None else f'{share:.0%}':>8} {row['lost_margin_usd']:>13,.0f} "
+                f"{row['total_cost_usd']:>13,.0f} {row['average_capital_usd']:>12,.0f} "
+                f"{row['peak_capital_usd']:>13,.0f} {row['peak_buffer_capital_usd']:>12,.0f}")
+
+    lines = [f"{'policy':<12} {'budget':>10} {'down days':>9} {'% of JIT':>8} {'lost margin':>13} "
+             f"{'total cost':>13} {'avg capital':>12} {'peak capital':>13} {'peak buffer':>12}   "
+             f"{'<=20% JIT':>9} {'in budget':>9} {'< JIT cost':>10} {'< blanket cost':>14} {'< blanket capital':>17}"]
+    jit_days = next((row["line_down_days"] for row in baselines.iter_rows(named=True) if row["policy"] == "JIT"), None)
+    lines += [measures(row["policy"], "-", row, row["line_down_days"] / jit_days if jit_days else None)
+              for row in baselines.iter_rows(named=True)]
+    lines += [measures("PARTRISK", f"{row['budget_usd']:,.0f}", row, row["share_of_jit_days"])
+              + f"   {met(row['days_target_met']):>9} {met(row['within_budget']):>9} {met(row['cost_below_jit']):>10} "
+              f"{met(row['cost_below_blanket']):>14} {met(row['capital_below_blanket']):>17}"
+              for row in frontier.iter_rows(named=True)]
+    return lines
