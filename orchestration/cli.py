@@ -297,7 +297,7 @@ def backtest(
     last: Annotated[str | None, typer.Option("--to", help="Last day replayed, YYYY-MM-DD (default: the last snapshot).")] = None,
     landing: Annotated[Path | None, typer.Option(help="Landing tree whose plan/policy.yml applies (default: PARTRISK_LANDING or the sample).")] = None,
     budget_usd: Annotated[list[float] | None, typer.Option(
-        "--budget-usd", help="Buffer budget in USD to replay PARTRISK at (repeat for a budget frontier: line-down "
+        "--budget-usd", metavar="USD", help="Buffer budget in USD to replay PARTRISK at (repeat for a budget frontier: line-down "
                              "days, costs and targets per budget); default: plan/policy.yml's, with the usual summary.")] = None,
 ) -> None:
     """Replay the warehouse's history under each buying policy; print the summary and the cost-benefit matrix."""
