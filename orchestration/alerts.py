@@ -62,10 +62,6 @@ def night_label(first, last) -> str | None:
     return str(first) if last is None or last == first else f"{first}..{last}"
 
 
-def configured_channels() -> list[str]:
-    return [name for name, env in (("webhook", WEBHOOK_ENV), ("command", COMMAND_ENV)) if os.environ.get(env)]
-
-
 def send(alert: Alert) -> list[str]:
     """Deliver the alert on every configured channel; returns the channels used.
 

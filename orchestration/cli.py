@@ -153,20 +153,15 @@ def refresh(
 
 def build_watchlist(landing: Path, warehouse: Path) -> None:
     """Materialize the pull watchlist and its BOM/reference inputs through Dagster (the refresh's own assets)."""
-    settings.apply_telemetry_off()
-    settings.ensure_dagster_home()
-    os.environ["PARTRISK_LANDING"] = str(landing)
-    os.environ["PARTRISK_WAREHOUSE"] = str(warehouse)
     import contextlib
 
     import dagster as dg
 
-    from orchestration.definitions import build_definitions
-    from orchestration.defs.pull import WATCHLIST_KEY
+    from orchestration.refresh import in_process_definitions
 
-    defs = build_definitions()
-    log_path = settings.dagster_home() / "logs" / f"pull-watchlist-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    defs, log_path = in_process_definitions(landing, warehouse, "pull-watchlist")
+    from orchestration.defs.pull import WATCHLIST_KEY  # after the definitions are pointed at the landing tree
+
     with dg.DagsterInstance.get() as instance, log_path.open("a", encoding="utf-8") as dbt_output, \
             contextlib.redirect_stdout(dbt_output):
         result = dg.materialize(defs.assets, selection=dg.AssetSelection.assets(WATCHLIST_KEY).upstream().required_multi_asset_neighbors(),

@@ -6,6 +6,8 @@ not a second code path. Runs go one at a time (the instance's run queue and the 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,8 +72,6 @@ def release_dead_runs(instance, progress: Callable[[str], None], warehouse: Path
 
     In-process runs record their pid in a tag; a run whose process is gone is dead.
     """
-    import os
-
     import dagster as dg
 
     records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
@@ -102,22 +102,15 @@ def release_dead_runs(instance, progress: Callable[[str], None], warehouse: Path
 def run_refresh(
     landing: Path, warehouse: Path, snapshot: date | None, progress: Callable[[str], None] = print
 ) -> RefreshOutcome:
-    import os
-
     settings.apply_telemetry_off()
-    settings.ensure_dagster_home()
-    os.environ["PARTRISK_LANDING"] = str(landing)
-    os.environ["PARTRISK_WAREHOUSE"] = str(warehouse)
-    import dagster as dg
-
-    from orchestration.definitions import build_definitions
-
     dates = [snapshot] if snapshot else landing_tree.snapshot_dates(landing)
     started = time.perf_counter()
     if not dates:
         return RefreshOutcome(None, False, 0.0, None, failed_inputs=[(str(landing), "no feeds/<source>/<YYYY-MM-DD>/ folders found")])
     first, last = dates[0], dates[-1]
-    import contextlib
+    # The partitions are defined from the landing tree: point the definitions at it before importing them.
+    defs, log_path = in_process_definitions(landing, warehouse, "refresh")
+    import dagster as dg
 
     from orchestration.defs.partitions import outside_partitions, range_tags
     from orchestration.errors import UserError
@@ -127,12 +120,8 @@ def run_refresh(
 
     from orchestration.progress import file_logger, step_progress_logger
 
-    defs = build_definitions()
     job = defs.resolve_job_def("refresh").with_logger_defs(
         {"progress": step_progress_logger, "file": file_logger})
-    log_dir = settings.dagster_home() / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
     with dg.DagsterInstance.get() as instance:
         release_dead_runs(instance, progress, warehouse)
         progress(f"refreshing {warehouse} from {landing}: snapshots {first}..{last} (one run); "
@@ -165,6 +154,20 @@ def run_refresh(
         except duckdb.Error as error:  # marts a failed run left in an older shape: the run's outcome still prints
             outcome.summary = f"summary not available ({str(error).splitlines()[0]}): see the failed steps above"
     return outcome
+
+
+def in_process_definitions(landing: Path, warehouse: Path, run_name: str):
+    """The project's Dagster definitions over landing and warehouse, for a run in this process, and a new
+    log file under the Dagster home for its dbt output."""
+    from orchestration.definitions import build_definitions
+
+    settings.apply_telemetry_off()
+    settings.ensure_dagster_home()
+    os.environ["PARTRISK_LANDING"] = str(landing)
+    os.environ["PARTRISK_WAREHOUSE"] = str(warehouse)
+    log_path = settings.dagster_home() / "logs" / f"{run_name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return build_definitions(), log_path
 
 
 def record_publish_status(instance, run_id: str, warehouse: Path) -> str | None:

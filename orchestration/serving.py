@@ -16,7 +16,7 @@ serving file untouched (byte-identical): BI keeps the last good version.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import time
 import uuid
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse.connection import fetch_one, table_exists
+from orchestration.warehouse.connection import fetch_one, table_exists, transaction
 from orchestration.warehouse.raw_load import now_utc
 
 STORAGE_VERSION = "v1.4.0"
@@ -62,8 +62,7 @@ class RefreshRecord:
     status: str
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    snapshot_first: date | None = None
-    snapshot_last: date | None = None
+    snapshot_range: tuple[date, date] | None = None  # (snapshot_first, snapshot_last)
     failed_checks: list[str] = field(default_factory=list)
     failed_inputs: list[str] = field(default_factory=list)
     tables_published: int = 0
@@ -71,10 +70,10 @@ class RefreshRecord:
     message: str | None = None
 
     def row(self) -> list:
-        return [self.refresh_id, self.started_at, self.finished_at or now_utc(), self.status, self.snapshot_first,
-                self.snapshot_last, "\n".join(self.failed_checks) or None, "\n".join(self.failed_inputs) or None,
-                len(self.failed_checks), len(self.failed_inputs), self.tables_published, self.rows_published,
-                self.message]
+        return [self.refresh_id, self.started_at, self.finished_at or now_utc(), self.status,
+                *(self.snapshot_range or (None, None)), "\n".join(self.failed_checks) or None,
+                "\n".join(self.failed_inputs) or None, len(self.failed_checks), len(self.failed_inputs),
+                self.tables_published, self.rows_published, self.message]
 
 
 @dataclass
@@ -99,15 +98,13 @@ def record_refresh(conn: duckdb.DuckDBPyConnection, record: RefreshRecord) -> No
     if record.status not in STATUSES:
         raise ValueError(f"refresh status {record.status!r} is not one of {', '.join(STATUSES)}")
     ensure_refresh_log(conn)
-    conn.execute("begin transaction")
-    try:
+    with transaction(conn):
         conn.execute(f"delete from main.{REFRESH_LOG} where refresh_id = ?", [record.refresh_id])
-        conn.execute(f"insert into main.{REFRESH_LOG} values ({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})",
-                     record.row())
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
+        _insert_record(conn, f"main.{REFRESH_LOG}", record)
+
+
+def _insert_record(conn: duckdb.DuckDBPyConnection, relation: str, record: RefreshRecord) -> None:
+    conn.execute(f"insert into {relation} values ({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})", record.row())
 
 
 def refresh_status(conn: duckdb.DuckDBPyConnection, refresh_id: str) -> str | None:
@@ -193,12 +190,10 @@ def publish(
     `parquet_marts` (the Spark engine: each mart's Parquet folder) publishes views over those folders
     instead of copies of the warehouse's tables, and no Parquet copy: the marts are Parquet already.
     """
-    if isinstance(warehouse, duckdb.DuckDBPyConnection):
-        return _publish(warehouse, Path(serving_path), refresh_id, started_at, snapshot_range, failed_checks,
-                        failed_inputs, message, parquet_marts)
     from orchestration.warehouse.connection import warehouse as open_warehouse
 
-    with open_warehouse(Path(warehouse)) as conn:
+    given = isinstance(warehouse, duckdb.DuckDBPyConnection)
+    with contextlib.nullcontext(warehouse) if given else open_warehouse(Path(warehouse)) as conn:
         return _publish(conn, Path(serving_path), refresh_id, started_at, snapshot_range, failed_checks,
                         failed_inputs, message, parquet_marts)
 
@@ -231,9 +226,7 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
     if not tables:
         raise RuntimeError("there is no marts table to publish: build the marts first")
     ensure_refresh_log(conn)
-    record = RefreshRecord(refresh_id, "published", started_at=started_at,
-                           snapshot_first=snapshot_range[0] if snapshot_range else None,
-                           snapshot_last=snapshot_range[1] if snapshot_range else None,
+    record = RefreshRecord(refresh_id, "published", started_at=started_at, snapshot_range=snapshot_range,
                            failed_checks=list(failed_checks or []), failed_inputs=list(failed_inputs or []),
                            message=message)
     counts: dict[str, int] = {}
@@ -255,8 +248,7 @@ def _publish(conn, serving_path: Path, refresh_id: str, started_at, snapshot_ran
         record.finished_at = now_utc()
         conn.execute(f"create table {alias}.main.{REFRESH_LOG} as select * from main.{REFRESH_LOG} "
                      "where refresh_id <> ?", [refresh_id])
-        conn.execute(f"insert into {alias}.main.{REFRESH_LOG} values "
-                     f"({', '.join('?' for _ in REFRESH_LOG_COLUMNS)})", record.row())
+        _insert_record(conn, f"{alias}.main.{REFRESH_LOG}", record)
         _write_comments(conn, f"{alias}.main.{REFRESH_LOG}", REFRESH_LOG_COMMENTS)
         for table in [*tables, REFRESH_LOG] if parquet_marts is None else []:
             target = parquet_dir / f".{table}.parquet.tmp-{token}"
@@ -307,10 +299,6 @@ def serving_summary(serving_path: Path) -> str:
         return f"serving copy {serving_path}: no publish recorded"
     return (f"serving copy {serving_path}: refresh {last['refresh_id']} published {last['finished_at']:%Y-%m-%d %H:%M:%S} "
             f"({last['tables_published']} tables, {last['rows_published']:,} rows)")
-
-
-def describe(record: dict) -> str:
-    return json.dumps(record, default=str, sort_keys=True)
 
 
 def last_publish(serving_path: Path) -> dict | None:

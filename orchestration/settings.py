@@ -111,6 +111,11 @@ def env_number(name: str, default, meaning: str, *, kind: type = int, valid=None
     return number
 
 
+def env_bytes(name: str, default: int) -> int:
+    """A size limit in bytes from the environment variable `name`, or `default`."""
+    return env_number(name, default, "an integer number of bytes")
+
+
 PARTITIONS_START_ENV = "PARTRISK_PARTITIONS_START"
 PARTITIONS_END_ENV = "PARTRISK_PARTITIONS_END"
 
@@ -164,16 +169,9 @@ DEFAULT_SERVING_MAX_AGE_HOURS = 36.0
 
 def serving_max_age() -> timedelta:
     """How old the serving copy may get before the freshness check fails (a missed night plus slack)."""
-    raw = os.environ.get(SERVING_MAX_AGE_ENV, "").strip()
-    if not raw:
-        return timedelta(hours=DEFAULT_SERVING_MAX_AGE_HOURS)
-    try:
-        hours = float(raw)
-    except ValueError:
-        hours = -1.0
-    if not 0 < hours < 100_000:
-        raise ValueError(f"{SERVING_MAX_AGE_ENV}={raw!r}: expected a positive number of hours, e.g. 36")
-    return timedelta(hours=hours)
+    return timedelta(hours=env_number(SERVING_MAX_AGE_ENV, DEFAULT_SERVING_MAX_AGE_HOURS,
+                                      "a positive number of hours, e.g. 36", kind=float,
+                                      valid=lambda hours: 0 < hours < 100_000))
 
 
 ENGINE_ENV = "PARTRISK_ENGINE"

@@ -220,10 +220,10 @@ def test_row_rules_never_fail_the_blocking_raw_check(tmp_path, base_landing):
     nulls = conn.execute("select count(*) filter (stock is null), count(*) filter (moq is null) "
                          "from raw.offers_digikey").fetchall()[0]
     assert nulls[0] >= 1 and nulls[1] >= 1
-    gate = gates.gate_raw_feed(conn, "raw.offers_digikey", [DAY, other_day])
+    gate = gates.gate_raw_feeds(conn, ["raw.offers_digikey"], [DAY, other_day])["raw.offers_digikey"]
     assert gate.passed, gate.outcome.summary()
     conn.execute("alter table raw.offers_digikey alter stock type varchar")  # a broken contract still blocks
-    gate = gates.gate_raw_feed(conn, "raw.offers_digikey", [DAY, other_day])
+    gate = gates.gate_raw_feeds(conn, ["raw.offers_digikey"], [DAY, other_day])["raw.offers_digikey"]
     assert not gate.passed and "stock_column_type" in [f.column for f in gate.outcome.errors]
 
 
@@ -379,7 +379,7 @@ def test_gx_quarantines_a_currency_the_parser_accepts(tmp_path, base_landing, cl
     shutil.copy(CORPUS / "mouser_currency_without_rate.json", landing / bad)
     conn, result = _load(landing, "mouser", tmp_path / "w.duckdb")
     assert not result.quarantined
-    gate = gates.gate_raw_feed(conn, "raw.offers_mouser", [DAY])
+    gate = gates.gate_raw_feeds(conn, ["raw.offers_mouser"], [DAY])["raw.offers_mouser"]
     assert gate.passed and gate.quarantined_by_rule == {"unknown_currency": 1}
     assert conn.execute("select rule, location, raw_value from quarantine.rows where file_path = ?", [bad]).fetchall() == [
         ("unknown_currency", "$.SearchResults.Parts[2]", "KZT")]

@@ -121,8 +121,8 @@ def test_unknown_currency_code_is_reported_not_dropped():
         ("ABC", None),
     ],
 )
-def test_currency_from_symbol(symbol, iso):
-    assert text.currency_from_symbol(symbol) == iso
+def test_normalize_currency_reads_codes_and_symbols(symbol, iso):
+    assert text.normalize_currency(symbol) == iso
 
 
 def test_iso_currencies():
@@ -228,7 +228,7 @@ def test_helpers_never_raise(value):
     text.parse_lead_time_days(value)
     text.parse_date(value)
     text.parse_bool(value)
-    text.currency_from_symbol(value if isinstance(value, str) else None)
+    text.normalize_currency(value)
 
 
 @settings(max_examples=100, deadline=None)

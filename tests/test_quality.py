@@ -88,7 +88,7 @@ def test_validate_batch_returns_outcome_with_failing_rows(tmp_path):
 def test_clean_raw_feed_passes_and_moves_nothing(loaded):
     conn, dates = loaded
     before = _count(conn, "select count(*) from raw.offers_mouser")
-    result = gates.gate_raw_feed(conn, "raw.offers_mouser", dates)
+    result = gates.gate_raw_feeds(conn, ["raw.offers_mouser"], dates)["raw.offers_mouser"]
     assert result.passed and not result.has_warnings, result.metadata()["failed_expectations"]
     assert result.rows_checked == before and result.rows_quarantined == 0
     assert _count(conn, "select count(*) from raw.offers_mouser") == before
@@ -103,7 +103,7 @@ def test_raw_row_rules_move_rows_to_quarantine(loaded):
     conn.execute("update raw.offers_digikey set currency = 'KZT' where rowid = ?", [rows[1][0]])
     conn.execute("update raw.offers_digikey set mpn_raw = '  ' where rowid = ?", [rows[2][0]])
     conn.execute("update raw.offers_digikey set snapshot_date = snapshot_date + 1 where rowid = ?", [rows[3][0]])
-    result = gates.gate_raw_feed(conn, "raw.offers_digikey", dates)
+    result = gates.gate_raw_feeds(conn, ["raw.offers_digikey"], dates)["raw.offers_digikey"]
     assert result.passed, "row-level failures are quarantined, they do not fail the gate"
     assert result.has_warnings and result.rows_quarantined == 4
     assert result.quarantined_by_rule == {"negative_stock": 1, "unknown_currency": 1, "empty_mpn": 1,
@@ -117,25 +117,25 @@ def test_raw_row_rules_move_rows_to_quarantine(loaded):
     moved = _count(conn, "select sum(rows_quarantined) from raw.load_log where source = 'digikey'")
     assert moved == 4
     # Idempotent: checking again moves nothing more.
-    again = gates.gate_raw_feed(conn, "raw.offers_digikey", dates)
+    again = gates.gate_raw_feeds(conn, ["raw.offers_digikey"], dates)["raw.offers_digikey"]
     assert again.rows_quarantined == 0 and again.passed and not again.has_warnings
 
 
 def test_reloading_the_partition_replaces_gx_quarantine(loaded, base_landing, monkeypatch):
     conn, dates = loaded
     conn.execute("update raw.offers_mouser set stock = -1 where rowid = (select min(rowid) from raw.offers_mouser)")
-    assert gates.gate_raw_feed(conn, "raw.offers_mouser", dates).rows_quarantined == 1
+    assert gates.gate_raw_feeds(conn, ["raw.offers_mouser"], dates)["raw.offers_mouser"].rows_quarantined == 1
     # The files did not change (the row was edited in the warehouse), so only a forced reload re-parses them.
     monkeypatch.setenv("PARTRISK_FORCE_RELOAD", "1")
     raw_load.load_feed_partitions(conn, base_landing, "raw.offers_mouser", ["mouser"], dates)
     assert _count(conn, "select count(*) from quarantine.rows where source = 'mouser'") == 0
-    assert gates.gate_raw_feed(conn, "raw.offers_mouser", dates).rows_quarantined == 0
+    assert gates.gate_raw_feeds(conn, ["raw.offers_mouser"], dates)["raw.offers_mouser"].rows_quarantined == 0
 
 
 def test_raw_contract_break_is_an_error(loaded):
     conn, dates = loaded
     conn.execute("alter table raw.offers_mouser drop column record_path")
-    result = gates.gate_raw_feed(conn, "raw.offers_mouser", dates)
+    result = gates.gate_raw_feeds(conn, ["raw.offers_mouser"], dates)["raw.offers_mouser"]
     assert not result.passed
     assert any(f.expectation == "expect_table_columns_to_match_set" for f in result.outcome.errors)
 
@@ -168,7 +168,7 @@ def test_feed_tables_validated_as_one_batch_keep_their_own_results(loaded):
     conn.execute("delete from raw.offers_mouser where snapshot_date = ?", [dates[-1]])
     volumes = gates.gate_raw_volumes(conn, ["raw.offers_digikey", "raw.offers_mouser"], dates, threshold=0.5)
     for table, result in volumes.items():
-        alone = gates.gate_raw_volume(conn, table, dates, threshold=0.5)
+        alone = gates.gate_raw_volumes(conn, [table], dates, threshold=0.5)[table]
         assert result.rows_checked == alone.rows_checked == len(gates.volume_frame(conn, table, dates)) > 0
         assert result.outcome.summary() == alone.outcome.summary() and result.extra == alone.extra
     assert volumes["raw.offers_mouser"].has_warnings and not volumes["raw.offers_digikey"].has_warnings
@@ -180,16 +180,16 @@ def test_row_count_shrink_is_a_warning_with_a_configurable_threshold(loaded, mon
     keep = _count(conn, "select count(*) from raw.offers_digikey where snapshot_date = ?", [last])
     conn.execute("""delete from raw.offers_digikey where snapshot_date = ? and rowid not in
                     (select rowid from raw.offers_digikey where snapshot_date = ? limit ?)""", [last, last, keep * 4 // 10])
-    result = gates.gate_raw_volume(conn, "raw.offers_digikey", dates)
+    result = gates.gate_raw_volumes(conn, ["raw.offers_digikey"], dates)["raw.offers_digikey"]
     assert result.passed, "a shrink is never an error"
     assert result.has_warnings and result.outcome.warnings[0].column == "ratio_to_median"
     assert [d.split(":")[0] for d in result.extra["days_shrunk"]] == [f"digikey {last}"]
     monkeypatch.setenv(suites.SHRINK_WARN_ENV, "0.7")  # only a shrink over 70% warns now
-    relaxed = gates.gate_raw_volume(conn, "raw.offers_digikey", dates)
+    relaxed = gates.gate_raw_volumes(conn, ["raw.offers_digikey"], dates)["raw.offers_digikey"]
     assert not relaxed.has_warnings and relaxed.extra["threshold"] == 0.7
     monkeypatch.setenv(suites.SHRINK_WARN_ENV, "2")
     with pytest.raises(ValueError, match="PARTRISK_ROWCOUNT_SHRINK_WARN"):
-        gates.gate_raw_volume(conn, "raw.offers_digikey", dates)
+        gates.gate_raw_volumes(conn, ["raw.offers_digikey"], dates)["raw.offers_digikey"]
 
 
 def test_present_state_rows_are_quarantined_by_line(tmp_path):
@@ -270,8 +270,9 @@ def test_features_cover_every_part_listed_that_day(tmp_path):
 
 def test_gates_skip_tables_not_built_yet(tmp_path):
     conn = _conn(tmp_path / "w.duckdb")
-    for result in (gates.gate_raw_feed(conn, "raw.offers_tme", [DAY]), gates.gate_features(conn, [DAY]),
-                   gates.gate_features_coverage(conn, [DAY]), gates.gate_present_state(conn, "on_hand")):
+    for result in (gates.gate_raw_feeds(conn, ["raw.offers_tme"], [DAY])["raw.offers_tme"],
+                   gates.gate_features(conn, [DAY]), gates.gate_features_coverage(conn, [DAY]),
+                   gates.gate_present_state(conn, "on_hand")):
         assert result.passed and result.skipped
 
 

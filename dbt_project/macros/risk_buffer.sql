@@ -29,3 +29,12 @@
             case when {{ break_quantity }} <= {{ quantity }} then -{{ break_quantity }} else {{ break_quantity }} end
     )
 {%- endmacro %}
+
+{#- The priced breaks an offer can be bought at on the run's dates: listed within var risk_offer_carry_days
+    days before each date, as the offers themselves. -#}
+{% macro risk_carried_price_breaks() -%}
+    select snapshot_date, source, distributor, sku, quantity, unit_price_usd
+    from {{ ref('stg_feeds__price_breaks') }}
+    where unit_price_usd is not null and quantity is not null
+        and {{ snapshot_window(lookback_days=risk_setting('risk_offer_carry_days')) }}
+{%- endmacro %}

@@ -7,3 +7,14 @@
     {%- endif -%}
     {{ return(var(name)) }}
 {%- endmacro %}
+
+{#- One row from a settings seed that keeps a setting per row (name_column, value_column): a column per
+    setting. `settings` maps each name to its column (a list keeps the names). -#}
+{% macro risk_settings_row(seed, name_column, value_column, settings) -%}
+    select
+    {%- for name in settings %}
+        max(case when {{ name_column }} = '{{ name }}' then {{ value_column }} end)
+            as {{ settings[name] if settings is mapping else name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ ref(seed) }}
+{%- endmacro %}

@@ -8,6 +8,7 @@ is attached read-only; every other relation those views read is a view onto it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -110,11 +111,7 @@ class BomCheck:
     problems: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for line in self.lines:
-            key = line.band() if line.matched else "unmatched"
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+        return dict(Counter(line.band() if line.matched else "unmatched" for line in self.lines))
 
     def render(self) -> str:
         matched = sum(line.matched for line in self.lines)

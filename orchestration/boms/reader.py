@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ..feeds.text import clean_str
 from ..partkey import canonical_manufacturer, distributor_sku_kind, manufacturer_key, normalize_mpn
 from .columns import OVERRIDE_ROLE_NAMES, PART_ROLES, ROLES, assign_roles, header_role_scores
 from .designators import expand_designators
@@ -61,13 +62,6 @@ def load_override(path: Path) -> dict | None:
                 raise BomFormatError(f"{cand}: unknown override keys {sorted(unknown)}; allowed {sorted(_OVERRIDE_KEYS)}")
             return data
     return None
-
-
-def _clean(cell: str | None) -> str | None:
-    if cell is None:
-        return None
-    t = cell.strip()
-    return t or None
 
 
 def _header_score(cells: Sequence[str]) -> float:
@@ -189,7 +183,7 @@ def _build_row(raw: RawRow, cells: list[str], roles: dict[str, int], has_mpn_col
                repaired: str | None) -> _Row:
     def get(role: str) -> str | None:
         i = roles.get(role)
-        return _clean(cells[i]) if i is not None and i < len(cells) else None
+        return clean_str(cells[i]) if i is not None and i < len(cells) else None
 
     problems: list[str] = [repaired] if repaired else []
     refs = expand_designators(get("designators"))

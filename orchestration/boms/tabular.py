@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from orchestration.csvfile import CsvFileError, RawRow, read_rows
-from orchestration.settings import env_number
+from orchestration.settings import env_bytes
 
 from .records import BomFormatError
 
@@ -20,11 +20,6 @@ __all__ = ["RawRow", "Table", "read_table"]
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 MAX_WORKBOOK_BYTES_ENV = "PARTRISK_MAX_WORKBOOK_BYTES"
 DEFAULT_MAX_WORKBOOK_BYTES = 200 * 1024 * 1024  # uncompressed: a BOM workbook is a few MB at most
-
-
-def max_workbook_bytes() -> int:
-    """The limit on a workbook's uncompressed size: env PARTRISK_MAX_WORKBOOK_BYTES, else 200 MB."""
-    return env_number(MAX_WORKBOOK_BYTES_ENV, DEFAULT_MAX_WORKBOOK_BYTES, "an integer number of bytes")
 
 
 def _check_unpacked_size(path: Path) -> None:
@@ -36,7 +31,7 @@ def _check_unpacked_size(path: Path) -> None:
         return
     with zipfile.ZipFile(path) as archive:
         size = sum(info.file_size for info in archive.infolist())
-    limit = max_workbook_bytes()
+    limit = env_bytes(MAX_WORKBOOK_BYTES_ENV, DEFAULT_MAX_WORKBOOK_BYTES)
     if size > limit:
         raise BomFormatError(f"{path}: workbook expands to {size / 1048576:.0f} MB, over the "
                              f"{limit / 1048576:.0f} MB limit ({MAX_WORKBOOK_BYTES_ENV})")

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from ..feeds.text import clean_str
+
 __all__ = [
     "dnp_marker",
     "extract_distributor_ref",
@@ -182,10 +184,8 @@ def extract_distributor_ref(text: str | None) -> tuple[str, str] | None:
 
 def extract_mpn_from_text(text: str | None) -> str | None:
     """An MPN found in a free-text part designation, or None (rules in the module docstring)."""
-    if text is None:
-        return None
-    t = str(text).strip()
-    if not t:
+    t = clean_str(text)
+    if t is None:
         return None
     mark, inner = dnp_marker(t)
     if mark is not None and inner is not None and inner != t:

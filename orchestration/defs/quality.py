@@ -69,21 +69,14 @@ def to_check_result(result: gates.GateResult, *, check_name: str, asset_key: dg.
                     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
     """Failed with `severity` when an error-severity expectation failed; WARN for warnings or quarantined rows."""
     metadata = result.metadata()
-    for key in ("gx_result", "failed_expectations", "quarantined_by_rule"):
-        metadata[key] = dg.MetadataValue.json(metadata.get(key) or ({} if key != "failed_expectations" else []))
-    if "statistics" in metadata:
-        metadata["statistics"] = dg.MetadataValue.json(metadata["statistics"])
-    for key, value in list(metadata.items()):
-        if isinstance(value, list):
-            metadata[key] = dg.MetadataValue.json(value)
-    if not result.passed:
-        passed = False
-    elif result.has_warnings:
-        passed, severity = False, dg.AssetCheckSeverity.WARN
-    else:
-        passed = True
-    return dg.AssetCheckResult(check_name=check_name, asset_key=asset_key, passed=passed, severity=severity,
-                               metadata=metadata)
+    for key, empty in (("gx_result", {}), ("failed_expectations", []), ("quarantined_by_rule", {})):
+        metadata[key] = metadata.get(key) or empty
+    metadata = {key: dg.MetadataValue.json(value) if isinstance(value, list | dict) else value
+                for key, value in metadata.items()}
+    if result.passed and result.has_warnings:
+        severity = dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckResult(check_name=check_name, asset_key=asset_key, passed=result.passed and not result.has_warnings,
+                               severity=severity, metadata=metadata)
 
 
 def _description(asset_key: dg.AssetKey, check: str, what: str) -> str:

@@ -7,6 +7,7 @@ On the Spark engine (PARTRISK_ENGINE=spark) each asset also lands the tables it 
 lake the dbt sources read there (orchestration/spark/lake.py).
 """
 
+from collections import Counter
 from datetime import date
 
 import dagster as dg
@@ -62,13 +63,11 @@ def _feed_check_results(asset_key: dg.AssetKey, result: raw_load.LoadResult):
                   "failures": dg.MetadataValue.md("\n".join(f"- `{f.file_path}`: {f.reason}" for f in failed[:100]) or "none")},
     )
     quarantined = result.quarantined
-    rules: dict[str, int] = {}
-    for row in quarantined:
-        rules[row["rule"]] = rules.get(row["rule"], 0) + 1
+    rules = Counter(row["rule"] for row in quarantined)
     yield dg.AssetCheckResult(
         check_name=NO_QUARANTINE_CHECK, asset_key=asset_key, passed=not quarantined,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"rows_quarantined": len(quarantined), "rules": dg.MetadataValue.json(rules)},
+        metadata={"rows_quarantined": len(quarantined), "rules": dg.MetadataValue.json(dict(rules))},
     )
 
 

@@ -91,9 +91,7 @@ def record_unpublished_run(instance, run_id: str, warehouse_path=None, *, messag
             message = ("blocking check(s) failed: " + ", ".join(blocking)) if blocking else \
                 "the run failed before the publish step (see the failed steps in Dagster)"
         serving.record_refresh(conn, serving.RefreshRecord(
-            run_id, status, started_at=run_started_at(instance, run_id),
-            snapshot_first=snapshot_range[0] if snapshot_range else None,
-            snapshot_last=snapshot_range[1] if snapshot_range else None,
+            run_id, status, started_at=run_started_at(instance, run_id), snapshot_range=snapshot_range,
             failed_checks=errors, failed_inputs=failed_inputs(conn, snapshot_range), message=message))
     return status
 
@@ -116,8 +114,7 @@ def build_serving_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             if blocking:
                 serving.record_refresh(conn, serving.RefreshRecord(
                     run_id, "blocked", started_at=run_started_at(context.instance, run_id),
-                    snapshot_first=snapshot_range[0] if snapshot_range else None,
-                    snapshot_last=snapshot_range[1] if snapshot_range else None,
+                    snapshot_range=snapshot_range,
                     failed_checks=errors, failed_inputs=inputs,
                     message="blocking check(s) failed: " + ", ".join(blocking)))
                 raise dg.Failure(description="not published: blocking check(s) failed: " + ", ".join(blocking),

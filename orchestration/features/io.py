@@ -17,7 +17,7 @@ from orchestration.features.part_trends import (
     REFERENCE_WINDOW_DAYS,
     required_input_window,
 )
-from orchestration.warehouse.connection import transaction
+from orchestration.warehouse.connection import table_exists, transaction
 
 OFFERS_RELATION = "staging.stg_feeds__offers"
 PRICE_BREAKS_RELATION = "staging.stg_feeds__price_breaks"
@@ -62,15 +62,6 @@ class FeatureInputs(NamedTuple):
     rows_read: int  # offers + price breaks (+ demand) rows fetched: constant per night, whatever the history
 
 
-def _relation_exists(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    schema, name = relation.split(".", 1)
-    found = conn.sql(
-        "select count(*) from information_schema.tables where table_schema = $1 and table_name = $2",
-        params=[schema, name],
-    ).fetchall()
-    return found[0][0] > 0
-
-
 def _read_window(
     conn: duckdb.DuckDBPyConnection, relation: str, columns: list[str], first: date, last: date
 ) -> pl.DataFrame:
@@ -89,7 +80,7 @@ def read_inputs(
     price_breaks = _read_window(conn, PRICE_BREAKS_RELATION, PRICE_BREAK_COLUMNS, first, last)
     rows_read = offers.height + price_breaks.height
     demand = None
-    if _relation_exists(conn, DEMAND_RELATION):
+    if table_exists(conn, *DEMAND_RELATION.split(".", 1)):
         demand_df = pl.from_arrow(
             conn.sql(f"select {', '.join(DEMAND_COLUMNS)} from {DEMAND_RELATION}").to_arrow_table()
         )

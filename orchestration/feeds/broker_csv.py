@@ -69,7 +69,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError, field_validator, model_validator
 
 from orchestration.csvfile import guess_encoding
-from orchestration.settings import env_number
+from orchestration.settings import env_bytes
 
 from . import rules, text
 from .records import OFFER_SCHEMA, FeedFileError, QuarantinedRow
@@ -80,9 +80,6 @@ DEFAULT_MAX_CSV_BYTES = 1024 * 1024 * 1024  # what a .csv.gz may expand to
 MAX_CSV_LINE_ENV = "PARTRISK_MAX_CSV_LINE_BYTES"
 DEFAULT_MAX_CSV_LINE = 1024 * 1024  # a physical line; the csv module's field limit is 128 KiB
 
-
-def _env_bytes(name: str, default: int) -> int:
-    return env_number(name, default, "an integer number of bytes")
 _COLUMN_FIELDS = frozenset(
     "sku mpn_raw manufacturer_raw stock lead_time moq order_multiple packaging lifecycle_raw last_buy_date "
     "currency description category_raw distributor distributor_country is_broker is_authorized".split()
@@ -278,7 +275,7 @@ def _prepare(path: Path, mapping: BrokerMapping, tmpdir: str, file_path: str) ->
         return path
     out = Path(tmpdir) / (path.name.removesuffix(".gz") + ".utf8.csv")
     decoder = codecs.getincrementaldecoder(mapping.encoding)(errors="strict")
-    limit, unpacked = _env_bytes(MAX_CSV_BYTES_ENV, DEFAULT_MAX_CSV_BYTES), 0
+    limit, unpacked = env_bytes(MAX_CSV_BYTES_ENV, DEFAULT_MAX_CSV_BYTES), 0
     try:
         with opener(path, "rb") as src, open(out, "wb") as dst:
             while chunk := src.read(1 << 20):
@@ -434,7 +431,7 @@ def _csv_batches(
 
 def _bounded_lines(handle, file_path: str) -> Iterable[str]:
     """The file's physical lines, each read with a bound, so one endless line never fills memory."""
-    limit = _env_bytes(MAX_CSV_LINE_ENV, DEFAULT_MAX_CSV_LINE)
+    limit = env_bytes(MAX_CSV_LINE_ENV, DEFAULT_MAX_CSV_LINE)
     number = 0
     while line := handle.readline(limit + 1):
         number += 1

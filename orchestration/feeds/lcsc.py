@@ -56,7 +56,7 @@ def records(payload: dict, raw: RawRecords) -> None:
     for order, (path, p) in enumerate(products):
         currency = (
             text.clean_str(p.get("currencyType") or result.get("currencyType"))
-            or text.currency_from_symbol(p.get("currencySymbol") or result.get("currencySymbol"))
+            or text.normalize_currency(p.get("currencySymbol") or result.get("currencySymbol"))
             or "USD"
         )
         category = " > ".join(

@@ -28,7 +28,7 @@ import polars as pl
 
 from orchestration.csvfile import guess_encoding
 from orchestration.landing import outside_landing
-from orchestration.settings import env_number
+from orchestration.settings import env_bytes
 
 from . import broker_csv, common, digikey, lcsc, mouser, nexar, tme
 from .records import FailedFile, FeedFileError, QuarantinedRow, SnapshotParse
@@ -45,10 +45,6 @@ MAPPING_FILE = "mapping.yml"
 FOLDERS_PER_READ = 32
 DEFAULT_MAX_JSON_BYTES = 100 * 1024 * 1024
 MAX_JSON_BYTES_ENV = "PARTRISK_MAX_JSON_BYTES"
-
-
-def _env_max_json_bytes() -> int:
-    return env_number(MAX_JSON_BYTES_ENV, DEFAULT_MAX_JSON_BYTES, "an integer number of bytes")
 
 
 def _mapping_path(folder: Path) -> Path | None:
@@ -217,7 +213,7 @@ def parse_snapshot(
         raise ValueError(
             f"unknown feed source {source!r}: not in registry.SOURCES ({', '.join(SOURCES)}) and no {MAPPING_FILE}"
         )
-    limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
+    limit = max_json_bytes if max_json_bytes is not None else env_bytes(MAX_JSON_BYTES_ENV, DEFAULT_MAX_JSON_BYTES)
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     _parse_with_rules(source, _accept_files(source, snapshot_files(folder), root, result), snapshot_date, limit, result)
     return result
@@ -249,7 +245,7 @@ def parse_snapshots(
     read_folder = getattr(module, "read_folder", None)
     if read_folder is None or len(folders) < 2 or any(_mapping_path(f) is not None for f in folders):
         return [parse_snapshot(source, f, None, landing_root, max_json_bytes=max_json_bytes) for f in folders]
-    limit = max_json_bytes if max_json_bytes is not None else _env_max_json_bytes()
+    limit = max_json_bytes if max_json_bytes is not None else env_bytes(MAX_JSON_BYTES_ENV, DEFAULT_MAX_JSON_BYTES)
     results, accepted, dates, folder_of = [], [], [], {}
     for i, folder in enumerate(folders):
         root = Path(landing_root) if landing_root is not None else _default_landing_root(folder)

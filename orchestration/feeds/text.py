@@ -191,20 +191,8 @@ def _integer_from_token(token: str) -> int | None:
     return None
 
 
-def currency_from_symbol(symbol: str | None) -> str | None:
-    """ISO code for a currency symbol or code ("$" -> USD, "€" -> EUR, "eur" -> EUR); None if unknown."""
-    if symbol is None:
-        return None
-    s = symbol.strip()
-    if not s:
-        return None
-    if s in _CURRENCY_SYMBOLS:
-        return _CURRENCY_SYMBOLS[s]
-    return normalize_currency(s)
-
-
 def normalize_currency(code: object) -> str | None:
-    """Upper-cased ISO 4217 code if known (aliases RMB/YEN/EURO accepted), else None."""
+    """Upper-cased ISO 4217 code of a code or symbol ("eur" -> EUR, "RMB" -> CNY, "€" -> EUR), else None."""
     text = clean_str(code)
     if text is None:
         return None

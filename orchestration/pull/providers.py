@@ -56,6 +56,7 @@ class AuthError(Exception):
 class Provider:
     source = ""
     batch_size = 1
+    credential_prefix = ""  # set for OAuth providers: <prefix>_CLIENT_ID and <prefix>_CLIENT_SECRET
 
     def __init__(self, credentials: Credentials, tokens: TokenCache, redactor: Redactor,
                  environ: dict[str, str] | None = None) -> None:
@@ -72,13 +73,19 @@ class Provider:
 
     def renew(self, client: httpx.Client) -> None:
         """Forget the cached token; the next request fetches a new one."""
+        if self.credential_prefix:
+            self.tokens.drop(self.source, self.credentials.get(f"{self.credential_prefix}_CLIENT_ID"))
 
-    def _token(self, client: httpx.Client, token_url: str, client_id: str, form: dict[str, str]) -> str:
+    def _token(self, client: httpx.Client, token_url: str, **form: str) -> str:
+        """An OAuth client-credentials token: the cached one while it lasts, else a new one from token_url."""
+        client_id = self.credentials.get(f"{self.credential_prefix}_CLIENT_ID")
         cached = self.tokens.get(self.source, client_id)
         if cached is not None:
             self.redactor.add(cached.access_token)
             return cached.access_token
-        response = client.post(token_url, data=form)
+        response = client.post(token_url, data={
+            "client_id": client_id, "client_secret": self.credentials.get(f"{self.credential_prefix}_CLIENT_SECRET"),
+            "grant_type": "client_credentials", **form})
         if response.status_code != 200:
             raise AuthError(f"{self.source} token endpoint answered HTTP {response.status_code}: "
                             f"{self.redactor(_error_text(response))}")
@@ -106,26 +113,18 @@ class DigiKey(Provider):
 
     source = "digikey"
     batch_size = 1
+    credential_prefix = "DIGIKEY"
 
     @property
     def base(self) -> str:
         return url("PARTRISK_DIGIKEY_API_URL", self.environ)
-
-    def _access_token(self, client: httpx.Client) -> str:
-        client_id = self.credentials.get("DIGIKEY_CLIENT_ID")
-        return self._token(client, f"{self.base}/v1/oauth2/token", client_id, {
-            "client_id": client_id, "client_secret": self.credentials.get("DIGIKEY_CLIENT_SECRET"),
-            "grant_type": "client_credentials"})
-
-    def renew(self, client: httpx.Client) -> None:
-        self.tokens.drop(self.source, self.credentials.get("DIGIKEY_CLIENT_ID"))
 
     def request(self, client: httpx.Client, parts: list[WatchedPart]) -> httpx.Request:
         (part,) = parts
         return client.build_request(
             "POST", f"{self.base}/products/v4/search/keyword",
             json={"Keywords": part.query, "Limit": 10, "Offset": 0},
-            headers={"Authorization": f"Bearer {self._access_token(client)}",
+            headers={"Authorization": f"Bearer {self._token(client, f'{self.base}/v1/oauth2/token')}",
                      "X-DIGIKEY-Client-Id": self.credentials.get("DIGIKEY_CLIENT_ID"),
                      "X-DIGIKEY-Locale-Site": "US", "X-DIGIKEY-Locale-Language": "en",
                      "X-DIGIKEY-Locale-Currency": "USD"})
@@ -217,15 +216,7 @@ class Nexar(Provider):
 
     source = "nexar"
     batch_size = 20
-
-    def _access_token(self, client: httpx.Client) -> str:
-        client_id = self.credentials.get("NEXAR_CLIENT_ID")
-        return self._token(client, url("PARTRISK_NEXAR_TOKEN_URL", self.environ), client_id, {
-            "client_id": client_id, "client_secret": self.credentials.get("NEXAR_CLIENT_SECRET"),
-            "grant_type": "client_credentials", "scope": "supply.domain"})
-
-    def renew(self, client: httpx.Client) -> None:
-        self.tokens.drop(self.source, self.credentials.get("NEXAR_CLIENT_ID"))
+    credential_prefix = "NEXAR"
 
     def request(self, client: httpx.Client, parts: list[WatchedPart]) -> httpx.Request:
         queries = [{"mpn": p.query, "manufacturer": p.manufacturer_raw or p.manufacturer, "limit": 1,
@@ -233,7 +224,8 @@ class Nexar(Provider):
         return client.build_request(
             "POST", f"{url('PARTRISK_NEXAR_API_URL', self.environ)}/graphql",
             json={"query": NEXAR_QUERY, "variables": {"queries": queries}},
-            headers={"Authorization": f"Bearer {self._access_token(client)}"})
+            headers={"Authorization": "Bearer " + self._token(
+                client, url("PARTRISK_NEXAR_TOKEN_URL", self.environ), scope="supply.domain")})
 
     def verdict(self, response: httpx.Response) -> Verdict:
         status = response.status_code

@@ -88,10 +88,6 @@ class PullReport:
         return "\n".join([head, *(r.render() for r in self.results)])
 
 
-def token_cache(dagster_home: Path) -> TokenCache:
-    return TokenCache(Path(dagster_home) / TOKEN_FOLDER)
-
-
 def watched_parts(conn: duckdb.DuckDBPyConnection) -> pa.Table:
     """The watchlist keyed like the warehouse: (mpn, manufacturer, mpn_raw, manufacturer_raw), one row a part.
 
@@ -259,7 +255,7 @@ def _pull_source(conn, landing: Path, source: str, tonight: date, policy: PullPo
     if dry_run:
         note = f"no credentials ({', '.join(missing)} not set): a real pull would skip {source}" if credentials is None else ""
         return SourceResult(source, "planned", note, plan)
-    provider = provider_class(credentials, token_cache(dagster_home), redactor, environ)
+    provider = provider_class(credentials, TokenCache(Path(dagster_home) / TOKEN_FOLDER), redactor, environ)
     limiter = http.RateLimiter(quota.calls_per_minute, rate_period_seconds, clock=monotonic, sleep=sleep)
     log = _Log(conn, str(uuid.uuid4()), source, tonight, clock)
     result = SourceResult(source, "pulled", plan=plan)

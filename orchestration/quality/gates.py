@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -57,10 +58,6 @@ class GateResult:
         return meta
 
 
-def _frame(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
-    return conn.execute(sql, params or []).df()
-
-
 def _window(dates: list[date]) -> list[date]:
     return [min(dates), max(dates)]
 
@@ -76,10 +73,6 @@ def known_currencies(conn: duckdb.DuckDBPyConnection) -> list[str]:
         known |= {r[0].strip().upper() for r in conn.execute(
             "select distinct currency from raw.fx_rates where currency is not null").fetchall()}
     return sorted(known)
-
-
-def _validate(stage: str, name: str, frame, suite) -> ValidationOutcome:
-    return validate_batch(stage, name, frame, suite)
 
 
 # ----------------------------------------------------------------------------------------------- raw
@@ -98,11 +91,7 @@ def _quarantine_failures(outcome: ValidationOutcome, frame, make_row) -> list[Qu
 
 
 def _raw_value(record, failure) -> str | None:
-    column = None
-    for candidate in (failure.raw_column, failure.column):
-        if candidate and candidate in record.index:
-            column = candidate
-            break
+    column = next((c for c in (failure.raw_column, failure.column) if c and c in record.index), None)
     if column is None:
         return None
     value = record[column]
@@ -120,8 +109,7 @@ def _finish_raw(result: GateResult, table: str, conn, frame, outcome, make_row) 
     """Move the failing rows, then report the gate as passed for what remains (a WARN when rows moved)."""
     moved = _quarantine_failures(outcome, frame, make_row)
     result.rows_quarantined = move_to_quarantine(conn, table, moved)
-    for row in moved:
-        result.quarantined_by_rule[row.rule] = result.quarantined_by_rule.get(row.rule, 0) + 1
+    result.quarantined_by_rule = dict(Counter(row.rule for row in moved))
     # A row-level failure is resolved by the move; only table-level errors (contract, types) remain errors.
     remaining = [f for f in outcome.failed_expectations if not (f.row_level and f.row_ids)]
     outcome.passed = not any(f.severity == "error" for f in remaining)
@@ -143,7 +131,7 @@ def _feed_frame(conn: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
                list_filter(list_transform(price_breaks, lambda b: b.currency),
                            lambda c: not list_contains(?::varchar[], c))[1] as break_currency
         from {table} where snapshot_date between ? and ?"""
-    frame = _frame(conn, sql, [currencies, *_window(dates)])
+    frame = conn.execute(sql, [currencies, *_window(dates)]).df()
     # The type contract is the warehouse column's type: pandas turns an integer column with a null (a
     # negative stock nulled by its row rule, a mapping without MOQ) into floats.
     for column in suites.TYPED_FEED_COLUMNS:
@@ -153,13 +141,9 @@ def _feed_frame(conn: duckdb.DuckDBPyConnection, table: str, types: dict[str, st
     return frame
 
 
-def gate_raw_feed(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date]) -> GateResult:
-    """raw.offers_<source> for the run's dates: contract, types and row rules; failing rows quarantined."""
-    return gate_raw_feeds(conn, [table], dates)[table]
-
-
 def gate_raw_feeds(conn: duckdb.DuckDBPyConnection, tables: list[str], dates: list[date]) -> dict[str, GateResult]:
-    """Every raw.offers_<source> table of the run, validated as one batch: one GX run, a result per table.
+    """Every raw.offers_<source> table of the run (contract, types and row rules; failing rows quarantined),
+    validated as one batch: one GX run, a result per table.
 
     Tables whose columns have the same types share a batch (the loader gives every feed the same
     schema); a table that breaks the contract differs, so it is validated alone and fails alone.
@@ -184,7 +168,7 @@ def gate_raw_feeds(conn: duckdb.DuckDBPyConnection, tables: list[str], dates: li
         batch_name = next(iter(frames)).split(".")[-1] if len(frames) == 1 else "offers"
         suite = suites.raw_feed_suite(batch_name.removeprefix("offers_"), currencies, day_names)
         batch, owners = _one_batch(frames)
-        for table, outcome in _split_outcome(_validate("raw", batch_name, batch, suite), batch, owners).items():
+        for table, outcome in _split_outcome(validate_batch("raw", batch_name, batch, suite), batch, owners).items():
             frame, result = frames[table], results[table]
             result.rows_checked, result.outcome = len(frame), outcome
 
@@ -292,15 +276,10 @@ def volume_frame(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date])
                                                        "trailing_days", "ratio_to_median"])
 
 
-def gate_raw_volume(conn: duckdb.DuckDBPyConnection, table: str, dates: list[date],
-                    threshold: float | None = None) -> GateResult:
-    """Row count per source and day against the trailing 7-day median: a shrink over the threshold is a WARN."""
-    return gate_raw_volumes(conn, [table], dates, threshold)[table]
-
-
 def gate_raw_volumes(conn: duckdb.DuckDBPyConnection, tables: list[str], dates: list[date],
                      threshold: float | None = None) -> dict[str, GateResult]:
-    """gate_raw_volume for every feed table, validated as one batch (one GX run), a result per table."""
+    """Row count per source and day of every feed table against its trailing 7-day median: a shrink over the
+    threshold is a WARN. One batch (one GX run), a result per table."""
     from orchestration.quality import suites  # GX loads on first use, not with the definitions
 
     threshold = suites.shrink_threshold() if threshold is None else threshold
@@ -319,7 +298,7 @@ def gate_raw_volumes(conn: duckdb.DuckDBPyConnection, tables: list[str], dates: 
             f"{r.source} {r.snapshot_date}: {r.rows} rows vs median {r.trailing_median:g}" for r in shrunk.itertuples()]}
     if frames:
         batch, owners = _one_batch(frames)
-        outcome = _validate("raw", "volume", batch, suites.raw_volume_suite(threshold))
+        outcome = validate_batch("raw", "volume", batch, suites.raw_volume_suite(threshold))
         for table, own in _split_outcome(outcome, batch, owners).items():
             results[table].outcome = own
     return results
@@ -360,7 +339,7 @@ def gate_present_state(conn: duckdb.DuckDBPyConnection, table: str) -> GateResul
     select_cols = ", ".join(c for c in columns if c != "loaded_at")
     line = "line_number" if "line_number" in columns and table != "bom_lines" else None
     location = f"'line ' || {line}" if line else ("'line ' || source_row" if "source_row" in columns else "null")
-    frame = _frame(conn, f"select rowid as {ROW_ID}, {select_cols}, {location} as _location{extra} from raw.{table}")
+    frame = conn.execute(f"select rowid as {ROW_ID}, {select_cols}, {location} as _location{extra} from raw.{table}").df()
     files = sorted({f for f in frame["file_path"].dropna().unique()}) if "file_path" in frame else []
     for file_path in files or [None]:
         clear_present_state(conn, f"raw.{table}", source, file_path)
@@ -374,7 +353,7 @@ def gate_present_state(conn: duckdb.DuckDBPyConnection, table: str) -> GateResul
         suite = suites.raw_fx_rates_suite(ISO_CURRENCIES)
     else:
         suite = suites.build_suite("raw", suite_name)
-    outcome = _validate("raw", suite_name, frame, suite)
+    outcome = validate_batch("raw", suite_name, frame, suite)
     result.outcome = outcome
 
     def make_row(rowid, record, failure):
@@ -398,12 +377,12 @@ def gate_features(conn: duckdb.DuckDBPyConnection, dates: list[date]) -> GateRes
                            where table_schema = 'features' and table_name = 'part_trends_daily'""").fetchall()
     floats = [c for c, t in cols if t in ("DOUBLE", "FLOAT", "REAL")]
     nonfinite = ", ".join(f"case when not isfinite({c}) then '{c}' end" for c in floats) or "null"
-    frame = _frame(conn, f"""
+    frame = conn.execute(f"""
         select * replace (cast(snapshot_date as varchar) as snapshot_date),
                nullif(concat_ws(',', {nonfinite}), '') as nonfinite_columns
-        from features.part_trends_daily where snapshot_date between ? and ?""", _window(dates))
+        from features.part_trends_daily where snapshot_date between ? and ?""", _window(dates)).df()
     result.rows_checked = len(frame)
-    result.outcome = _validate("features", "part_trends_daily", frame, suites.features_suite(frame.columns))
+    result.outcome = validate_batch("features", "part_trends_daily", frame, suites.features_suite(frame.columns))
     return result
 
 
@@ -414,7 +393,7 @@ def gate_features_coverage(conn: duckdb.DuckDBPyConnection, dates: list[date]) -
     if not (table_exists(conn, "features", "part_trends_daily") and table_exists(conn, "staging", "stg_feeds__offers")):
         result.skipped = "features or staging not built yet"
         return result
-    frame = _frame(conn, """
+    frame = conn.execute("""
         with listed as (
             select distinct snapshot_date, mpn, manufacturer from staging.stg_feeds__offers
             where snapshot_date between $1 and $2 and mpn is not null
@@ -437,10 +416,10 @@ def gate_features_coverage(conn: duckdb.DuckDBPyConnection, dates: list[date]) -
         from per_day
         full join totals on totals.snapshot_date = per_day.snapshot_date
         left join matched on matched.snapshot_date = per_day.snapshot_date
-        order by 1""", _window(dates))
+        order by 1""", _window(dates)).df()
     result.rows_checked = len(frame)
     if frame.empty:
         result.skipped = "no listed parts in the run's dates"
         return result
-    result.outcome = _validate("features", "coverage", frame, suites.features_coverage_suite())
+    result.outcome = validate_batch("features", "coverage", frame, suites.features_coverage_suite())
     return result

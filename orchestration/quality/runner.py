@@ -82,21 +82,17 @@ def _jsonable(value: Any) -> Any:
         return str(value)
 
 
-def quality_root() -> Path:
-    return settings.quality_dir()
-
-
 def quality_report_path(root: Path | None = None) -> Path:
     from orchestration.quality.report import report_path
 
-    return report_path((root or quality_root()).resolve())
+    return report_path((root or settings.quality_dir()).resolve())
 
 
 def get_context(root: Path | None = None):
     """The GX file context under the quality directory (one per process and directory)."""
     settings.apply_telemetry_off()
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
-    root = (root or quality_root()).resolve()
+    root = (root or settings.quality_dir()).resolve()
     with _lock:
         if root not in _contexts:
             import great_expectations as gx
@@ -191,21 +187,18 @@ def _compact_result(result) -> dict:
     for item in data.get("results", []):
         res = item.get("result") or {}
         for key in ("unexpected_list", "unexpected_index_list", "partial_unexpected_index_list",
-                    "partial_unexpected_counts", "unexpected_index_query"):
-            if key in res:
-                value = res[key]
-                res[key] = value[:20] if isinstance(value, list) else value
-        if isinstance(res.get("partial_unexpected_list"), list):
-            res["partial_unexpected_list"] = res["partial_unexpected_list"][:20]
+                    "partial_unexpected_counts", "unexpected_index_query", "partial_unexpected_list"):
+            if isinstance(res.get(key), list):
+                res[key] = res[key][:20]
     return _jsonable(data)
 
 
 def build_quality_report(root: Path | None = None) -> Path:
     """Prune old validation results and (re)write the offline HTML quality report; returns its path."""
-    from orchestration.quality.report import build_report
+    from orchestration.quality.report import build_report, validations_dir
 
-    root = (root or quality_root()).resolve()
-    _prune_results(root / "gx" / "uncommitted" / "validations")
+    root = (root or settings.quality_dir()).resolve()
+    _prune_results(validations_dir(root))
     with _lock:
         return build_report(root)
 

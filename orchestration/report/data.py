@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from orchestration.warehouse.connection import table_exists
+
 BANDS = ("Low", "Medium", "High", "Critical")
 TREND_DAYS = 90
 SUB_SCORES = ("sourcing", "availability_trend", "price_trend", "lead_time", "lifecycle", "geography",
@@ -37,12 +39,7 @@ class ReportData:
 
 def find_table(conn: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """`schema.name` of a serving table, or None when the copy does not have it."""
-    for schema in SCHEMAS:
-        found = conn.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                             [schema, name]).fetchall()[0][0]
-        if found:
-            return f"{schema}.{name}"
-    return None
+    return next((f"{schema}.{name}" for schema in SCHEMAS if table_exists(conn, schema, name)), None)
 
 
 def read_table(conn: duckdb.DuckDBPyConnection, name: str, where: str = "") -> pl.DataFrame | None:
@@ -113,8 +110,7 @@ def quarantine_counts(warehouse_path: Path | None) -> tuple[pl.DataFrame | None,
         return None, "not available: no warehouse given"
     try:
         with duckdb.connect(str(warehouse_path), read_only=True) as conn:
-            if not conn.execute("select count(*) from information_schema.tables "
-                                "where table_schema = 'quarantine' and table_name = 'rows'").fetchall()[0][0]:
+            if not table_exists(conn, "quarantine", "rows"):
                 return None, "not available: the warehouse has no quarantine table"
             frame = conn.sql("select source, rule, count(*) as rows, count(distinct file_path) as files "
                              "from quarantine.rows group by source, rule order by rows desc").pl()

@@ -124,9 +124,7 @@ def mirror_views(conn: duckdb.DuckDBPyConnection, spark_dir: Path, schemas: tupl
     mirrored = []
     for schema in schemas:
         conn.execute(f'create schema if not exists "{schema}"')
-        tables = {name for (name,) in conn.execute(
-            "select table_name from duckdb_tables() where schema_name = ? and database_name = current_database()",
-            [schema]).fetchall()}
+        tables = set(_tables(conn, schema))
         for table, folder in spark_table_folders(spark_dir, schema).items():
             if table in tables:
                 continue
@@ -178,6 +176,6 @@ def register_table(spark, schema: str, folder: Path) -> str:
     spark.sql(f"drop table if exists {name}")
     # Spark infers the schema and the snapshot_date partitions from the folder layout.
     spark.sql(f"create table {name} using parquet location '{folder.resolve()}'")
-    if any(p.name.startswith(f"{PARTITION_COLUMN}=") for p in folder.iterdir()):
+    if _partition_folders(folder):
         spark.sql(f"msck repair table {name}")
     return name

@@ -7,6 +7,7 @@ clear error naming the file and the columns found; a missing optional file loads
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from orchestration.csvfile import CsvFileError, read_rows
 from orchestration.partkey import AliasCycleError, resolve_aliases
 from orchestration.policy import POLICY_FILE, PlanPolicy, load_policy, policy_table
 from orchestration.warehouse.connection import transaction
-from orchestration.warehouse.raw_load import add_part_keys, now_utc, replace_rows
+from orchestration.warehouse.raw_load import add_part_keys, ensure_log_tables, now_utc, replace_rows
 
 
 class LandingFileError(ValueError):
@@ -206,8 +207,6 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
     A BOM that cannot be read is a report row with status `failed` and its reason; the other BOMs
     load. Returns (reports, failures).
     """
-    import json
-
     from orchestration.boms import BomFormatError, bom_lines_to_arrow, load_override, read_bom
 
     line_tables: list[pa.Table] = []
@@ -239,8 +238,6 @@ def load_boms(conn: duckdb.DuckDBPyConnection, landing: Path) -> tuple[list[dict
         ("product", pa.string()), ("file_path", pa.string()), ("status", pa.string()), ("reason", pa.string()),
         ("report_json", pa.string())]))
     replace_table(conn, "raw.bom_files", report_table, loaded_at)
-    from orchestration.warehouse.raw_load import ensure_log_tables
-
     ensure_log_tables(conn)
     conn.execute("delete from raw.load_log where source = 'boms' and snapshot_date is null")
     for report in reports:
@@ -271,8 +268,6 @@ def log_present_state_load(
     conn: duckdb.DuckDBPyConnection, source: str, file_path: str, rows: int | None, error: str | None
 ) -> None:
     """One raw.load_log row per present-state file (snapshot_date is null: these files are undated)."""
-    from orchestration.warehouse.raw_load import ensure_log_tables
-
     ensure_log_tables(conn)
     conn.execute("delete from raw.load_log where source = ? and snapshot_date is null and file_path = ?",
                  [source, file_path])
@@ -286,8 +281,6 @@ def log_present_state_load(
 
 def bom_reports_markdown(reports: list[dict]) -> str:
     """The per-BOM ingestion report as a Markdown table (the Dagster asset's metadata)."""
-    import json
-
     lines = ["| BOM | status | format | encoding | lines | designators | DNP | with MPN | problems |",
              "|---|---|---|---|---|---|---|---|---|"]
     for report in reports:

@@ -49,12 +49,8 @@ high_band as (
 ),
 
 parameters as (
-    select
-        max(case when parameter = 'signal_half_life_days' then value end) as signal_half_life_days,
-        max(case when parameter = 'market_thinness_weight' then value end) as market_thinness_weight,
-        max(case when parameter = 'alternate_relief' then value end) as alternate_relief,
-        max(case when parameter = 'end_of_life_probability' then value end) as end_of_life_probability
-    from {{ ref('risk_stoppage_parameters') }}
+    {{ risk_settings_row('risk_stoppage_parameters', 'parameter', 'value', [
+        'signal_half_life_days', 'market_thinness_weight', 'alternate_relief', 'end_of_life_probability']) }}
 ),
 
 structural as (
@@ -139,10 +135,7 @@ planned_offer as (
 ),
 
 price_breaks as (
-    select snapshot_date, source, distributor, sku, quantity, unit_price_usd
-    from {{ ref('stg_feeds__price_breaks') }}
-    where unit_price_usd is not null and quantity is not null
-        and {{ snapshot_window(lookback_days=risk_setting('risk_offer_carry_days')) }}
+    {{ risk_carried_price_breaks() }}
 ),
 
 on_hand as (

@@ -21,10 +21,7 @@ offers as (
 ),
 
 price_breaks as (
-    select snapshot_date, source, distributor, sku, quantity, unit_price_usd
-    from {{ ref('stg_feeds__price_breaks') }}
-    where unit_price_usd is not null and quantity is not null
-        and {{ snapshot_window(lookback_days=risk_setting('risk_offer_carry_days')) }}
+    {{ risk_carried_price_breaks() }}
 ),
 
 exposure as (

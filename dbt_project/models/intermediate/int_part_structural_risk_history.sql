@@ -25,12 +25,9 @@ policy as (
 ),
 
 rules as (
-    select
-        max(case when rule = 'long_lead_time' then threshold end) as long_lead_time_days,
-        max(case when rule = 'few_distributors' then threshold end) as few_distributors,
-        max(case when rule = 'thin_market_cover' then threshold end) as thin_market_cover_days,
-        max(case when rule = 'order_review' then threshold end) as order_review_days
-    from {{ ref('risk_structural_rules') }}
+    {{ risk_settings_row('risk_structural_rules', 'rule', 'threshold', {
+        'long_lead_time': 'long_lead_time_days', 'few_distributors': 'few_distributors',
+        'thin_market_cover': 'thin_market_cover_days', 'order_review': 'order_review_days'}) }}
 ),
 
 flags as (
