@@ -95,13 +95,13 @@ def both_refreshes(tmp_path_factory, tiny_market):  # noqa: F811
 @pytest.mark.slow
 @pytest.mark.spark_refresh
 def test_every_mart_refreshed_on_spark_through_dagster_equals_the_duckdb_build(both_refreshes):
-    from orchestration.spark.parity import compare_builds, read_schema
+    from orchestration.spark.parity import SERVING_STAMP, compare_builds, read_schema
 
     duck, spark_root = both_refreshes
     expected = read_schema(duck)
     served = read_schema(spark_root / "serving" / "partrisk.duckdb")
     # The serving copy stamps each row with the refresh that published it; the warehouse has no such column.
-    actual = {name: df.drop("refresh_id") for name, df in served.items()}
+    actual = {name: df.drop(SERVING_STAMP) for name, df in served.items()}
     assert len(expected) >= 17 and {name for name, df in expected.items() if df.height == 0} <= {"daily_changes"}
     assert compare_builds(expected, actual, rel_tol=1e-9) == {}
 
