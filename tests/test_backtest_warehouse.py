@@ -12,6 +12,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from orchestration.backtest.io import read_inputs
 from orchestration.backtest.policies import POLICIES
 from orchestration.backtest.run import backtest, stored_backtest
 from orchestration.backtest.summary import cost_benefit_matrix, render_summary
@@ -33,6 +34,21 @@ def test_backtest_marts_are_stored_for_every_policy_and_published(built_warehous
         published = {name for (name,) in conn.execute(
             "select table_name from information_schema.tables where table_name like 'backtest_%'").fetchall()}
     assert set(TABLES) <= published
+
+
+def test_the_replay_reads_alternates_in_the_reference_file_order_whatever_the_stored_order(
+        built_warehouse: BuiltWarehouse, tmp_path):
+    """A part's qualified alternates are used in the file's order, so two builds of one landing tree replay alike."""
+    copy = tmp_path / "partrisk.duckdb"
+    shutil.copy(built_warehouse.warehouse, copy)
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("create or replace table raw.alternates as "
+                     "select * from raw.alternates order by file_path desc, line_number desc")
+        listed = conn.execute("select mpn, manufacturer, alt_mpn, alt_manufacturer "
+                              "from staging.stg_reference__alternates order by file_path, line_number").fetchall()
+        last = conn.execute("select max(snapshot_date) from staging.stg_feeds__offers").fetchall()[0][0]
+        read = read_inputs(conn, last).alternates.collect().rows()
+    assert len(listed) > 1 and read == listed
 
 
 def test_partrisk_buffer_capital_never_exceeds_the_budget(built_warehouse: BuiltWarehouse):

@@ -48,7 +48,9 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, last: date) -> ReplayInputs:
         demand=frame("select product, week_start, units from staging.stg_plan__demand"),
         products=frame("select product, unit_margin from staging.stg_plan__products"),
         on_hand=frame("select mpn, manufacturer, quantity from staging.stg_inventory__on_hand"),
-        alternates=frame("select mpn, manufacturer, alt_mpn, alt_manufacturer from staging.stg_reference__alternates"),
+        # In the reference file's order: a part's qualified alternates are used in that order, on every build.
+        alternates=frame("select mpn, manufacturer, alt_mpn, alt_manufacturer from staging.stg_reference__alternates "
+                         "order by file_path, line_number"),
         open_orders=open_orders, plan=plan)
 
 
