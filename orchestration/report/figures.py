@@ -53,12 +53,15 @@ def _band_rect(y0: float, y1: float, color: str, opacity: float, yref: str = "y"
     return shape
 
 
-def _budget_line(budget: float) -> tuple[dict, dict]:
+def _mark_budget(layout: dict, budget: float | None) -> None:
+    """Draw the budget as a dashed vertical line on `layout`, when there is one."""
+    if not budget:
+        return
     shape = {"type": "line", "xref": "x", "x0": budget, "x1": budget, "yref": "paper", "y0": 0, "y1": 1,
              "line": {"dash": "dash", "color": "#333", "width": 1.5}}
     note = {"xref": "x", "x": budget, "yref": "paper", "y": 1, "text": f"budget ${budget:,.0f}", "showarrow": False,
             "xanchor": "right", "yanchor": "bottom", "font": {"size": 11}}
-    return shape, note
+    layout.update(shapes=[shape], annotations=[note])
 
 
 def _dates(series: pl.Series) -> list[str]:
@@ -95,9 +98,7 @@ def budget_gauge(used: float, budget: float | None) -> dict:
     layout = _layout("Buffer budget used", height=150, hovermode="closest", showlegend=False,
                      margin={"l": 60, "r": 20, "t": 40, "b": 30},
                      xaxis={"tickformat": MONEY, "range": [0, max(budget or 0, used) * 1.05 or 1]})
-    if budget:
-        shape, note = _budget_line(budget)
-        layout.update(shapes=[shape], annotations=[note])
+    _mark_budget(layout, budget)
     return _spec(data, layout)
 
 
@@ -134,9 +135,7 @@ def budget_curve(curve: pl.DataFrame, budget: float | None) -> dict:
                             "type": "log"},
                      yaxis={"title": {"text": "cumulative stoppage cost avoided (USD)"}, "tickformat": MONEY,
                             "gridcolor": GRID})
-    if budget:
-        shape, note = _budget_line(budget)
-        layout.update(shapes=[shape], annotations=[note])
+    _mark_budget(layout, budget)
     return _spec(data, layout)
 
 

@@ -60,24 +60,14 @@ def render(frame: pl.DataFrame, *, labels: dict[str, str], money: list[str] = ()
     frame = frame.select([c for c in labels if c in frame.columns])
     # "table-" keeps a table's id from matching a page route such as #act.
     table = GT(frame, id=f"table-{table_id}" if table_id else None).cols_label(**{c: labels[c] for c in frame.columns})
-    present = [c for c in money if c in frame.columns]
-    if present:
-        table = table.fmt_currency(columns=present, currency="USD", decimals=0)
-    present = [c for c in units if c in frame.columns]
-    if present:
-        table = table.fmt_integer(columns=present)
-    present = [c for c in scores if c in frame.columns]
-    if present:
-        table = table.fmt_number(columns=present, decimals=1)
-    present = [c for c in percent if c in frame.columns]
-    if present:
-        table = table.fmt_percent(columns=present, decimals=0)
-    present = [c for c in dates if c in frame.columns]
-    if present:
-        table = table.fmt_date(columns=present, date_style="iso")
-    present = [c for c in html_columns if c in frame.columns]
-    if present:
-        table = table.fmt(lambda value: value, columns=present)
+    # (columns, GT format method, its options), applied in this order to the columns the frame has
+    formats = [(money, "fmt_currency", {"currency": "USD", "decimals": 0}), (units, "fmt_integer", {}),
+               (scores, "fmt_number", {"decimals": 1}), (percent, "fmt_percent", {"decimals": 0}),
+               (dates, "fmt_date", {"date_style": "iso"}), (html_columns, "fmt", {"fns": lambda value: value})]
+    for wanted, method, options in formats:
+        present = [c for c in wanted if c in frame.columns]
+        if present:
+            table = getattr(table, method)(columns=present, **options)
     text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String and c not in html_columns]
     if text_columns:
         table = table.fmt(lambda value: html.escape(str(value)), columns=text_columns)

@@ -70,6 +70,8 @@ LIFECYCLE_MOUSER = [None, "Not Recommended for New Designs", "End of Life", "Obs
 LIFECYCLE_NEXAR = ["Production", "NRND", "EOL", "Obsolete"]
 LIFECYCLE_TME = [[], [], ["AVAILABLE_WHILE_STOCKS_LAST"], ["CANNOT_BE_ORDERED"]]
 PACKAGING_NAMES = {"tray": "Tray", "tube": "Tube", "reel": "Tape & Reel"}
+# (name, DigiKey package id) of the three SKUs DigiKey lists for a reeled part
+DIGIKEY_REEL_PACKAGES = (("Tape & Reel (TR)", 1), ("Cut Tape (CT)", 2), ("Digi-Reel®", 243))
 
 
 class FeedWriter:
@@ -116,15 +118,10 @@ class FeedWriter:
             tree, mouser_cat, nexar_path, _tme_cat = SOURCE_CATEGORY[cat.subcategory[p]]
             clean = _clean(mpn).replace(".", "").replace("/", "")
             # DigiKey part numbers: NXP-style 12NC MPNs get DigiKey's numeric ones (1727-3828-1-ND)
-            if "," in mpn:
-                num = 1000 + (p * 7919) % 9000
-                base = f"{maker.digikey_id}-{num}"
-                reel = [(f"{base}-2-ND", "Tape & Reel (TR)", 1), (f"{base}-1-ND", "Cut Tape (CT)", 2),
-                        (f"{base}-6-ND", "Digi-Reel®", 243)]
-            else:
-                base = f"{maker.digikey_id}-{clean}"
-                reel = [(f"{base}TR-ND", "Tape & Reel (TR)", 1), (f"{base}CT-ND", "Cut Tape (CT)", 2),
-                        (f"{base}DKR-ND", "Digi-Reel®", 243)]
+            base = f"{maker.digikey_id}-{1000 + (p * 7919) % 9000 if ',' in mpn else clean}"
+            suffixes = ("-2", "-1", "-6") if "," in mpn else ("TR", "CT", "DKR")
+            reel = [(f"{base}{suffix}-ND", name, pid) for suffix, (name, pid) in
+                    zip(suffixes, DIGIKEY_REEL_PACKAGES, strict=True)]
             if cat.pack_kind[p] == "reel":
                 self.digikey_skus.append([(sku, name, pid, "reel" if pid == 1 else "cut") for sku, name, pid in reel])
             else:

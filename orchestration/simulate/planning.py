@@ -113,17 +113,13 @@ def build_alternates(cat: Catalog, hit: set[int], rng: np.random.Generator) -> l
     return out
 
 
+# The value column of a passive's BOM line; other parts show their MPN.
+PASSIVE_VALUES = {"mlcc": "100nF", "mlcc_hicv": "47uF", "mlcc_auto": "1uF", "resistor": "10k", "inductor": "2.2uH",
+                  "ferrite": "220R@100MHz"}
+
+
 def _value(cat: Catalog, p: int) -> str:
-    sub = cat.subcategory[p]
-    if sub.startswith("mlcc"):
-        return {"mlcc": "100nF", "mlcc_hicv": "47uF", "mlcc_auto": "1uF"}[sub]
-    if sub == "resistor":
-        return "10k"
-    if sub == "inductor":
-        return "2.2uH"
-    if sub == "ferrite":
-        return "220R@100MHz"
-    return cat.mpn[p].split(",")[0]
+    return PASSIVE_VALUES.get(cat.subcategory[p]) or cat.mpn[p].split(",")[0]
 
 
 FOOTPRINTS = {"mosfet": "Package_TO_SOT_SMD:SOT-23", "logic": "Package_TO_SOT_SMD:SOT-353_SC-70-5",
@@ -147,17 +143,20 @@ class PlanWriter:
         self.result = PlanResult()
         self.bytes = 0
 
-    def _write_text(self, rel: str, text: str) -> None:
+    def _write_bytes(self, rel: str, data: bytes) -> None:
         path = self.out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8")
         path.write_bytes(data)
         self.result.files.append(path)
         self.bytes += len(data)
 
-    def _csv(self, rel: str, header: list[str], rows: list[list], delimiter: str = ",") -> None:
+    def _write_text(self, rel: str, text: str) -> None:
+        self._write_bytes(rel, text.encode("utf-8"))
+
+    def _csv(self, rel: str, header: list[str], rows: list[list], delimiter: str = ",", lineterminator: str = "\n",
+             quoting: int = csv.QUOTE_MINIMAL) -> None:
         buf = io.StringIO()
-        w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+        w = csv.writer(buf, delimiter=delimiter, lineterminator=lineterminator, quoting=quoting)
         w.writerow(header)
         w.writerows(rows)
         self._write_text(rel, buf.getvalue())
@@ -261,22 +260,15 @@ class PlanWriter:
             # one extra resistor line fitted as DNP (KiCad 7+ DNP column)
             res = next((line.part for line in lines if cat.subcategory[line.part] == "resistor"), lines[-1].part)
             lines.append(BomLine(res, ["R99"], dnp=True))
-            rows = [[", ".join(line.refs), _value(cat, line.part), FOOTPRINTS[cat.subcategory[line.part]],
-                     len(line.refs), cat.mpn[line.part], self._maker_name(line.part), "DNP" if line.dnp else ""]
-                    for line in lines]
-            buf = io.StringIO()
-            w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
-            w.writerow(["Reference", "Value", "Footprint", "Qty", "MPN", "Manufacturer", "DNP"])
-            w.writerows(rows)
-            self._write_text(rel, buf.getvalue())
+            self._csv(rel, ["Reference", "Value", "Footprint", "Qty", "MPN", "Manufacturer", "DNP"],
+                      [[", ".join(line.refs), _value(cat, line.part), FOOTPRINTS[cat.subcategory[line.part]],
+                        len(line.refs), cat.mpn[line.part], self._maker_name(line.part), "DNP" if line.dnp else ""]
+                       for line in lines], quoting=csv.QUOTE_ALL)
         elif spec.layout == "altium_csv":
-            buf = io.StringIO()
-            w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-            w.writerow(["Designator", "Comment", "Description", "Manufacturer", "Manufacturer Part Number", "Quantity"])
-            for line in lines:
-                w.writerow([self._range_or_list(line.refs, ", "), _value(cat, line.part), cat.description[line.part],
-                            self._maker_name(line.part), cat.mpn[line.part], len(line.refs)])
-            self._write_text(rel, buf.getvalue())
+            self._csv(rel, ["Designator", "Comment", "Description", "Manufacturer", "Manufacturer Part Number", "Quantity"],
+                      [[self._range_or_list(line.refs, ", "), _value(cat, line.part), cat.description[line.part],
+                        self._maker_name(line.part), cat.mpn[line.part], len(line.refs)] for line in lines],
+                      lineterminator="\r\n", quoting=csv.QUOTE_ALL)
         elif spec.layout == "semicolon_csv":
             self._csv(rel, ["Pos", "Qty", "RefDes", "Manufacturer", "Mfr Part No", "Description"],
                       [[k + 1, len(line.refs), " ".join(line.refs), self._maker_name(line.part), cat.mpn[line.part],
@@ -319,11 +311,7 @@ class PlanWriter:
                 zi.compress_type = zipfile.ZIP_DEFLATED
                 zi.external_attr = info.external_attr
                 dst.writestr(zi, data)
-        path = self.out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(fixed.getvalue())
-        self.result.files.append(path)
-        self.bytes += len(fixed.getvalue())
+        self._write_bytes(rel, fixed.getvalue())
 
     # plan, inventory, reference ---------------------------------------------------------------------
     def _write_plan(self, specs: list[ProductSpec]) -> dict[str, float]:
