@@ -210,17 +210,9 @@ class FeedWriter:
         for source in self.market.sources:
             if not state.present[source]:
                 continue
-            folder = feeds / source / day
-            if source == "digikey":
-                self._digikey(state, folder)
-            elif source == "mouser":
-                self._mouser(state, folder)
-            elif source == "nexar":
-                self._nexar(state, folder)
-            elif source == "tme":
-                self._tme(state, folder)
-            elif source == BROKER_CSV_SOURCE:
-                self._broker_csv(state, folder)
+            writers = {"digikey": self._digikey, "mouser": self._mouser, "nexar": self._nexar, "tme": self._tme,
+                       BROKER_CSV_SOURCE: self._broker_csv}
+            writers[source](state, feeds / source / day)
 
     # DigiKey v4 KeywordSearch -----------------------------------------------------------------------
     def _digikey(self, state: DayState, folder: Path) -> None:
@@ -502,8 +494,4 @@ class FeedWriter:
             "  - {quantity: \"Qty2\", price: \"Price2\"}\n"
             "  - {quantity: \"Qty3\", price: \"Price3\"}\n"
         )
-        path = self.out / "feeds" / BROKER_CSV_SOURCE / "mapping.yml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        self.stats.files += 1
-        self.stats.bytes += len(text.encode())
+        self._write(self.out / "feeds" / BROKER_CSV_SOURCE / "mapping.yml", text)

@@ -148,58 +148,53 @@ def _u(rng: np.random.Generator, lo: float, hi: float, n: int, digits: int = 3) 
     return np.round(rng.uniform(lo, hi, n), digits)
 
 
+def _event(event_id: str, kind: str, start: date, parts: np.ndarray, rng: np.random.Generator, shape: dict,
+           note: str, price_digits: int = 3, **scope) -> Event:
+    """An event whose per-part draws come from the ranges its `shape` states (ramp, stock drop, price factor,
+    lead-time weeks, in that order; a range of 0 draws nothing)."""
+    n = len(parts)
+    ramp, drop, price, lead = (shape[k] for k in ("ramp_days", "stock_drop", "price_factor", "lead_time_add_weeks"))
+    return Event(
+        event_id, kind, start, parts, rng.integers(ramp[0], ramp[1] + 1, n),
+        _u(rng, *drop, n) if drop else np.zeros(n), _u(rng, *price, n, price_digits),
+        rng.integers(lead[0], lead[1] + 1, n) if lead else np.zeros(n, dtype=int),
+        demand_mult=shape.get("demand_mult", 1.0), supply=shape.get("restock_share", 1.0),
+        delist_share=shape.get("delist_share", 0.0), shape=shape, note=note, **scope)
+
+
 def build_events(cat: Catalog, rng: np.random.Generator) -> list[Event]:
     mfr = np.array(cat.manufacturer)
     sub = np.array(cat.subcategory)
     assy = np.array(cat.assembly_country)
-    events: list[Event] = []
-
-    def idx(mask: np.ndarray) -> np.ndarray:
-        return np.flatnonzero(mask)
-
-    p = idx((mfr == "Texas Instruments") & np.isin(sub, ["analog", "power"]))
-    events.append(Event(
-        "ti-price-2025-07", "price_increase", TI_PRICE_START, p, rng.integers(1, 8, len(p)), np.zeros(len(p)),
-        _u(rng, 1.15, 1.30, len(p)), np.zeros(len(p), dtype=int), manufacturer="Texas Instruments",
-        category="analog",
-        shape={"price_factor": [1.15, 1.30], "ramp_days": [1, 7], "stock_drop": 0, "lead_time_add_weeks": 0},
-        note="TI raises analog and mixed-signal list prices 15-30%; distributors reprice within a week"))
-    p = idx(sub == "conn_hs")
-    events.append(Event(
-        "connector-ai-hoarding-2025-08", "lead_time_stretch", CONNECTOR_STRETCH_START, p,
-        rng.integers(30, 51, len(p)), _u(rng, 0.40, 0.70, len(p)), _u(rng, 1.05, 1.25, len(p)),
-        rng.integers(4, 13, len(p)), demand_mult=2.0, supply=0.5, category="connector",
-        shape={"lead_time_add_weeks": [4, 12], "ramp_days": [30, 50], "stock_drop": [0.40, 0.70],
-               "price_factor": [1.05, 1.25], "demand_mult": 2.0, "restock_share": 0.5},
-        note="AI infrastructure builders hoard high-speed connectors; lead times stretch"))
-    p = idx(np.isin(sub, ["mlcc_hicv", "mlcc_auto"]))
-    events.append(Event(
-        "mlcc-shortage-2025-08", "shortage", MLCC_SHORTAGE_START, p, rng.integers(14, 29, len(p)),
-        _u(rng, 0.50, 0.80, len(p)), _u(rng, 1.30, 2.00, len(p)), rng.integers(6, 13, len(p)),
-        demand_mult=1.4, supply=0.3, category="mlcc",
-        shape={"stock_drop": [0.50, 0.80], "ramp_days": [14, 28], "price_factor": [1.30, 2.00],
-               "lead_time_add_weeks": [6, 12], "demand_mult": 1.4, "restock_share": 0.3},
-        note="Targeted shortage of high-CV and automotive-grade MLCCs"))
-    p = idx(np.isin(sub, ["ddr4", "nand"]))
-    events.append(Event(
-        "memory-tightening-2025-09", "lead_time_stretch", MEMORY_STRETCH_START, p, rng.integers(20, 36, len(p)),
-        _u(rng, 0.30, 0.60, len(p)), _u(rng, 1.15, 1.60, len(p)), rng.integers(6, 17, len(p)),
-        demand_mult=1.3, supply=0.5, category="memory",
-        shape={"lead_time_add_weeks": [6, 16], "ramp_days": [20, 35], "stock_drop": [0.30, 0.60],
-               "price_factor": [1.15, 1.60], "demand_mult": 1.3, "restock_share": 0.5},
-        note="DDR4 and NAND supply tightening; sudden lead-time extensions"))
-    p = idx((mfr == "Nexperia") & (assy == "CN"))
-    events.append(Event(
-        "nexperia-export-2025-10", "export_restriction", EXPORT_RESTRICTION_START, p, rng.integers(3, 11, len(p)),
-        _u(rng, 0.80, 0.95, len(p)), _u(rng, 8.0, 12.0, len(p), 2), rng.integers(8, 21, len(p)),
-        demand_mult=1.5, supply=0.0, delist_share=0.35, manufacturer="Nexperia", category="mosfet_logic",
-        country="CN",
-        shape={"stock_drop": [0.80, 0.95], "ramp_days": [3, 10], "price_factor": [8.0, 12.0],
-               "lead_time_add_weeks": [8, 20], "demand_mult": 1.5, "restock_share": 0.0,
-               "delist_share": 0.35},
-        note="China restricts exports from Nexperia's Chinese assembly/test plants after the Dutch "
-             "government takes control of Nexperia; mature-node MOSFETs and logic ~$0.03 -> $0.30-0.40"))
-    return events
+    return [
+        _event("ti-price-2025-07", "price_increase", TI_PRICE_START,
+               np.flatnonzero((mfr == "Texas Instruments") & np.isin(sub, ["analog", "power"])), rng,
+               {"price_factor": [1.15, 1.30], "ramp_days": [1, 7], "stock_drop": 0, "lead_time_add_weeks": 0},
+               "TI raises analog and mixed-signal list prices 15-30%; distributors reprice within a week",
+               manufacturer="Texas Instruments", category="analog"),
+        _event("connector-ai-hoarding-2025-08", "lead_time_stretch", CONNECTOR_STRETCH_START,
+               np.flatnonzero(sub == "conn_hs"), rng,
+               {"lead_time_add_weeks": [4, 12], "ramp_days": [30, 50], "stock_drop": [0.40, 0.70],
+                "price_factor": [1.05, 1.25], "demand_mult": 2.0, "restock_share": 0.5},
+               "AI infrastructure builders hoard high-speed connectors; lead times stretch", category="connector"),
+        _event("mlcc-shortage-2025-08", "shortage", MLCC_SHORTAGE_START,
+               np.flatnonzero(np.isin(sub, ["mlcc_hicv", "mlcc_auto"])), rng,
+               {"stock_drop": [0.50, 0.80], "ramp_days": [14, 28], "price_factor": [1.30, 2.00],
+                "lead_time_add_weeks": [6, 12], "demand_mult": 1.4, "restock_share": 0.3},
+               "Targeted shortage of high-CV and automotive-grade MLCCs", category="mlcc"),
+        _event("memory-tightening-2025-09", "lead_time_stretch", MEMORY_STRETCH_START,
+               np.flatnonzero(np.isin(sub, ["ddr4", "nand"])), rng,
+               {"lead_time_add_weeks": [6, 16], "ramp_days": [20, 35], "stock_drop": [0.30, 0.60],
+                "price_factor": [1.15, 1.60], "demand_mult": 1.3, "restock_share": 0.5},
+               "DDR4 and NAND supply tightening; sudden lead-time extensions", category="memory"),
+        _event("nexperia-export-2025-10", "export_restriction", EXPORT_RESTRICTION_START,
+               np.flatnonzero((mfr == "Nexperia") & (assy == "CN")), rng,
+               {"stock_drop": [0.80, 0.95], "ramp_days": [3, 10], "price_factor": [8.0, 12.0],
+                "lead_time_add_weeks": [8, 20], "demand_mult": 1.5, "restock_share": 0.0, "delist_share": 0.35},
+               "China restricts exports from Nexperia's Chinese assembly/test plants after the Dutch "
+               "government takes control of Nexperia; mature-node MOSFETs and logic ~$0.03 -> $0.30-0.40",
+               price_digits=2, manufacturer="Nexperia", category="mosfet_logic", country="CN"),
+    ]
 
 
 def build_lifecycles(cat: Catalog, start: date, days: int, exclude: set[int],
