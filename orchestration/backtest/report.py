@@ -40,10 +40,9 @@ def _frontier_report(path: Path, policy: PlanPolicy, policies: list[str] | None,
         raise ValueError("--policy cannot be combined with --budget-usd: the frontier replays JIT and JIC_BLANKET "
                          "once and PARTRISK at each budget")
     # A budget that cannot be used is named before the warehouse is opened.
-    for budget in budgets:
-        at_budget(policy, budget)
+    budgeted = [at_budget(policy, budget) for budget in sorted(set(budgets))]
     with warehouse(path, read_only=True) as conn:
-        run = budget_frontier(conn, policy, budgets, first, last)
+        run = budget_frontier(conn, policy, budgeted, first, last)
     lines = [f"budget frontier {run.first}..{run.last} ({(run.last - run.first).days + 1} days): PARTRISK at "
              f"{len(run.frontier)} budgets (USD; plan/policy.yml says ${policy.buffer_budget_usd:,.0f}), "
              f"line-down in product-days, money in USD; holding {policy.holding_rate:.0%}/year, "

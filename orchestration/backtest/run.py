@@ -81,23 +81,22 @@ class FrontierRun:
     frontier: pl.DataFrame  # summary.frontier_table: one row per budget
 
 
-def budget_frontier(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, budgets: list[float],
+def budget_frontier(conn: duckdb.DuckDBPyConnection, policy: PlanPolicy, budgeted: list[PlanPolicy],
                     first: date | None = None, last: date | None = None) -> FrontierRun:
-    """PARTRISK replayed at each budget (USD), against JIT and JIC_BLANKET replayed once.
+    """PARTRISK replayed under each of `budgeted` (`policy` at other budgets), JIT and JIC_BLANKET once.
 
     Only PARTRISK reads the budget. The plan history it follows (strategy, target, what to buy, net
     benefit) is decided before the plan's own budget allocation, so the same history serves every budget;
     the replay funds within the budget it is given.
     """
-    policies = [at_budget(policy, budget) for budget in sorted(set(budgets))]
     start, end = window(conn, first, last)
     inputs = read_inputs(conn, end)
     _, baselines = _replay_summary(inputs, policy, start, end, list(FRONTIER_BASELINES))
     points = []
-    for budgeted in policies:
-        _, summary = _replay_summary(inputs, budgeted, start, end, ["PARTRISK"])
+    for at in budgeted:
+        _, summary = _replay_summary(inputs, at, start, end, ["PARTRISK"])
         points.append(summary.filter(pl.col("product") == ALL_PRODUCTS)
-                      .with_columns(pl.lit(budgeted.buffer_budget_usd).alias("budget_usd")))
+                      .with_columns(pl.lit(at.buffer_budget_usd).alias("budget_usd")))
     overall = (baselines.filter(pl.col("product") == ALL_PRODUCTS)
                .sort(pl.col("policy").replace_strict(FRONTIER_BASELINES, range(len(FRONTIER_BASELINES)))))
     return FrontierRun(start, end, overall, frontier_table(pl.concat(points), overall))

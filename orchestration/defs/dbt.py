@@ -59,34 +59,25 @@ def dbt_build_args(window_vars: dict[str, str] | None = None) -> list[str]:
     return args
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-    select="tag:daily", partitions_def=daily_partitions, backfill_policy=single_run_backfill,
-    name="dbt_daily_staging", pool=DUCKDB_POOL,
-)
-def dbt_daily_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(dbt_build_args(dbt_window_vars(context)), context=context).stream()
+def _dbt_block(name: str, select: str, exclude: str | None = None, *, daily: bool = False) -> dg.AssetsDefinition:
+    """One block: `dbt build` of the selection; a daily block is partitioned and gets its window as --vars."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+        select=select, exclude=exclude, name=name, pool=DUCKDB_POOL, partitions_def=daily_partitions if daily else None,
+        backfill_policy=single_run_backfill if daily else None,
+    )
+    def block(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(dbt_build_args(dbt_window_vars(context) if daily else None), context=context).stream()
+
+    return block
 
 
+dbt_daily_staging = _dbt_block("dbt_daily_staging", "tag:daily", daily=True)
 # The pull's watchlist and the staging models it reads: upstream of the pulls, so its own block.
 WATCHLIST_SELECT = "+int_pull_watchlist"
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-    select=WATCHLIST_SELECT, name="dbt_pull_watchlist", pool=DUCKDB_POOL,
-)
-def dbt_pull_watchlist(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(dbt_build_args(), context=context).stream()
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-    select="fqn:*", exclude=f"tag:daily source:features+ {WATCHLIST_SELECT}", name="dbt_present_staging",
-    pool=DUCKDB_POOL,
-)
-def dbt_present_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(dbt_build_args(), context=context).stream()
+dbt_pull_watchlist = _dbt_block("dbt_pull_watchlist", WATCHLIST_SELECT)
+dbt_present_staging = _dbt_block("dbt_present_staging", "fqn:*", f"tag:daily source:features+ {WATCHLIST_SELECT}")
 
 
 def models_between_features_and_history(manifest: Mapping[str, Any]) -> list[str]:
@@ -129,12 +120,5 @@ def dbt_risk_history(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         yield dg.MaterializeResult(asset_key=PLAN_HISTORY_KEY, metadata={"rows": written["rows"], "engine": "spark"})
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-    select="source:features+", exclude=HISTORY_SELECT, name="dbt_marts", pool=DUCKDB_POOL,
-)
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(dbt_build_args(), context=context).stream()
-
-
+dbt_marts = _dbt_block("dbt_marts", "source:features+", HISTORY_SELECT)
 dbt_blocks = [dbt_pull_watchlist, dbt_daily_staging, dbt_present_staging, dbt_risk_history, dbt_marts]
