@@ -79,10 +79,6 @@ class PlanResult:
     files: list[Path] = field(default_factory=list)
 
 
-def _primary_assembly(cat: Catalog, p: int) -> str:
-    return cat.assembly_country[p]
-
-
 def build_alternates(cat: Catalog, hit: set[int], rng: np.random.Generator) -> list[tuple[int, int, str]]:
     """(part, alternate, fit): 1-2 alternates from other makers assembled elsewhere for every event-hit
     part, and for a few others."""
@@ -100,7 +96,7 @@ def build_alternates(cat: Catalog, hit: set[int], rng: np.random.Generator) -> l
         if len(same) == 0:
             same = np.flatnonzero((category == category[p]) & (mfr != mfr[p]))
             fit_same = False
-        elsewhere = [a for a in same.tolist() if _primary_assembly(cat, a) != _primary_assembly(cat, p)]
+        elsewhere = [a for a in same.tolist() if cat.assembly_country[a] != cat.assembly_country[p]]
         pool = elsewhere or same.tolist()
         unhit = [a for a in pool if a not in hit]
         pool = unhit or pool
@@ -150,16 +146,13 @@ class PlanWriter:
         self.result.files.append(path)
         self.bytes += len(data)
 
-    def _write_text(self, rel: str, text: str) -> None:
-        self._write_bytes(rel, text.encode("utf-8"))
-
     def _csv(self, rel: str, header: list[str], rows: list[list], delimiter: str = ",", lineterminator: str = "\n",
              quoting: int = csv.QUOTE_MINIMAL) -> None:
         buf = io.StringIO()
         w = csv.writer(buf, delimiter=delimiter, lineterminator=lineterminator, quoting=quoting)
         w.writerow(header)
         w.writerows(rows)
-        self._write_text(rel, buf.getvalue())
+        self._write_bytes(rel, buf.getvalue().encode("utf-8"))
 
     # ----------------------------------------------------------------------------------------------
     def write_all(self) -> PlanResult:

@@ -15,16 +15,12 @@ from orchestration.spark.lake import register_lake
 from orchestration.spark.session import local_spark_session
 
 
-def lake_dir():
-    return spark_dir() / "lake"
-
-
 def main(argv: list[str] | None = None) -> int:
     from dbt.cli.main import dbtRunner
 
     args = sys.argv[1:] if argv is None else argv
     spark = local_spark_session()
-    register_lake(spark, lake_dir())
+    register_lake(spark, spark_dir() / "lake")
     result = dbtRunner().invoke(args)
     # dbt's own exit codes: 1 when a node failed, 2 when dbt itself did not run.
     if result.exception is not None:
