@@ -68,19 +68,15 @@ def send(alert: Alert) -> list[str]:
     Every channel is tried before a failure is raised, so a dead webhook does not silence the command.
     """
     sent, errors = [], []
-    webhook, command = os.environ.get(WEBHOOK_ENV), os.environ.get(COMMAND_ENV)
-    if webhook:
-        try:
-            post_webhook(webhook, alert.payload())
-            sent.append("webhook")
-        except AlertError as error:
-            errors.append(str(error))
-    if command:
-        try:
-            run_command(command, alert)
-            sent.append("command")
-        except AlertError as error:
-            errors.append(str(error))
+    channels = (("webhook", WEBHOOK_ENV, lambda url: post_webhook(url, alert.payload())),
+                ("command", COMMAND_ENV, lambda command: run_command(command, alert)))
+    for name, variable, deliver in channels:
+        if target := os.environ.get(variable):
+            try:
+                deliver(target)
+                sent.append(name)
+            except AlertError as error:
+                errors.append(str(error))
     if errors:
         raise AlertError("; ".join(errors))
     return sent

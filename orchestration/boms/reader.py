@@ -39,6 +39,8 @@ NXP_PACKAGING_SUFFIXES = frozenset(
     "551 557 598 599 613 628 653 657 668 678 698 739".split()
 )
 _SHIFT_MAKERS = {"NXP Semiconductors", "Nexperia"}
+# The distributors whose SKU a BOM line may carry (sku_<kind> roles, BomLine.<kind>_sku).
+SKU_KINDS = ("digikey", "mouser", "rs", "newark", "farnell", "lcsc")
 _OVERRIDE_KEYS = {"columns", "delimiter", "encoding", "header_row", "sheet"}
 
 
@@ -222,8 +224,7 @@ def _build_row(raw: RawRow, cells: list[str], roles: dict[str, int], has_mpn_col
                 mpn_raw, mpn_source = found, "extracted_from_text"
                 break
 
-    skus: dict[str, str | None] = {k: get(f"sku_{k}") for k in ("digikey", "mouser", "rs", "newark", "farnell",
-                                                                "lcsc")}
+    skus: dict[str, str | None] = {k: get(f"sku_{k}") for k in SKU_KINDS}
     supplier = get("supplier_ref")
     if supplier:
         kind = distributor_sku_kind(supplier)
@@ -306,12 +307,7 @@ def _to_line(product: str, group: list[_Row], per_unit_rows: bool) -> BomLine:
         mpn_source=first.mpn_source if first.mpn_raw else "none",
         mpn_is_distributor_sku=sku_kind is not None,
         sku_distributor=sku_kind,
-        digikey_sku=skus.get("digikey"),
-        mouser_sku=skus.get("mouser"),
-        rs_sku=skus.get("rs"),
-        newark_sku=skus.get("newark"),
-        farnell_sku=skus.get("farnell"),
-        lcsc_sku=skus.get("lcsc"),
+        **{f"{kind}_sku": skus.get(kind) for kind in SKU_KINDS},
         alt_mpn_raw=first.alt_mpn_raw,
         alt_manufacturer_raw=first.alt_manufacturer_raw,
         alt_mpn=normalize_mpn(first.alt_mpn_raw, first.alt_manufacturer_raw or first.manufacturer_raw),

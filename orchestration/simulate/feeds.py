@@ -292,11 +292,8 @@ class FeedWriter:
 
                     def build(p=p, price_factor=price_factor, eur=eur):
                         q, unit = self._ladder(s, p, "mouser", price_factor)
-                        if eur:
-                            return _j([{"Quantity": a, "Price": _eur_text(u / EUR_USD), "Currency": "EUR"}
-                                       for a, u in zip(q, unit, strict=True)])
-                        return _j([{"Quantity": a, "Price": _usd_text(u), "Currency": "USD"}
-                                   for a, u in zip(q, unit, strict=True)])
+                        return _j([{"Quantity": a, "Price": _eur_text(u / EUR_USD) if eur else _usd_text(u),
+                                    "Currency": "EUR" if eur else "USD"} for a, u in zip(q, unit, strict=True)])
 
                     breaks = self._cached(("mo", p, price_factor), build)
                     weeks = int(state.lead_weeks[s, p])

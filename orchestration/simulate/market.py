@@ -252,10 +252,7 @@ class Market:
         self._rng_days = np.random.default_rng([seed, 4])
 
         self.events = build_events(cat, np.random.default_rng([seed, 3]))
-        hit = set()
-        for ev in self.events:
-            hit.update(ev.parts.tolist())
-        self.hit_parts = hit
+        self.hit_parts = hit = {p for ev in self.events for p in ev.parts.tolist()}
         self.lifecycles = build_lifecycles(cat, start, days, hit, np.random.default_rng([seed, 5]))
         self.unstable = hit | {lc.part for lc in self.lifecycles}
 
