@@ -315,16 +315,8 @@ def parse_file_to_arrow(
     with tempfile.TemporaryDirectory(prefix="partrisk_csv_") as tmpdir:
         csv_path = _prepare(path, mapping, tmpdir, file_path)
         try:
-            return _parse_prepared(
-                csv_path,
-                path,
-                mapping,
-                source=source,
-                file_path=file_path,
-                snapshot_date=snapshot_date,
-                batch_rows=batch_rows,
-                sink=sink,
-            )
+            return _parse_prepared(csv_path, mapping, source=source, file_path=file_path,
+                                   snapshot_date=snapshot_date, batch_rows=batch_rows, sink=sink)
         except pl.exceptions.NoDataError as e:
             raise FeedFileError(file_path, f"empty CSV: {e}") from e
         except pl.exceptions.ComputeError as e:
@@ -341,17 +333,9 @@ def parse_file_to_arrow(
             raise FeedFileError(file_path, f"cannot read CSV: {msg}") from e
 
 
-def _parse_prepared(
-    csv_path: Path,
-    original: Path,
-    m: BrokerMapping,
-    *,
-    source: str,
-    file_path: str,
-    snapshot_date: date,
-    batch_rows: int,
-    sink: Callable[[pa.Table], None] | None = None,
-) -> tuple[pa.Table, list[QuarantinedRow]]:
+def _parse_prepared(csv_path: Path, m: BrokerMapping, *, source: str, file_path: str, snapshot_date: date,
+                    batch_rows: int, sink: Callable[[pa.Table], None] | None = None
+                    ) -> tuple[pa.Table, list[QuarantinedRow]]:
     lf = pl.scan_csv(
         csv_path,
         separator=m.delimiter,
@@ -364,12 +348,12 @@ def _parse_prepared(
         empty_string_is_null=False,
     )
     header = [c for c in lf.collect_schema().names() if c != "__row"]
-    missing = [c for c in m.referenced_columns() if c not in header]
+    needed = m.referenced_columns()
+    missing = [c for c in needed if c not in header]
     if missing:
         raise FeedFileError(
             file_path, f"columns named in mapping.yml are not in the header: {missing} (header: {header})"
         )
-    needed = m.referenced_columns()
     tables: list[pa.Table] = []
     quarantined: list[QuarantinedRow] = []
     try:
