@@ -26,7 +26,7 @@ class RefreshOutcome:
     success: bool
     seconds: float
     dates: tuple[date, date] | None
-    failed_inputs: list[tuple] = field(default_factory=list)
+    failed_inputs: list[str] = field(default_factory=list)  # "file: reason"
     quarantined: list[tuple] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
@@ -51,7 +51,7 @@ class RefreshOutcome:
             lines.append(f"  failed check: {check}")
         if self.failed_inputs:
             lines.append(f"inputs that failed ({len(self.failed_inputs)}):")
-            lines += [f"  {path}: {reason}" for path, reason in self.failed_inputs]
+            lines += [f"  {line}" for line in self.failed_inputs]
         if self.quarantined:
             lines.append(f"inputs with quarantined rows ({len(self.quarantined)}):")
             lines += [f"  {path}: {count} row(s), rules: {rules}" for path, count, rules in self.quarantined]
@@ -106,7 +106,7 @@ def run_refresh(
     dates = [snapshot] if snapshot else landing_tree.snapshot_dates(landing)
     started = time.perf_counter()
     if not dates:
-        return RefreshOutcome(None, False, 0.0, None, failed_inputs=[(str(landing), "no feeds/<source>/<YYYY-MM-DD>/ folders found")])
+        return RefreshOutcome(None, False, 0.0, None, failed_inputs=[f"{landing}: no feeds/<source>/<YYYY-MM-DD>/ folders found"])
     first, last = dates[0], dates[-1]
     # The partitions are defined from the landing tree: point the definitions at it before importing them.
     defs, log_path = in_process_definitions(landing, warehouse, "refresh")
@@ -119,6 +119,7 @@ def run_refresh(
         raise UserError(outside)
 
     from orchestration.progress import file_logger, step_progress_logger
+    from orchestration.summary import render_summary
 
     job = defs.resolve_job_def("refresh").with_logger_defs(
         {"progress": step_progress_logger, "file": file_logger})
@@ -150,7 +151,7 @@ def run_refresh(
     outcome.failed_inputs, outcome.quarantined = input_problems(warehouse, first, last)
     if warehouse.is_file():
         try:
-            outcome.summary = warehouse_summary(warehouse)
+            outcome.summary = render_summary(warehouse)
         except duckdb.Error as error:  # marts a failed run left in an older shape: the run's outcome still prints
             outcome.summary = f"summary not available ({str(error).splitlines()[0]}): see the failed steps above"
     return outcome
@@ -209,30 +210,19 @@ def report_line(publish_status: str | None, serving_path: Path) -> str:
     return f"risk report: {path}" + ("" if publish_status == "published" else " (from the last publish)")
 
 
-def input_problems(warehouse: Path, first: date, last: date) -> tuple[list[tuple], list[tuple]]:
+def input_problems(warehouse: Path, first: date, last: date) -> tuple[list[str], list[tuple]]:
     """Every landing input that failed, and every one with quarantined rows, for the refreshed range."""
+    from orchestration.defs.serving import failed_inputs
     from orchestration.warehouse.connection import table_exists
     from orchestration.warehouse.connection import warehouse as open_warehouse
 
     if not warehouse.exists():
-        return [(str(warehouse), "the warehouse was not created")], []
+        return [f"{warehouse}: the warehouse was not created"], []
     with open_warehouse(warehouse, read_only=True) as conn:
-        failed, quarantined = [], []
-        if table_exists(conn, "raw", "load_log"):
-            failed = conn.execute(
-                """select file_path, reason from raw.load_log
-                   where status = 'failed' and (snapshot_date is null or snapshot_date between ? and ?)
-                   order by file_path""", [first, last]).fetchall()
+        failed, quarantined = failed_inputs(conn, (first, last)), []
         if table_exists(conn, "quarantine", "rows"):
             quarantined = conn.execute(
                 """select file_path, count(*), string_agg(distinct rule, ', ' order by rule) from quarantine.rows
                    where snapshot_date is null or snapshot_date between ? and ?
                    group by file_path order by file_path""", [first, last]).fetchall()
-    return [tuple(r) for r in failed], [tuple(r) for r in quarantined]
-
-
-def warehouse_summary(warehouse: Path) -> str:
-    """What the warehouse holds, read-only: rows per raw source and per layer, and the marts' headlines."""
-    from orchestration.summary import render_summary
-
-    return render_summary(warehouse)
+    return failed, [tuple(r) for r in quarantined]

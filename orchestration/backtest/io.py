@@ -9,7 +9,7 @@ import polars as pl
 
 from orchestration.backtest.descriptions import describe
 from orchestration.backtest.replay import ReplayInputs
-from orchestration.warehouse.connection import fetch_one, table_exists
+from orchestration.warehouse.connection import fetch_one, replace_rows, table_exists, transaction
 
 PLAN_HISTORY = ("marts", "buffer_plan_history")
 OPEN_ORDERS = ("staging", "stg_plan__open_orders")
@@ -57,23 +57,10 @@ def read_inputs(conn: duckdb.DuckDBPyConnection, last: date) -> ReplayInputs:
 def replace_window(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, date_column: str,
                    first: date, last: date, policies: list[str]) -> int:
     """Replace the window's rows of these policies in one transaction (a re-run writes the same rows)."""
-    schema, name = table.split(".")
-    conn.execute("begin transaction")
-    try:
-        if not table_exists(conn, schema, name):
-            conn.register("incoming", frame.to_arrow())
-            conn.execute(f"create table {table} as select * from incoming limit 0")
-            conn.unregister("incoming")
-        conn.execute(f"delete from {table} where {date_column} between ? and ? and policy in (select unnest(?))",
-                     [first, last, policies])
-        conn.register("incoming", frame.to_arrow())
-        conn.execute(f"insert into {table} by name select * from incoming")
-        conn.unregister("incoming")
+    with transaction(conn):
+        replace_rows(conn, table, frame.to_arrow(),
+                     f"{date_column} between ? and ? and policy in (select unnest(?))", [first, last, policies])
         describe(conn, table)
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
     return frame.height
 
 

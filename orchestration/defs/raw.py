@@ -94,10 +94,6 @@ def build_feed_asset(table: str, description: str, sources_for, deps=()) -> dg.A
     return feed_asset
 
 
-def _api_source(name: str):
-    return lambda landing: [name]
-
-
 def broker_sources(landing) -> list[str]:
     """Every feed folder with a mapping.yml, plus unknown folders (logged as failed: no parser, no mapping)."""
     return [s for s in landing_tree.feed_sources(landing) if s not in SOURCES]
@@ -105,7 +101,7 @@ def broker_sources(landing) -> list[str]:
 
 feed_assets = [
     build_feed_asset(f"offers_{name}", f"{name} API responses under feeds/{name}/<date>/, one row per offer.",
-                     _api_source(name), deps=[pull_asset_key(name)] if name in PULL_SOURCES else ())
+                     lambda _landing, name=name: [name], deps=[pull_asset_key(name)] if name in PULL_SOURCES else ())
     for name in SOURCES
 ] + [
     build_feed_asset("offers_broker", "Broker/ERP CSV exports under feeds/<name>/<date>/, mapped by feeds/<name>/mapping.yml.",

@@ -17,7 +17,7 @@ from orchestration.features.part_trends import (
     REFERENCE_WINDOW_DAYS,
     required_input_window,
 )
-from orchestration.warehouse.connection import table_exists, transaction
+from orchestration.warehouse.connection import replace_rows, table_exists, transaction
 
 OFFERS_RELATION = "staging.stg_feeds__offers"
 PRICE_BREAKS_RELATION = "staging.stg_feeds__price_breaks"
@@ -102,12 +102,7 @@ def write_features(conn: duckdb.DuckDBPyConnection, df: pl.DataFrame, start: dat
         # No primary key: uniqueness of the grain is a data test; an index would slow the bulk insert.
         f"create table if not exists {FEATURES_TABLE} (\n  {columns}\n)"
     )
-    view = "_part_trends_daily_batch"
-    conn.register(view, df.select(list(PART_TRENDS_SCHEMA)).to_arrow())
-    try:
-        with transaction(conn):
-            conn.execute(f"delete from {FEATURES_TABLE} where snapshot_date between $1 and $2", [start, end])
-            conn.execute(f"insert into {FEATURES_TABLE} by name select * from {view}")
-    finally:
-        conn.unregister(view)
+    with transaction(conn):
+        replace_rows(conn, FEATURES_TABLE, df.select(list(PART_TRENDS_SCHEMA)).to_arrow(), "snapshot_date between ? and ?",
+                     [start, end])
     return df.height

@@ -112,11 +112,9 @@ def watched_parts(conn: duckdb.DuckDBPyConnection) -> pa.Table:
         mpn, manufacturer = known.get((mpn_key, maker_key), (keyed["mpn"], keyed["manufacturer"]))
         if mpn and manufacturer:
             parts.setdefault((mpn, manufacturer), (mpn_raw, maker_raw))
-    keys = sorted(parts)
-    return pa.table({"mpn": [k[0] for k in keys], "manufacturer": [k[1] for k in keys],
-                     "mpn_raw": [parts[k][0] for k in keys], "manufacturer_raw": [parts[k][1] for k in keys]},
-                    schema=pa.schema([("mpn", pa.string()), ("manufacturer", pa.string()),
-                                      ("mpn_raw", pa.string()), ("manufacturer_raw", pa.string())]))
+    names = ["mpn", "manufacturer", "mpn_raw", "manufacturer_raw"]
+    return pa.Table.from_pylist([dict(zip(names, (*key, *parts[key]), strict=True)) for key in sorted(parts)],
+                                schema=pa.schema([(name, pa.string()) for name in names]))
 
 
 def read_watchlist(conn: duckdb.DuckDBPyConnection, source: str, tonight: date) -> list[Candidate]:

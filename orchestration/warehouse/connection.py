@@ -104,3 +104,17 @@ def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
         [schema, table],
     )
     return bool(row and row[0])
+
+
+def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, data, where_sql: str, params: list) -> None:
+    """Delete the rows `where_sql` names, then insert `data` (Arrow), creating the table from it when it is
+    missing (the caller holds the transaction)."""
+    schema, name = table.split(".")
+    conn.register("incoming_rows", data)
+    try:
+        if not table_exists(conn, schema, name):
+            conn.execute(f"create table {table} as select * from incoming_rows limit 0")
+        conn.execute(f"delete from {table} where {where_sql}", params)
+        conn.execute(f"insert into {table} by name select * from incoming_rows")
+    finally:
+        conn.unregister("incoming_rows")

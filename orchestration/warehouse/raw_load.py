@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from orchestration import landing as landing_tree
 from orchestration.partkey import basic_mpn, manufacturer_key
-from orchestration.warehouse.connection import table_exists, transaction
+from orchestration.warehouse.connection import replace_rows, table_exists, transaction
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
@@ -97,8 +97,6 @@ def ensure_log_tables(conn: duckdb.DuckDBPyConnection) -> None:
 
 def parser_fingerprint() -> str:
     """A hash of the code that turns landing files into raw rows: a new parser reloads every partition."""
-    import hashlib
-
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
     for path in sorted([*(root / "feeds").glob("*.py"), root / "partkey.py", Path(__file__)]):
@@ -124,21 +122,6 @@ def add_part_keys(
         return table
     makers = table.column(manufacturer_column).to_pylist()
     return table.append_column(f"{prefix}manufacturer_key", _keyed(makers, manufacturer_key))
-
-
-def replace_rows(
-    conn: duckdb.DuckDBPyConnection, table: str, data: pa.Table, where_sql: str, params: list
-) -> None:
-    """Delete the rows the load owns, then insert the new ones (caller holds the transaction)."""
-    schema, name = table.split(".")
-    conn.register("incoming_rows", data)
-    try:
-        if not table_exists(conn, schema, name):
-            conn.execute(f"create table {table} as select * from incoming_rows limit 0")
-        conn.execute(f"delete from {table} where {where_sql}", params)
-        conn.execute(f"insert into {table} by name select * from incoming_rows")
-    finally:
-        conn.unregister("incoming_rows")
 
 
 def _write_logs(
@@ -179,11 +162,6 @@ def _empty_offers() -> pa.Table:
     from orchestration.feeds.records import OFFER_SCHEMA
 
     return OFFER_SCHEMA.empty_table()
-
-
-def _finish_offers(table: pa.Table, loaded_at: datetime) -> pa.Table:
-    table = add_part_keys(table)
-    return table.append_column("loaded_at", pa.array([loaded_at] * table.num_rows, pa.timestamp("us")))
 
 
 @dataclass
@@ -426,7 +404,8 @@ def load_feed_partitions(
             tables.append(offers)
         if log is not None:
             log(f"{source} {snapshot}: {offers.num_rows} offers, {len(failed)} failed files")
-    data = _finish_offers(pa.concat_tables(tables) if tables else _empty_offers(), loaded_at)
+    data = add_part_keys(pa.concat_tables(tables) if tables else _empty_offers())
+    data = data.append_column("loaded_at", pa.array([loaded_at] * data.num_rows, pa.timestamp("us")))
     # Replace every (source, date) of the window except the unchanged ones, which keep their rows.
     kept = pa.table({"source": [s for s, _ in result.unchanged],
                      "snapshot_date": pa.array([d for _, d in result.unchanged], pa.date32())})

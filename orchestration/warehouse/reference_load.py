@@ -19,8 +19,8 @@ import pyarrow as pa
 from orchestration.csvfile import CsvFileError, read_rows
 from orchestration.partkey import AliasCycleError, resolve_aliases
 from orchestration.policy import POLICY_FILE, PlanPolicy, load_policy, policy_table
-from orchestration.warehouse.connection import transaction
-from orchestration.warehouse.raw_load import add_part_keys, ensure_log_tables, now_utc, replace_rows
+from orchestration.warehouse.connection import replace_rows, transaction
+from orchestration.warehouse.raw_load import add_part_keys, ensure_log_tables, now_utc
 
 
 class LandingFileError(ValueError):
