@@ -97,13 +97,10 @@ def fit_seeds(frame: pl.DataFrame, start: Seeds) -> Seeds:
         return Seeds(start.curve_scores, tuple(float(v) for v in curve),
                      dict(zip(PARAMETERS, (float(v) for v in x[knots:]), strict=True)))
 
-    def loss(x: np.ndarray) -> float:
-        return brier_score(predict(frame, unpack(x)), outcome)
-
     steps = np.diff(np.concatenate([[0.0], start.curve_probabilities]))
     x0 = np.concatenate([np.maximum(steps, 0.0), [start.parameters[p] for p in PARAMETERS]])
     bounds = [(0.0, 1.0)] * (knots + len(PARAMETERS))
-    result = minimize(loss, x0, method="L-BFGS-B", bounds=bounds)
+    result = minimize(lambda x: brier_score(predict(frame, unpack(x)), outcome), x0, method="L-BFGS-B", bounds=bounds)
     return unpack(result.x)
 
 

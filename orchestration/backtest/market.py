@@ -24,8 +24,7 @@ def authorized_offers(offers: pl.LazyFrame) -> pl.LazyFrame:
         offers.filter(pl.col("is_authorized") & ~pl.col("is_duplicate_listing"))
         .group_by(["snapshot_date", *PART_KEY, "distributor", "stock_pool"])
         .agg(pl.col("stock").max().fill_null(0).alias("stock"),
-             pl.col("lead_time_days").median().alias("lead_time_days"),
-             pl.col("sku").unique().alias("skus"))
+             pl.col("lead_time_days").median().alias("lead_time_days"))
     )
 
 
@@ -49,7 +48,7 @@ def offer_book(offers: pl.LazyFrame, breaks: pl.LazyFrame) -> pl.LazyFrame:
         .group_by(["snapshot_date", *PART_KEY, "distributor", "stock_pool"], maintain_order=True)
         .agg(pl.col("quantity").alias("break_quantities"), pl.col("unit_price_usd").alias("break_prices"))
     )
-    return authorized_offers(offers).drop("skus").join(
+    return authorized_offers(offers).join(
         prices, on=["snapshot_date", *PART_KEY, "distributor", "stock_pool"], how="left")
 
 

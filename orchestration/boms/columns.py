@@ -167,7 +167,7 @@ def content_scores(s: dict[str, float]) -> dict[str, float]:
     mpn = 4 * g("mpn", 0) - 3 * g("manufacturer", 0) - 3 * g("designator", 0) - 2 * g("value", 0) \
         - 2 * g("integer", 0) - 1
     manuf = 4 * g("manufacturer", 0) + g("no_digit", 0) - 3 * g("mpn", 0) - 3 * g("designator", 0) - 1
-    out = {
+    return {
         "designators": 4 * g("designator", 0) - 2,
         "quantity": 3.5 * g("integer", 0) - 1.5 - 3 * g("sequence", 0) - 2 * g("designator", 0),
         "mpn": mpn,
@@ -184,7 +184,6 @@ def content_scores(s: dict[str, float]) -> dict[str, float]:
         "dnp": 2 * g("dnp", 0) - 1 + (2 if g("dnp_markers_only", 0) == 1 else 0),
         "populate": 2 * g("dnp", 0) - 1,
     }
-    return out
 
 
 HEADER_THRESHOLD = 1.5

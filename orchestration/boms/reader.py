@@ -79,9 +79,8 @@ def _header_score(cells: Sequence[str]) -> float:
 
 
 def _choose_sheet(sheets: list[tuple[str, list[RawRow]]]) -> int:
-    best = max(range(len(sheets)), key=lambda i: (
+    return max(range(len(sheets)), key=lambda i: (
         max((_header_score(r.cells) for r in sheets[i][1][:HEADER_SEARCH_ROWS]), default=0.0), -i))
-    return best
 
 
 def _find_header(rows: list[RawRow], header_row: int | None) -> int | None:

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from orchestration.csvfile import guess_encoding
 from orchestration.landing import outside_landing
@@ -169,6 +170,11 @@ def unexpected_reason(error: BaseException) -> str:
     return f"could not be read: {type(error).__name__}" + (f": {message}" if message else "")
 
 
+def failure_reason(error: BaseException) -> str:
+    """Why a file failed: a FeedFileError's own reason, else `unexpected_reason`."""
+    return error.reason if isinstance(error, FeedFileError) else unexpected_reason(error)
+
+
 def _relative(path: Path, landing_root: Path) -> str:
     try:
         return Path(os.path.relpath(path, landing_root)).as_posix()
@@ -286,11 +292,8 @@ def _decode_files(source: str, accepted: list[tuple[Path, str]], limit: int, res
                 raise FeedFileError(
                     rel, f"unknown shape: top level is a JSON {type(payload).__name__}, expected an object"
                 )
-        except FeedFileError as e:
-            result.failed_files.append(FailedFile(source, rel, e.reason))
-            continue
         except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
-            result.failed_files.append(FailedFile(source, rel, unexpected_reason(e)))
+            result.failed_files.append(FailedFile(source, rel, failure_reason(e)))
             continue
         if flagged:
             result.quarantined += [QuarantinedRow(source, rel, where, "duplicate_json_key", values)
@@ -312,10 +315,7 @@ def _parse_with_rules(source: str, accepted: list[tuple[Path, str]], snapshot_da
         else:
             payloads = _decode_files(source, accepted, limit, result)
             table, q, failed = common.parse_with_rules(module, payloads, source=source, snapshot_date=snapshot_date)
-            result.failed_files += [
-                FailedFile(source, rel, e.reason if isinstance(e, FeedFileError) else unexpected_reason(e))
-                for rel, e in failed
-            ]
+            result.failed_files += [FailedFile(source, rel, failure_reason(e)) for rel, e in failed]
     except Exception as e:  # noqa: BLE001 - the folder's files fail together, the other dates load
         failed_now = {f.file_path for f in result.failed_files}
         result.failed_files += [FailedFile(source, rel, unexpected_reason(e)) for _, rel in accepted
@@ -327,8 +327,6 @@ def _parse_with_rules(source: str, accepted: list[tuple[Path, str]], snapshot_da
 
 def _parse_broker(source: str, folder: Path, snapshot_date: date, root: Path, mapping_path: Path, spill
                   ) -> SnapshotParse:
-    import pyarrow as pa
-
     result = SnapshotParse(source=source, snapshot_date=snapshot_date)
     files = snapshot_files(folder, broker=True)
     try:
@@ -349,8 +347,7 @@ def _parse_broker(source: str, folder: Path, snapshot_date: date, root: Path, ma
         except Exception as e:  # noqa: BLE001 - whatever a file does, it fails alone
             if spill is not None:
                 spill.close_file(ok=False)  # a failed file leaves no partial rows behind
-            reason = e.reason if isinstance(e, FeedFileError) else unexpected_reason(e)
-            result.failed_files.append(FailedFile(source, rel, reason))
+            result.failed_files.append(FailedFile(source, rel, failure_reason(e)))
             continue
         if spill is not None:
             spill.close_file(ok=True)

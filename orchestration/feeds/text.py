@@ -370,6 +370,7 @@ def parse_lead_time_days(value: object, *, bare_unit: str | None = "weeks") -> i
 
 _TRUE = {"true", "yes", "y", "1", "t", "ja", "oui", "si", "sí"}
 _FALSE = {"false", "no", "n", "0", "f", "nein", "non"}
+_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
 
 def parse_bool(value: object) -> bool | None:
@@ -378,14 +379,7 @@ def parse_bool(value: object) -> bool | None:
     if isinstance(value, int | float):
         return bool(value)
     text = clean_str(value)
-    if text is None:
-        return None
-    low = text.lower()
-    if low in _TRUE:
-        return True
-    if low in _FALSE:
-        return False
-    return None
+    return None if text is None else _BOOLS.get(text.lower())
 
 
 def parse_date(value: object) -> date | None:

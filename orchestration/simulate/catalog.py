@@ -479,9 +479,6 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.mpn)
 
-    def index(self) -> dict[tuple[str, str], int]:
-        return {(m, f): i for i, (m, f) in enumerate(zip(self.mpn, self.manufacturer, strict=True))}
-
 
 def _allocate(n: int) -> list[int]:
     weights = np.array([line[2] for line in LINES], dtype=float)

@@ -465,6 +465,11 @@ class FeedWriter:
             self.stats.offers += 1
         self._write(folder / f"ampere_stock_{state.date.strftime('%Y%m%d')}.csv", buf.getvalue())
 
+    # mapping.yml: Offer field -> the export's column header
+    BROKER_MAPPING = {"sku": "Stock Code", "mpn_raw": "Part No", "manufacturer_raw": "Mfr", "description": "Description",
+                      "stock": "Qty Avail", "lead_time": "Lead Time", "packaging": "Pkg", "moq": "MOQ",
+                      "order_multiple": "MOQ"}
+
     def write_broker_mapping(self) -> None:
         text = (
             "# Ampere Brokerage daily stock export (ERP CSV) -> Offer fields (format: orchestration/feeds/broker_csv.py)\n"
@@ -476,19 +481,7 @@ class FeedWriter:
             "delimiter: \",\"\n"
             "encoding: utf-8\n"
             "decimal: point\n"
-            "columns:\n"
-            "  sku: \"Stock Code\"\n"
-            "  mpn_raw: \"Part No\"\n"
-            "  manufacturer_raw: \"Mfr\"\n"
-            "  description: \"Description\"\n"
-            "  stock: \"Qty Avail\"\n"
-            "  lead_time: \"Lead Time\"\n"
-            "  packaging: \"Pkg\"\n"
-            "  moq: \"MOQ\"\n"
-            "  order_multiple: \"MOQ\"\n"
-            "price_breaks:\n"
-            "  - {quantity: \"Qty1\", price: \"Price1\"}\n"
-            "  - {quantity: \"Qty2\", price: \"Price2\"}\n"
-            "  - {quantity: \"Qty3\", price: \"Price3\"}\n"
+            "columns:\n" + "".join(f'  {field}: "{header}"\n' for field, header in self.BROKER_MAPPING.items())
+            + "price_breaks:\n" + "".join(f'  - {{quantity: "Qty{k}", price: "Price{k}"}}\n' for k in (1, 2, 3))
         )
         self._write(self.out / "feeds" / BROKER_CSV_SOURCE / "mapping.yml", text)

@@ -71,9 +71,7 @@ def build_truth(market: Market, plan, seed: int) -> dict:
             continue
         entry = {"event_id": ev.event_id, "kind": ev.kind, "start": ev.start.isoformat(), "end": ev.end.isoformat(),
                  "onset_in_span": start <= ev.start <= end}
-        for key in ("manufacturer", "category", "country"):
-            if getattr(ev, key):
-                entry[key] = getattr(ev, key)
+        entry.update({key: getattr(ev, key) for key in ("manufacturer", "category", "country") if getattr(ev, key)})
         entry["note"] = ev.note
         entry["shape"] = ev.shape
         entry["parts"] = [

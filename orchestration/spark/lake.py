@@ -162,11 +162,8 @@ def register_lake(spark, lake: Path, schemas: tuple[str, ...] = LAKE_SCHEMAS) ->
     A folder split into snapshot_date=... folders becomes a table partitioned by snapshot_date.
     Re-registering replaces only the catalog entry (external tables: the files stay).
     """
-    registered = []
-    for schema in schemas:
-        for folder in sorted(p for p in (lake / schema).glob("*") if p.is_dir()):
-            registered.append(register_table(spark, schema, folder))
-    return registered
+    return [register_table(spark, schema, folder)
+            for schema in schemas for folder in sorted(p for p in (lake / schema).glob("*") if p.is_dir())]
 
 
 def register_table(spark, schema: str, folder: Path) -> str:
