@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -30,18 +31,25 @@ def _echo(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def user_errors(command: Callable) -> Callable:
-    """A UserError becomes one line on stderr and exit code 2, not a traceback."""
+def user_errors(*fixable: type[Exception], prefix: str = "") -> Callable[[Callable], Callable]:
+    """A UserError, or one of the `fixable` errors (as `prefix` + its message), becomes one line on stderr and
+    exit code 2, not a traceback."""
 
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except UserError as error:
-            _echo(f"partrisk: error: {error}")
-            raise typer.Exit(code=USER_ERROR_EXIT) from None
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            try:
+                try:
+                    return command(*args, **kwargs)
+                except fixable as error:
+                    raise UserError(f"{prefix}{error}") from None
+            except UserError as error:
+                _echo(f"partrisk: error: {error}")
+                raise typer.Exit(code=USER_ERROR_EXIT) from None
 
-    return run
+        return run
+
+    return decorate
 
 
 def parse_date(value: str, option: str) -> date:
@@ -73,7 +81,7 @@ def options(
 
 
 @app.command()
-@user_errors
+@user_errors(ValueError, FileExistsError)
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the landing tree into.")],
     parts: Annotated[int, typer.Option(min=24, help="Number of parts (at least 24).")] = 300,
@@ -87,11 +95,8 @@ def simulate(
 
     first = parse_date(start, "--start")
     started = time.perf_counter()
-    try:
-        summary = run_simulation(out, parts=parts, distributors=distributors, days=days, start=first, seed=seed,
-                                 progress=_echo)
-    except (ValueError, FileExistsError) as error:
-        raise UserError(str(error)) from None
+    summary = run_simulation(out, parts=parts, distributors=distributors, days=days, start=first, seed=seed,
+                             progress=_echo)
     typer.echo(f"wrote {out} in {time.perf_counter() - started:.1f}s: {summary.describe()}")
 
 
@@ -104,8 +109,6 @@ def ensure_sample(landing: Path) -> None:
     _echo(f"generating the embedded sample market into {landing} (first run only)…")
     partial = landing.with_name(landing.name + ".partial")
     if partial.exists():
-        import shutil
-
         shutil.rmtree(partial)
     run_simulation(partial, progress=_echo, **settings.SAMPLE_PARAMS)
     partial.rename(landing)
@@ -119,7 +122,7 @@ def sample() -> None:
 
 
 @app.command()
-@user_errors
+@user_errors()
 def refresh(
     landing: Annotated[Path | None, typer.Option(help="Landing tree (default: PARTRISK_LANDING or the sample).")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="Warehouse file (default: PARTRISK_WAREHOUSE or data/warehouse/partrisk.duckdb).")] = None,
@@ -211,19 +214,19 @@ def pull(
 
 
 @app.command()
-@user_errors
+@user_errors()
 def summary(
     warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
 ) -> None:
     """Print what the warehouse holds: what changed, what to do today, what is unfunded, what could not be read."""
-    from orchestration.refresh import warehouse_summary
+    from orchestration.summary import render_summary
 
     path = warehouse.resolve() if warehouse else settings.warehouse_path()
-    typer.echo(warehouse_summary(path))
+    typer.echo(render_summary(path))
 
 
 @bom_app.command("check")
-@user_errors
+@user_errors()
 def bom_check(
     file: Annotated[Path, typer.Argument(help="One BOM: .csv, .tsv or .xlsx (a boms/<product>.yml beside it is used).")],
     warehouse: Annotated[Path | None, typer.Option(help="Warehouse to match against (read-only; default: "
@@ -242,7 +245,7 @@ def bom_check(
 
 
 @app.command()
-@user_errors
+@user_errors(FileNotFoundError, ValueError, prefix="no report: ")
 def report(
     serving: Annotated[Path | None, typer.Option(help="Serving copy to read (default: PARTRISK_SERVING or data/serving/partrisk.duckdb).")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder to write into (default: report/ beside the serving copy).")] = None,
@@ -250,14 +253,10 @@ def report(
 ) -> None:
     """Build the risk report (index.html and the workbook) from the serving copy; --open opens it."""
     from orchestration.quality import quality_report_path
-    from orchestration.report import build_report, report_dir
+    from orchestration.report import build_report
 
-    serving_path = serving.resolve() if serving else settings.serving_path()
-    try:
-        result = build_report(serving_path, out or report_dir(serving_path), warehouse_path=settings.warehouse_path(),
-                              quality_report=quality_report_path(settings.quality_dir()))
-    except (FileNotFoundError, ValueError) as error:
-        raise UserError(f"no report: {error}") from None
+    result = build_report(serving.resolve() if serving else settings.serving_path(), out,
+                          warehouse_path=settings.warehouse_path(), quality_report=quality_report_path(settings.quality_dir()))
     typer.echo(f"risk report: {result.path} ({result.bytes / 1e6:.1f} MB, {result.parts} part pages, "
                f"built in {result.seconds:.1f}s); workbook: {result.workbook}")
     if open_it:
@@ -267,7 +266,7 @@ def report(
 
 
 @app.command()
-@user_errors
+@user_errors(FileNotFoundError, ValueError, prefix="no workbook: ")
 def export(
     xlsx: Annotated[Path, typer.Option(help="Workbook to write (.xlsx).")],
     serving: Annotated[Path | None, typer.Option(help="Serving copy to read (default: PARTRISK_SERVING or data/serving/partrisk.duckdb).")] = None,
@@ -276,15 +275,11 @@ def export(
     from orchestration.report import load_report_data, write_workbook
 
     serving_path = serving.resolve() if serving else settings.serving_path()
-    try:
-        path = write_workbook(load_report_data(serving_path), xlsx)
-    except (FileNotFoundError, ValueError) as error:
-        raise UserError(f"no workbook: {error}") from None
-    typer.echo(f"workbook: {path}")
+    typer.echo(f"workbook: {write_workbook(load_report_data(serving_path), xlsx)}")
 
 
 @app.command()
-@user_errors
+@user_errors(ValueError, FileNotFoundError, prefix="backtest: ")
 def backtest(
     warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
     policy: Annotated[list[str] | None, typer.Option("--policy", help="Policy to replay (repeat); default all.")] = None,
@@ -299,17 +294,13 @@ def backtest(
     from orchestration.backtest.report import backtest_report
 
     path = warehouse.resolve() if warehouse else settings.warehouse_path()
-    try:
-        text = backtest_report(path, landing.resolve() if landing else settings.landing_dir(), policy or None,
-                               parse_date(first, "--from") if first else None, parse_date(last, "--to") if last else None,
-                               budget_usd or None)
-    except (ValueError, FileNotFoundError) as error:
-        raise UserError(f"backtest: {error}") from None
-    typer.echo(text)
+    typer.echo(backtest_report(path, landing.resolve() if landing else settings.landing_dir(), policy or None,
+                               parse_date(first, "--from") if first else None,
+                               parse_date(last, "--to") if last else None, budget_usd or None))
 
 
 @app.command()
-@user_errors
+@user_errors(ValueError, FileNotFoundError, prefix="calibrate: ")
 def calibrate(
     warehouse: Annotated[Path | None, typer.Option(help="Warehouse file to read (read-only).")] = None,
     landing: Annotated[Path | None, typer.Option(help="Landing tree whose plan/policy.yml applies.")] = None,
@@ -319,16 +310,8 @@ def calibrate(
     from orchestration.backtest.report import calibration_report
 
     path = warehouse.resolve() if warehouse else settings.warehouse_path()
-    try:
-        text = calibration_report(path, landing.resolve() if landing else settings.landing_dir(),
-                                  write_seeds=settings.DBT_PROJECT_DIR / "seeds" if write else None)
-    except (ValueError, FileNotFoundError) as error:
-        raise UserError(f"calibrate: {error}") from None
-    typer.echo(text)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+    typer.echo(calibration_report(path, landing.resolve() if landing else settings.landing_dir(),
+                                  write_seeds=settings.DBT_PROJECT_DIR / "seeds" if write else None))
 
 
 if __name__ == "__main__":  # pragma: no cover

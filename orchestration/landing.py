@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from orchestration.settings import env_number
+
 FEED_SUFFIXES = (".json", ".json.gz", ".csv", ".csv.gz")
 
 
@@ -57,8 +59,6 @@ DEFAULT_MAX_DATE_LEAD_DAYS = 7
 
 def max_date_lead_days() -> int:
     """How far one source's date folder may run ahead of every other source's latest date."""
-    from orchestration.settings import env_number
-
     return env_number(MAX_DATE_LEAD_ENV, DEFAULT_MAX_DATE_LEAD_DAYS, "a whole number of days")
 
 

@@ -35,19 +35,19 @@ class StepProgressHandler(logging.Handler):
 
 @dg.logger(description="One line per finished step and every error, for the partrisk CLI.")
 def step_progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.getLogger("partrisk.progress")
-    logger.setLevel(logging.DEBUG)
-    logger.handlers = [StepProgressHandler()]
-    logger.propagate = False
-    return logger
+    return _logger("partrisk.progress", StepProgressHandler())
 
 
 @dg.logger(config_schema={"path": dg.Field(str)}, description="The full event log of a CLI refresh, written to a file.")
 def file_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.getLogger("partrisk.file")
-    logger.setLevel(logging.DEBUG)
     handler = logging.FileHandler(init_context.logger_config["path"], encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    return _logger("partrisk.file", handler)
+
+
+def _logger(name: str, handler: logging.Handler) -> logging.Logger:
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.DEBUG)
     logger.handlers = [handler]
     logger.propagate = False
     return logger

@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration import landing as landing_tree
-from orchestration import settings
+from orchestration import serving, settings
+from orchestration.warehouse.connection import table_exists
+from orchestration.warehouse.connection import warehouse as open_warehouse
 
 
 @dataclass
@@ -173,9 +175,7 @@ def in_process_definitions(landing: Path, warehouse: Path, run_name: str):
 
 def record_publish_status(instance, run_id: str, warehouse: Path) -> str | None:
     """The run's refresh_log status; a run that did not publish is recorded as blocked or failed."""
-    from orchestration import serving
     from orchestration.defs.serving import record_unpublished_run
-    from orchestration.warehouse.connection import warehouse as open_warehouse
 
     if not warehouse.exists():
         return None
@@ -188,8 +188,6 @@ def record_publish_status(instance, run_id: str, warehouse: Path) -> str | None:
 
 def serving_and_report(progress: Callable[[str], None]) -> tuple[str, str | None]:
     """Which refresh the serving copy holds, and the quality report (rebuilt, even after a blocked run)."""
-    from orchestration import serving
-
     report = None
     try:
         from orchestration.quality import build_quality_report
@@ -213,8 +211,6 @@ def report_line(publish_status: str | None, serving_path: Path) -> str:
 def input_problems(warehouse: Path, first: date, last: date) -> tuple[list[str], list[tuple]]:
     """Every landing input that failed, and every one with quarantined rows, for the refreshed range."""
     from orchestration.defs.serving import failed_inputs
-    from orchestration.warehouse.connection import table_exists
-    from orchestration.warehouse.connection import warehouse as open_warehouse
 
     if not warehouse.exists():
         return [f"{warehouse}: the warehouse was not created"], []

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.warehouse.connection import fetch_one, table_exists, transaction
+from orchestration.warehouse.connection import warehouse as open_warehouse
 from orchestration.warehouse.raw_load import now_utc
 
 STORAGE_VERSION = "v1.4.0"
@@ -190,8 +191,6 @@ def publish(
     `parquet_marts` (the Spark engine: each mart's Parquet folder) publishes views over those folders
     instead of copies of the warehouse's tables, and no Parquet copy: the marts are Parquet already.
     """
-    from orchestration.warehouse.connection import warehouse as open_warehouse
-
     given = isinstance(warehouse, duckdb.DuckDBPyConnection)
     with contextlib.nullcontext(warehouse) if given else open_warehouse(Path(warehouse)) as conn:
         return _publish(conn, Path(serving_path), refresh_id, started_at, snapshot_range, failed_checks,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.backtest.report import stored_backtest_lines
 from orchestration.boms.reader import NO_PART_COLUMNS
 from orchestration.warehouse.connection import fetch_one, table_exists, warehouse
 
@@ -205,13 +206,6 @@ def bom_problem_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def backtest(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """The stored backtest: each buying policy replayed over the history, and the cost-benefit matrix."""
-    from orchestration.backtest.report import stored_backtest_lines
-
-    return stored_backtest_lines(conn)
-
-
 SECTIONS: list[Section] = [
     what_changed,
     what_to_do_today,
@@ -222,7 +216,7 @@ SECTIONS: list[Section] = [
     bom_problem_lines,
     suspected_splits,
     data_loaded,
-    backtest,
+    stored_backtest_lines,  # each buying policy replayed over the history, and the cost-benefit matrix
 ]
 
 

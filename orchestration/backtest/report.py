@@ -10,7 +10,7 @@ import polars as pl
 
 from orchestration.backtest.run import SUMMARY, at_budget, backtest, budget_frontier
 from orchestration.backtest.summary import cost_benefit_matrix, render_frontier, render_summary
-from orchestration.policy import PlanPolicy, load_policy
+from orchestration.policy import load_policy
 from orchestration.warehouse.connection import table_exists, warehouse
 
 
@@ -22,39 +22,33 @@ def backtest_report(path: Path, landing: Path, policies: list[str] | None, first
     JIC_BLANKET.
     """
     policy = load_policy(landing)
-    if budgets:
-        return _frontier_report(path, policy, policies, first, last, budgets)
-    with warehouse(path, read_only=True) as conn:
-        run = backtest(conn, policy, first, last, policies)
-    lines = [f"backtest {run.first}..{run.last} ({(run.last - run.first).days + 1} days), policies: "
-             f"{', '.join(run.policies)}; budget ${policy.buffer_budget_usd:,.0f}, holding {policy.holding_rate:.0%}/year, "
-             f"shipping {policy.shipping_days} days, blanket {policy.jic_blanket_weeks:g} weeks"]
-    lines += render_summary(run.summary)
-    lines += ["", "cost-benefit matrix (all products):", *cost_benefit_matrix(run.summary)]
-    return "\n".join(lines)
-
-
-def _frontier_report(path: Path, policy: PlanPolicy, policies: list[str] | None, first: date | None,
-                     last: date | None, budgets: list[float]) -> str:
+    terms = (f"holding {policy.holding_rate:.0%}/year, shipping {policy.shipping_days} days, "
+             f"blanket {policy.jic_blanket_weeks:g} weeks")
+    if not budgets:
+        with warehouse(path, read_only=True) as conn:
+            run = backtest(conn, policy, first, last, policies)
+        lines = [f"backtest {run.first}..{run.last} ({(run.last - run.first).days + 1} days), policies: "
+                 f"{', '.join(run.policies)}; budget ${policy.buffer_budget_usd:,.0f}, {terms}"]
+        lines += render_summary(run.summary)
+        lines += ["", "cost-benefit matrix (all products):", *cost_benefit_matrix(run.summary)]
+        return "\n".join(lines)
     if policies:
         raise ValueError("--policy cannot be combined with --budget-usd: the frontier replays JIT and JIC_BLANKET "
                          "once and PARTRISK at each budget")
     # A budget that cannot be used is named before the warehouse is opened.
     budgeted = [at_budget(policy, budget) for budget in sorted(set(budgets))]
     with warehouse(path, read_only=True) as conn:
-        run = budget_frontier(conn, policy, budgeted, first, last)
-    lines = [f"budget frontier {run.first}..{run.last} ({(run.last - run.first).days + 1} days): PARTRISK at "
-             f"{len(run.frontier)} budgets (USD; plan/policy.yml says ${policy.buffer_budget_usd:,.0f}), "
-             f"line-down in product-days, money in USD; holding {policy.holding_rate:.0%}/year, "
-             f"shipping {policy.shipping_days} days, blanket {policy.jic_blanket_weeks:g} weeks",
-             *render_frontier(run.frontier, run.baselines)]
+        frontier = budget_frontier(conn, policy, budgeted, first, last)
+    lines = [f"budget frontier {frontier.first}..{frontier.last} ({(frontier.last - frontier.first).days + 1} days): "
+             f"PARTRISK at {len(frontier.frontier)} budgets (USD; plan/policy.yml says "
+             f"${policy.buffer_budget_usd:,.0f}), line-down in product-days, money in USD; {terms}",
+             *render_frontier(frontier.frontier, frontier.baselines)]
     return "\n".join(lines)
 
 
 def stored_backtest_lines(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The refresh summary's backtest section: the stored marts.backtest_summary, ALL products."""
-    schema, name = SUMMARY.split(".")
-    if not table_exists(conn, schema, name):
+    if not table_exists(conn, *SUMMARY.split(".")):
         return []
     summary = pl.from_arrow(conn.sql(f"select * from {SUMMARY}").to_arrow_table())
     if summary.is_empty():

@@ -132,8 +132,7 @@ def _read(conn: duckdb.DuckDBPyConnection, table: str) -> pl.LazyFrame:
 
 
 def _stored_worlds(conn: duckdb.DuckDBPyConnection, day: date, names: list[str]):
-    schema, name = STATE.split(".")
-    if not table_exists(conn, schema, name) or not table_exists(conn, *CAPITAL.split(".")):
+    if not table_exists(conn, *STATE.split(".")) or not table_exists(conn, *CAPITAL.split(".")):
         return None
     # Only a run that ended on `day` left its state; otherwise replay from the start.
     kept = {p for (p,) in conn.execute(f"select distinct policy from {STATE} where snapshot_date = ?",

@@ -26,10 +26,9 @@ def report_markdown(result) -> str:
                       "serving copy (data/serving/report/index.html by default) from the published serving copy.")
 def risk_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from orchestration.quality import quality_report_path
-    from orchestration.report import build_report, report_dir
+    from orchestration.report import build_report
 
-    serving = settings.serving_path()
-    result = build_report(serving, report_dir(serving), warehouse_path=settings.warehouse_path(),
+    result = build_report(settings.serving_path(), warehouse_path=settings.warehouse_path(),
                           quality_report=quality_report_path(settings.quality_dir()))
     context.log.info(f"risk report {result.path} ({result.bytes:,} bytes, {result.parts} part pages) "
                      f"in {result.seconds:.1f}s")

@@ -27,6 +27,8 @@ import dagster as dg
 from orchestration import alerts, serving, settings
 from orchestration.defs.partitions import run_snapshot_range
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
+from orchestration.warehouse.connection import table_exists
+from orchestration.warehouse.connection import warehouse as open_warehouse
 from orchestration.warehouse.raw_load import now_utc
 
 SERVING_KEY = dg.AssetKey(["serving", "partrisk"])
@@ -52,8 +54,6 @@ def failed_checks_in_run(instance, run_id: str) -> list[tuple[str, bool, str]]:
 
 
 def failed_inputs(conn, snapshot_range: tuple[date, date] | None) -> list[str]:
-    from orchestration.warehouse.connection import table_exists
-
     if not table_exists(conn, "raw", "load_log"):
         return []
     first, last = snapshot_range or (date.min, date.max)
@@ -75,8 +75,6 @@ def record_unpublished_run(instance, run_id: str, warehouse_path=None, *, messag
 
     Nothing is written when the run published (its row is already there). The serving file is not touched.
     """
-    from orchestration.warehouse.connection import warehouse as open_warehouse
-
     path = warehouse_path or settings.warehouse_path()
     run = instance.get_run_by_id(run_id)
     tags = run.tags if run is not None else {}

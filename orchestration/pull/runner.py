@@ -95,8 +95,7 @@ def watched_parts(conn: duckdb.DuckDBPyConnection) -> pa.Table:
     keyed by the same rule and alias table, so a pull never splits a part the refresh would join."""
     from orchestration.warehouse.part_keys import part_key_rows, resolved_aliases
 
-    schema, name = WATCHLIST_RELATION.split(".")
-    if not table_exists(conn, schema, name):
+    if not table_exists(conn, *WATCHLIST_RELATION.split(".")):
         raise PullError(f"the warehouse has no {WATCHLIST_RELATION} yet: `partrisk pull` builds it from the BOMs "
                         "(or run `partrisk refresh`)")
     rows = conn.execute(f"select mpn_key, manufacturer_key, mpn_raw, manufacturer_raw from {WATCHLIST_RELATION} "

@@ -151,12 +151,9 @@ def _part_pages(data: ReportData, pages: _Pages, market: pl.DataFrame | None) ->
     alternates = data.table("part_alternates")
     bom_lines = data.table("bom_lines")
     prices = views.market_price(market) if market is not None else None
-    by_part = {key: frame for key, frame in market.partition_by(["mpn", "manufacturer"], as_dict=True).items()} \
-        if market is not None else {}
-    price_by_part = {key: frame for key, frame in prices.partition_by(["mpn", "manufacturer"], as_dict=True).items()} \
-        if prices is not None else {}
-    history_by_part = {key: frame.sort("snapshot_date") for key, frame in
-                       history.partition_by(["mpn", "manufacturer"], as_dict=True).items()} if history is not None else {}
+    by_part, price_by_part, history_by_part = (
+        frame.partition_by(["mpn", "manufacturer"], as_dict=True) if frame is not None else {}
+        for frame in (market, prices, history.sort("snapshot_date", maintain_order=True) if history is not None else None))
     first = history["snapshot_date"].min() if history is not None else data.as_of
     span = (first, data.as_of)
     parts = []

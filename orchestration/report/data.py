@@ -53,9 +53,7 @@ def _latest_published(conn) -> dict | None:
     qualified = find_table(conn, "refresh_log")
     if qualified is None:
         return None
-    cursor = conn.execute(f"select * from {qualified} order by finished_at desc nulls last")
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    rows = conn.sql(f"select * from {qualified} order by finished_at desc nulls last").pl().to_dicts()
     published = [r for r in rows if r["status"] == "published"]
     return published[0] if published else (rows[0] if rows else None)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -25,9 +25,7 @@ FORMATS = {"money": "$#,##0", "units": "#,##0", "score": "0.0", "ratio": "0.00",
 
 def column_kind(name: str, dtype: pl.DataType) -> str | None:
     """The number format of a column, by what its name says it holds."""
-    if dtype == pl.Date:
-        return "date"
-    if dtype == pl.Datetime:
+    if dtype in (pl.Date, pl.Datetime):
         return "date"
     if not dtype.is_numeric():
         return None
@@ -68,10 +66,8 @@ def write_sheet(workbook: xlsxwriter.Workbook, name: str, frame: pl.DataFrame, f
                 sheet.write_boolean(row_index, col, value)
             elif isinstance(value, (int, float)):
                 sheet.write_number(row_index, col, value, cell_format)
-            elif isinstance(value, datetime):
+            elif isinstance(value, date):  # a datetime too
                 sheet.write_datetime(row_index, col, value, cell_format)
-            elif isinstance(value, date):
-                sheet.write_datetime(row_index, col, datetime(value.year, value.month, value.day), cell_format)
             else:
                 # Text is text: never a formula, a number or a link, whatever it starts with.
                 sheet.write_string(row_index, col, value if isinstance(value, str) else str(value))
@@ -87,14 +83,13 @@ def workbook_sheets(data: ReportData) -> dict[str, pl.DataFrame]:
     """Sheet name -> frame; a table the serving copy lacks becomes a one-cell 'not available' sheet."""
     missing = pl.DataFrame({"note": ["not available in this serving copy"]})
     buffer_plan, part_risk = data.table("buffer_plan"), data.table("part_risk")
-    sheets = {
+    return {
         "Buffer plan": views.plan_for_export(buffer_plan) if buffer_plan is not None else missing,
         "Parts to act on": views.parts_to_act(buffer_plan, part_risk) if buffer_plan is not None else missing,
         "BOM risk": data.table("bom_risk") if data.table("bom_risk") is not None else missing,
         "Concentration": data.table("supplier_concentration") if data.table("supplier_concentration") is not None
         else missing,
     }
-    return sheets
 
 
 def write_workbook(data: ReportData, path: Path) -> Path:

@@ -19,7 +19,7 @@ import pyarrow as pa
 from orchestration.csvfile import CsvFileError, read_rows
 from orchestration.partkey import AliasCycleError, resolve_aliases
 from orchestration.policy import POLICY_FILE, PlanPolicy, load_policy, policy_table
-from orchestration.warehouse.connection import replace_rows, transaction
+from orchestration.warehouse.connection import replace_rows, table_exists, transaction
 from orchestration.warehouse.raw_load import add_part_keys, ensure_log_tables, now_utc
 
 
@@ -254,8 +254,6 @@ def bom_part_keys(lines: pa.Table) -> pa.Table:
 
 def ensure_empty_reference(conn: duckdb.DuckDBPyConnection, spec: ReferenceSpec) -> None:
     """After a failed read, keep the previous table; create an empty one if there never was one."""
-    from orchestration.warehouse.connection import table_exists
-
     if table_exists(conn, "raw", spec.table):
         return
     columns = ", ".join(f"{c} varchar" for c in spec.columns + spec.optional_columns)
