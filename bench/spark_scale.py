@@ -10,7 +10,8 @@ Per tier and engine, one fresh process runs three steps on the tier's Parquet in
 - staging read: scan that raw layer and aggregate the offer grain per day (what a staging model reads);
 - features: the whole backfill of `part_trends_daily` (Spark: `spark_part_trends`, Polars partitioned by
   part; DuckDB path: `compute_part_trends` in one Polars pass), written as Parquet.
-Peak RSS is polled with psutil over the process tree (Python driver + JVM + Python workers), whole and per step. Results go to
+Peak RSS is polled with psutil over the process tree (Python driver + JVM + Python workers), whole and per step,
+and the work folder's peak size on disk (Spark's shuffle and spill files, the output). Results go to
 bench/out/spark_scale.json and print as Markdown rows for bench/RESULTS.md.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +36,7 @@ OUT = Path(__file__).resolve().parent / "out"
 ROOT = Path(__file__).resolve().parent.parent
 # The measured process writes the name of the step it is in here (inside its work folder).
 STEP_FILE = "current_step"
+DISK_POLL_S = 5.0
 STAGING_SQL = (
     "select snapshot_date, count(*) as offers, sum(stock) as stock, count(distinct mpn) as parts "
     "from offers group by snapshot_date"
@@ -50,15 +53,28 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
+def folder_bytes(folder: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:  # a shuffle file deleted while we walk
+                pass
+    return total
+
+
 def measured(args: list[str], work: Path) -> dict:
     """Run `python -m bench.spark_scale run *args` in a fresh process; poll the tree's RSS until it exits.
 
-    The process names its current step in `work`/STEP_FILE, so the peak is also kept per step.
+    The process names its current step in `work`/STEP_FILE, so the peak is also kept per step. The work
+    folder's size (Spark's shuffle and spill files, the output) is polled every DISK_POLL_S seconds.
     """
     proc = subprocess.Popen([sys.executable, "-m", "bench.spark_scale", "run", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
     watched, peak, started = psutil.Process(proc.pid), 0, time.perf_counter()
     step_peaks: dict[str, int] = {}
+    peak_disk, disk_polled = 0, 0.0
     while proc.poll() is None:
         try:
             rss = tree_rss(watched)
@@ -67,12 +83,15 @@ def measured(args: list[str], work: Path) -> dict:
         peak = max(peak, rss)
         step = _current_step(work)
         step_peaks[step] = max(step_peaks.get(step, 0), rss)
+        if time.perf_counter() - disk_polled >= DISK_POLL_S:
+            peak_disk, disk_polled = max(peak_disk, folder_bytes(work)), time.perf_counter()
         time.sleep(0.2)
     out, _ = proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"bench.spark_scale run {' '.join(args)} failed with exit code {proc.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
     result.update(process_wall_s=time.perf_counter() - started, peak_tree_rss_mb=peak / 2**20,
+                  peak_work_disk_mb=round(peak_disk / 2**20),
                   peak_tree_rss_mb_by_step={step: round(rss / 2**20) for step, rss in step_peaks.items()})
     return result
 
@@ -225,13 +244,14 @@ def _rate(offers: int, seconds: float | None) -> str:
 
 def markdown_rows(results: list[dict]) -> str:
     lines = ["| tier | engine | offers | raw offers/s | staging offers/s | features offers/s | features s "
-             "| whole run s | peak RSS MB (process tree) |", "|---|---|---|---|---|---|---|---|---|"]
+             "| whole run s | peak RSS MB (process tree) | peak disk MB (work folder) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         n = r["offers"]
         lines.append(
             f"| {r['tier']} | {r['engine']} | {n:,} | {_rate(n, r.get('raw_s'))} | {_rate(n, r.get('staging_s'))} "
             f"| {n / r['features_s']:,.0f} | {r['features_s']:.0f} | {r['process_wall_s']:.0f} "
-            f"| {r['peak_tree_rss_mb']:,.0f} |"
+            f"| {r['peak_tree_rss_mb']:,.0f} | {r.get('peak_work_disk_mb', 'not measured')} |"
         )
     return "\n".join(lines)
 

@@ -12,7 +12,9 @@ on any set of whole parts. Two ways to hand it those sets:
   cost is paid 100,000 times at 100,000 parts.
 
 Price breaks carry no part key (they belong to a SKU-day), so each is tagged with the parts whose offers
-list that SKU on that day before the shuffle; a break no offer lists is never read by the Polars path either.
+list that SKU in the window, through a broadcast join of the (SKU, part) pairs: the breaks cross the one
+shuffle, by part, and no other. A break tagged with a part that does not list its SKU on its day is never
+read by the Polars path (it joins prices to offers by SKU-day), so the rows are those of the DuckDB path.
 """
 
 from __future__ import annotations
@@ -102,8 +104,9 @@ def spark_part_trends(
     offers_df = _in_window(offers_df.select(*OFFER_COLUMNS), first, last)
     breaks_df = _in_window(_frame(price_breaks, spark).select(*PRICE_BREAK_COLUMNS), first, last)
     # Fresh column identities: the cogroup below would otherwise see the same part key on both sides.
-    listed_skus = offers_df.select(*(F.col(c).alias(c) for c in ["snapshot_date", *SKU_KEYS, *PART_KEY])).distinct()
-    tagged_breaks = breaks_df.join(listed_skus, on=["snapshot_date", *SKU_KEYS], how="inner")
+    sku_parts = offers_df.select(*(F.col(c).alias(c) for c in [*SKU_KEYS, *PART_KEY])).distinct()
+    # One row per SKU and part (≈ 10 a part): broadcast, so the breaks are tagged where they lie, not shuffled.
+    tagged_breaks = breaks_df.join(F.broadcast(sku_parts), on=SKU_KEYS, how="inner")
     compute = _PartTrends(start, end, lookback_days, carry_forward_days)
     schema = spark_features_schema()
     if mode == "grouped":
