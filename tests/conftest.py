@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,11 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 # Test landings with different first dates share one process (one partitions definition): pin its start.
 os.environ.setdefault("PARTRISK_PARTITIONS_START", "2024-01-01")
+# xdist workers run under execnet, whose __main__ has no __spec__ nor __file__: with the spark extra installed,
+# pyspark's Spark Connect modules (GX tries them) take that for a doctest run and exit the worker. The suite
+# that runs in workers needs no Spark Connect, so there it is absent.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    sys.modules.setdefault("pyspark.sql.connect", None)
 
 
 def pytest_sessionstart(session):
