@@ -104,7 +104,6 @@ def release_dead_runs(instance, progress: Callable[[str], None], warehouse: Path
 def run_refresh(
     landing: Path, warehouse: Path, snapshot: date | None, progress: Callable[[str], None] = print
 ) -> RefreshOutcome:
-    settings.apply_telemetry_off()
     dates = [snapshot] if snapshot else landing_tree.snapshot_dates(landing)
     started = time.perf_counter()
     if not dates:
@@ -162,12 +161,13 @@ def run_refresh(
 def in_process_definitions(landing: Path, warehouse: Path, run_name: str):
     """The project's Dagster definitions over landing and warehouse, for a run in this process, and a new
     log file under the Dagster home for its dbt output."""
-    from orchestration.definitions import build_definitions
-
     settings.apply_telemetry_off()
     settings.ensure_dagster_home()
     os.environ["PARTRISK_LANDING"] = str(landing)
     os.environ["PARTRISK_WAREHOUSE"] = str(warehouse)
+    # Imported only now: importing the definitions fixes the partitions from PARTRISK_LANDING.
+    from orchestration.definitions import build_definitions
+
     log_path = settings.dagster_home() / "logs" / f"{run_name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     return build_definitions(), log_path

@@ -14,7 +14,7 @@ from orchestration import settings
 from orchestration.backtest.run import CAPITAL, DAILY, ORDERS, STATE, SUMMARY, stored_backtest
 from orchestration.defs.partitions import daily_partitions, partition_dates, single_run_backfill
 from orchestration.defs.resources import DUCKDB_POOL, WarehouseResource
-from orchestration.spark.lake import land_table, mirror_views
+from orchestration.spark.lake import lake_dir, land_table, mirror_views
 
 BACKTEST_KEYS = [dg.AssetKey(table.split(".")) for table in (DAILY, ORDERS, CAPITAL, SUMMARY, STATE)]
 # The replay reads the offers and price breaks, the BOMs in the marts, and each day's buffer plan.
@@ -45,7 +45,7 @@ def backtest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         if settings.engine() == "spark":
             for key in BACKTEST_KEYS:
                 if key.path[0] == "marts":
-                    land_table(conn, *key.path, settings.spark_dir() / "lake")
+                    land_table(conn, *key.path, lake_dir())
     overall = {row["policy"]: row for row in run.summary.filter(run.summary["product"] == "ALL").iter_rows(named=True)}
     for key in BACKTEST_KEYS:
         yield dg.MaterializeResult(asset_key=key, metadata={

@@ -36,13 +36,13 @@ def land_on_spark(conn, tables: list[str], dates: list[date] | None = None) -> N
     """On the Spark engine: the raw tables just written (and the load log) into the lake; `dates` of a feed."""
     if settings.engine() != "spark":
         return
-    from orchestration.spark.lake import land_table
+    from orchestration.spark.lake import lake_dir, land_table
 
     window = (dates[0], dates[-1]) if dates else None
     for table in [*tables, LOAD_LOG]:
         # A table whose first load failed does not exist yet: its dbt source fails by name instead.
         if table_exists(conn, "raw", table):
-            land_table(conn, "raw", table, settings.spark_dir() / "lake", window if table != LOAD_LOG else None)
+            land_table(conn, "raw", table, lake_dir(), window if table != LOAD_LOG else None)
 
 
 def _feed_checks(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:

@@ -17,7 +17,7 @@ import duckdb
 from orchestration.serving import publish
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.spark.allocation import PLAN_HISTORY, allocate_on_spark
-from orchestration.spark.lake import register_lake, spark_table_folders, write_lake
+from orchestration.spark.lake import lake_dir, register_lake, spark_table_folders, write_lake
 from orchestration.spark.session import SPARK_DIR_ENV, local_spark_session
 
 # What runs after the allocation step: everything downstream of the table it writes.
@@ -52,7 +52,7 @@ def build_on_spark(raw_warehouse: Path, spark_dir: Path, *, with_tests: bool = T
     process only (the Parquet files stay): faster, for a build that is read before the process ends.
     """
     spark_dir = spark_dir.resolve()
-    lake = spark_dir / "lake"
+    lake = lake_dir(spark_dir)
     written = write_lake(raw_warehouse, lake)
     spark = local_spark_session(spark_dir, hive_metastore=hive_metastore)
     register_lake(spark, lake)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from orchestration.settings import spark_dir
-from orchestration.spark.lake import register_lake
+from orchestration.spark.lake import lake_dir, register_lake
 from orchestration.spark.session import local_spark_session
 
 
@@ -20,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     spark = local_spark_session()
-    register_lake(spark, spark_dir() / "lake")
+    register_lake(spark, lake_dir())
     result = dbtRunner().invoke(args)
     # dbt's own exit codes: 1 when a node failed, 2 when dbt itself did not run.
     if result.exception is not None:

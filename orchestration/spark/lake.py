@@ -16,9 +16,16 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration import settings
+
 # The schemas the dbt sources read (models/staging/*sources.yml).
 LAKE_SCHEMAS = ("raw", "features")
 PARTITION_COLUMN = "snapshot_date"
+
+
+def lake_dir(spark_dir: Path | None = None) -> Path:
+    """The lake under the Spark engine's directory (default: PARTRISK_SPARK_DIR)."""
+    return (settings.spark_dir() if spark_dir is None else spark_dir) / "lake"
 
 
 def _tables(conn: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
@@ -114,7 +121,7 @@ def spark_table_folders(spark_dir: Path, schema: str) -> dict[str, Path]:
     """Every table of `schema` on the Spark engine that has Parquet files, and its folder: dbt's tables under
     warehouse/<schema>.db/, and the lake's (the raw layer, the features, the allocation, the backtest)."""
     folders = {p.name: p for p in sorted((spark_dir / "warehouse" / f"{schema}.db").glob("*")) if p.is_dir()}
-    folders.update({p.name: p for p in sorted((spark_dir / "lake" / schema).glob("*")) if p.is_dir()})
+    folders.update({p.name: p for p in sorted((lake_dir(spark_dir) / schema).glob("*")) if p.is_dir()})
     return {name: folder for name, folder in folders.items() if any(folder.rglob("*.parquet"))}
 
 

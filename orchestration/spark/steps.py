@@ -17,7 +17,7 @@ import subprocess
 import sys
 from datetime import date
 
-from orchestration.settings import spark_dir
+from orchestration.spark.lake import lake_dir
 
 FEATURES_FOLDER = ("features", "part_trends_daily")
 
@@ -34,7 +34,7 @@ def features_step(start: date, end: date, carry_forward_days: int, lookback_days
     trends = spark_part_trends(OFFERS_RELATION, PRICE_BREAKS_RELATION, start=start, end=end, demand=DEMAND_RELATION,
                                lookback_days=lookback_days, carry_forward_days=carry_forward_days,
                                spark=local_spark_session())
-    folder = spark_dir() / "lake" / "/".join(FEATURES_FOLDER)
+    folder = lake_dir() / "/".join(FEATURES_FOLDER)
     write_part_trends(trends, folder, (start, end))
     return {"folder": str(folder)}
 
@@ -43,7 +43,7 @@ def allocate_step(start: date, end: date) -> dict:
     from orchestration.spark.allocation import allocate_on_spark
     from orchestration.spark.session import local_spark_session
 
-    return {"rows": allocate_on_spark(local_spark_session(), spark_dir() / "lake", (start, end))}
+    return {"rows": allocate_on_spark(local_spark_session(), lake_dir(), (start, end))}
 
 
 def run_step(*args: str) -> dict:
